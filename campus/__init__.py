@@ -1,0 +1,109 @@
+"""Campus: a university portal — directory, accounts and real-time chat — in one Flask app."""
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the application for `config_class` (default: from `CAMPUS_CONFIG`)."""
+    config_class = config_class or config_from_env()
+    check = getattr(config_class, "check", None)
+    if check:
+        check()
+    app = Flask(__name__)
+    app.config.from_object(config_class)
+    register_extensions(app)
+    import_models()
+    register_blueprints(app)
+    register_namespaces(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from campus.core.database import configure_sqlite
+    from campus.core.i18n import select_locale
+    from campus.core.mail import BACKENDS
+    from campus.core.security import set_token_resolver
+    from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
+    from campus.users.tokens import resolve_token
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(app, db.engine)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    jwt.init_app(app)
+    set_token_resolver(app, resolve_token)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.config["MAIL_BACKEND"] = BACKENDS.get(app.config["MAIL_BACKEND"], app.config["MAIL_BACKEND"])
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or None,
+        max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
+        # Flask-SocketIO would copy the Flask session into every event; Campus keeps no
+        # state there (auth is a JWT), so skip the copy (DESIGN.md §5).
+        manage_session=False,
+    )
+
+
+def import_models() -> None:
+    """Every domain's tables on `db.metadata` (for relationships and migrations)."""
+    import campus.audit.models  # noqa: F401
+    import campus.roles.models  # noqa: F401
+    import campus.users.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    """HTML blueprints on the app, JSON ones through flask-smorest (for the OpenAPI document)."""
+    from campus.extensions import api, csrf
+    from campus.pages.views import bp as pages_views
+    from campus.users.api import auth_api, users_api
+    from campus.users.views import bp as users_views
+    from campus.admin.views import bp as admin_views
+
+    for blueprint in (pages_views, users_views, admin_views):
+        app.register_blueprint(blueprint)
+    for blueprint in (auth_api, users_api):
+        # JSON endpoints use Bearer tokens, or the JWT cookie with its own double-submit check.
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+
+
+def register_namespaces(app: Flask) -> None:
+    from campus.chat.events import ChatNamespace
+    from campus.extensions import socketio
+
+    # The SocketIO object outlives an app (tests build many); register the namespace once.
+    if not any(handler.namespace == "/chat" for handler in socketio.namespace_handlers):
+        socketio.on_namespace(ChatNamespace("/chat"))
+
+
+def register_error_handlers(app: Flask) -> None:
+    from campus.core.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from campus.core.web import register_web_hooks
+    from campus.users.web import register_page_session
+
+    register_page_session(app)
+    register_web_hooks(app)
+
+
+def register_commands(app: Flask) -> None:
+    from campus.cli import register_cli
+
+    register_cli(app)

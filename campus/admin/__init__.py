@@ -1,0 +1,1 @@
+"""Admin pages: users, roles, the audit log (imports every domain; nothing imports it)."""

@@ -1,0 +1,112 @@
+"""What every JSON endpoint shares: body checks, the list envelope and keyset cursors.
+
+DESIGN.md §5 lists the stack's holes this closes: deeply nested JSON (a RecursionError, so a 500,
+in Flask), wrong content types (webargs would read them as an empty body), oversized bodies.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, Callable, Iterable, Sequence
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from campus.core.errors import CampusError, TooLarge, UnsupportedMediaType, ValidationError
+
+MAX_JSON_DEPTH = 32
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class BadJSON(CampusError):
+    status = 400
+    code = "malformed_json"
+    message = "The body is not valid JSON."
+
+
+def _json_depth_ok(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return True
+
+
+def multipart(view: Callable) -> Callable:
+    """Mark an endpoint that takes multipart/form-data instead of JSON."""
+    view.campus_multipart = True
+    return view
+
+
+def check_json_body() -> None:
+    """`before_request` for API blueprints: JSON bodies only, bounded in size and depth."""
+    if request.method not in BODY_METHODS:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and getattr(view, "campus_multipart", False):
+        return
+    length = request.content_length
+    has_body = bool(length) or request.headers.get("Transfer-Encoding", "").lower() == "chunked"
+    if not has_body:
+        return
+    if not request.is_json:
+        raise UnsupportedMediaType("Send JSON with Content-Type: application/json.")
+    if length and length > current_app.config["MAX_JSON_LENGTH"]:
+        raise TooLarge("The body is too large.")
+    raw = request.get_data(cache=True)
+    if len(raw) > current_app.config["MAX_JSON_LENGTH"]:
+        raise TooLarge("The body is too large.")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadJSON() from None
+    if not _json_depth_ok(body, MAX_JSON_DEPTH):
+        raise BadJSON("The JSON body is nested too deeply.")
+
+
+def api_blueprint(name: str, import_name: str, url_prefix: str, description: str = "") -> Blueprint:
+    """A flask-smorest blueprint under /api/v1 with the body checks installed."""
+    blp = Blueprint(name, import_name, url_prefix="/api/v1" + url_prefix, description=description)
+    blp.before_request(check_json_body)
+    return blp
+
+
+# --- keyset pagination --------------------------------------------------------------------
+
+class PageArgsSchema(Schema):
+    """`limit` (default 50, max 100) and an opaque `cursor`."""
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps(list(values), separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
+    """The key values a cursor carries, or a 422 when it was not made by `encode_cursor`."""
+    if not cursor:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, RecursionError):
+        values = None
+    if not isinstance(values, list) or len(values) != arity or any(isinstance(v, (list, dict)) for v in values):
+        raise ValidationError(fields={"cursor": ["Not a valid cursor."]})
+    return values
+
+
+def page(items: Iterable[Any], limit: int, key: Callable[[Any], Sequence[Any]]) -> dict[str, Any]:
+    """The list envelope from `limit + 1` fetched rows: `{"items", "next_cursor"}`."""
+    rows = list(items)
+    next_cursor = encode_cursor(key(rows[limit - 1])) if len(rows) > limit else None
+    return {"items": rows[:limit], "next_cursor": next_cursor}

@@ -1,0 +1,27 @@
+"""Run CPU-heavy calls (password hashing) off the event loop of the configured async mode."""
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+from flask import current_app
+
+T = TypeVar("T")
+
+
+def offload(fn: Callable[..., T], *args) -> T:
+    """Call `fn(*args)` in a real OS thread when running under eventlet or gevent.
+
+    Under those hubs a 50 ms argon2 hash would stall every other connection; in a thread (the
+    argon2 binding releases the GIL) the hub keeps serving. In threading mode it is a plain call.
+    """
+    socketio = current_app.extensions.get("socketio")
+    mode = getattr(socketio, "async_mode", None)
+    if mode == "eventlet":
+        from eventlet import tpool  # only ever imported under the eventlet entry point
+
+        return tpool.execute(fn, *args)
+    if mode == "gevent":
+        import gevent
+
+        return gevent.get_hub().threadpool.apply(fn, args)
+    return fn(*args)

@@ -1,0 +1,54 @@
+"""Database set-up shared by every domain: SQLite pragmas and a Unicode-aware `fold()`."""
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import String, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class fold(FunctionElement):
+    """Case-folded text for case-insensitive search, Cyrillic included.
+
+    SQLite's `lower()` folds only ASCII, so there it calls a Python function registered on every
+    connection; PostgreSQL's `lower()` folds by the database's UTF-8 ctype.
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(fold)
+def _fold_default(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(fold, "sqlite")
+def _fold_sqlite(element, compiler, **kw):
+    return f"campus_fold({compiler.process(element.clauses, **kw)})"
+
+
+def _casefold(value):
+    return value.casefold() if isinstance(value, str) else value
+
+
+def configure_sqlite(app: Flask, engine: Engine) -> None:
+    """WAL, a busy timeout, foreign keys, and the configured `synchronous` level on each connection."""
+    if engine.dialect.name != "sqlite":
+        return
+    synchronous = app.config.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
+    if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise RuntimeError(f"SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, not {synchronous}")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.create_function("campus_fold", 1, _casefold, deterministic=True)
+        cursor = dbapi_connection.cursor()
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()

@@ -1,0 +1,144 @@
+"""Domain errors and their mapping to JSON bodies, HTML pages and socket acks.
+
+Services raise `CampusError` subclasses (never werkzeug exceptions: socket handlers call them
+too). `register_error_handlers` answers JSON under `/api/` and to clients asking for JSON, and an
+HTML page to browsers.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class CampusError(Exception):
+    """Base of every error a service may raise; `code` is the stable snake_case name."""
+
+    status = 400
+    code = "bad_request"
+    message = "Bad request."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None,
+                 fields: dict[str, list[str]] | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        if code:
+            self.code = code
+        self.fields = fields
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields is not None:
+            body["fields"] = self.fields
+        return body
+
+
+class ValidationError(CampusError):
+    status = 422
+    code = "validation_error"
+    message = "Validation failed."
+
+
+class AuthError(CampusError):
+    """Missing, bad, expired or revoked credentials; `code` is one of DESIGN.md §4's token codes."""
+
+    status = 401
+    code = "token_invalid"
+    message = "Authentication required."
+
+
+class Forbidden(CampusError):
+    status = 403
+    code = "forbidden"
+    message = "You may not do this."
+
+
+class NotFound(CampusError):
+    status = 404
+    code = "not_found"
+    message = "Not found."
+
+
+class Conflict(CampusError):
+    status = 409
+    code = "conflict"
+    message = "This conflicts with existing data."
+
+
+class TooLarge(CampusError):
+    status = 413
+    code = "too_large"
+    message = "Too large."
+
+
+class UnsupportedMediaType(CampusError):
+    status = 415
+    code = "unsupported_media_type"
+    message = "Unsupported content type."
+
+
+class RateLimited(CampusError):
+    status = 429
+    code = "rate_limited"
+    message = "Too many requests; slow down."
+
+
+HTTP_CODES = {
+    400: "bad_request", 401: "token_missing", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+    422: "validation_error", 429: "rate_limited", 500: "internal_error",
+}
+
+
+def wants_json() -> bool:
+    """API paths and clients that prefer JSON get JSON errors; browsers get pages."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, body: dict[str, Any]):
+    if wants_json():
+        return {"error": body}, status
+    return render_template("errors/error.html", status=status, error=body), status
+
+
+def handle_campus_error(error: CampusError):
+    return error_response(error.status, error.to_dict())
+
+
+def handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    body: dict[str, Any] = {"code": HTTP_CODES.get(status, "http_error"), "message": error.description}
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if status == 422 and messages is not None:
+        # webargs nests messages by location ({"json": {...}}); clients want the fields alone.
+        fields: dict[str, Any] = {}
+        for location_messages in messages.values():
+            fields.update(location_messages if isinstance(location_messages, dict) else {"_schema": location_messages})
+        body = {"code": "validation_error", "message": "Validation failed.", "fields": fields}
+    elif status == 429:
+        body["message"] = "Too many requests; slow down."
+    response = error_response(status, body)
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response = (*response, {"Allow": ", ".join(error.valid_methods)})
+    return response
+
+
+def handle_unexpected(error: Exception):
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    if current_app.testing and current_app.config.get("PROPAGATE_UNEXPECTED", True):
+        raise error
+    return error_response(500, {"code": "internal_error", "message": "Something went wrong on our side."})
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(CampusError, handle_campus_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

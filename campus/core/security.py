@@ -1,0 +1,105 @@
+"""Who is calling, and may they: authentication of requests and the one permission helper.
+
+The token checks themselves live with the accounts (`campus.users.tokens`), which register a
+resolver here at start-up so that `core` imports nothing above it.
+"""
+from __future__ import annotations
+
+import hmac
+from functools import wraps
+from typing import Any, Callable, Protocol
+
+from flask import current_app, g, request
+
+from campus.core.errors import AuthError, Forbidden
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Principal(Protocol):
+    id: int
+    is_active: bool
+
+    def can(self, permission: str) -> bool: ...
+
+
+TokenType = str | tuple[str, ...]
+TokenResolver = Callable[[str, TokenType], tuple[Principal, dict[str, Any]]]
+
+
+def set_token_resolver(app, resolver: TokenResolver) -> None:
+    app.extensions["campus_token_resolver"] = resolver
+
+
+def resolve_token(token: str, token_type: TokenType = "access") -> tuple[Principal, dict[str, Any]]:
+    """Check a raw JWT and return its user and claims, or raise `AuthError` with §4's code."""
+    return current_app.extensions["campus_token_resolver"](token, token_type)
+
+
+def check_csrf(claims: dict[str, Any], presented: str | None) -> None:
+    """Double-submit check for cookie-authenticated calls: the value must match the token's."""
+    expected = claims.get("csrf")
+    if not expected or not presented or not hmac.compare_digest(str(expected), str(presented)):
+        raise Forbidden("CSRF token missing or wrong.", code="csrf_failed")
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    if header:
+        raise AuthError("Authorization header must be 'Bearer <token>'.", code="token_invalid")
+    return None
+
+
+def authenticate_request(token_type: TokenType = "access") -> Principal:
+    """Authenticate by Bearer header, else by the JWT cookie (with CSRF on unsafe methods)."""
+    token = bearer_token()
+    from_cookie = token is None
+    if from_cookie:
+        cookie_name = current_app.config["JWT_ACCESS_COOKIE_NAME" if "access" in token_type
+                                         else "JWT_REFRESH_COOKIE_NAME"]
+        token = request.cookies.get(cookie_name)
+    if not token:
+        raise AuthError("Sign in first.", code="token_missing")
+    user, claims = resolve_token(token, token_type)
+    if from_cookie and request.method not in SAFE_METHODS:
+        check_csrf(claims, request.headers.get(current_app.config["JWT_ACCESS_CSRF_HEADER_NAME"]))
+    g.current_user, g.token_claims = user, claims
+    return user
+
+
+def current_user() -> Principal | None:
+    return g.get("current_user")
+
+
+def require_permission(user: Principal | None, permission: str) -> None:
+    """Raise `Forbidden` unless `user` holds `permission` now. Used by every edge."""
+    if user is None or not user.can(permission):
+        raise Forbidden()
+
+
+def login_required(view):
+    """API endpoints: any authenticated, active account (guests included)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        authenticate_request()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def permission_required(permission: str):
+    """API endpoints: an authenticated account holding `permission`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            require_permission(authenticate_request(), permission)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

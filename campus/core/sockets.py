@@ -1,0 +1,80 @@
+"""Socket.IO plumbing shared by namespaces: connect authentication, acks, room names."""
+from __future__ import annotations
+
+import logging
+from functools import wraps
+from typing import Any, Callable
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError
+
+from campus.core.errors import AuthError, CampusError, Forbidden
+from campus.core.security import Principal, check_csrf, resolve_token
+
+log = logging.getLogger(__name__)
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def chat_room(chat_id: int) -> str:
+    return f"chat:{chat_id}"
+
+
+def authenticate_socket(auth: Any) -> tuple[Principal, dict[str, Any]]:
+    """DESIGN.md §4: `auth.token`, or the JWT cookie plus its CSRF value in `auth.csrf`.
+
+    Raises `ConnectionRefusedError("unauthorized", {"code": ...})` on refusal.
+    """
+    auth = auth if isinstance(auth, dict) else {}
+    token = auth.get("token")
+    try:
+        if token is not None:
+            if not isinstance(token, str) or not token:
+                raise AuthError(code="token_invalid")
+            return resolve_token(token, "access")
+        cookie = request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
+        if not cookie:
+            raise AuthError(code="token_missing")
+        user, claims = resolve_token(cookie, "access")
+        csrf = auth.get("csrf")
+        check_csrf(claims, csrf if isinstance(csrf, str) else None)
+        return user, claims
+    except CampusError as error:
+        raise ConnectionRefusedError("unauthorized", {"code": error.code}) from None
+
+
+def error_ack(error: CampusError) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": error.code, "message": error.message}}
+
+
+def _rollback() -> None:
+    current_app.extensions["sqlalchemy"].session.rollback()
+
+
+ACK_CODES = {"validation_error", "not_found", "forbidden", "rate_limited", "too_large", "internal_error"}
+
+
+def acked(handler: Callable) -> Callable:
+    """Wrap an event handler: domain errors become error acks, surprises an `internal_error` ack.
+
+    Codes outside §4's ack set (e.g. `conflict`) are reported as the nearest one in it.
+    """
+
+    @wraps(handler)
+    def wrapper(self, *args):
+        try:
+            return handler(self, *args)
+        except CampusError as error:
+            _rollback()
+            if error.code not in ACK_CODES:
+                error = Forbidden(error.message) if error.status in (401, 403) else CampusError(
+                    error.message, code="validation_error")
+            return error_ack(error)
+        except Exception:
+            _rollback()
+            log.exception("socket event %s failed", handler.__name__)
+            return error_ack(CampusError("Something went wrong on our side.", code="internal_error"))
+
+    return wrapper

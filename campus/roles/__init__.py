@@ -1,0 +1,1 @@
+"""Roles and permissions (DESIGN.md §3), seeded idempotently and read from the database."""

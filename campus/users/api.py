@@ -1,0 +1,92 @@
+"""JSON endpoints: /api/v1/auth/* and /api/v1/users/* (DESIGN.md §4)."""
+from __future__ import annotations
+
+from flask import current_app, g
+
+from campus.core.api import api_blueprint
+from campus.core.security import authenticate_request, login_required, permission_required
+from campus.extensions import limiter
+from campus.users import services, tokens
+from campus.users.schemas import (
+    LogoutSchema, PasswordChangeSchema, ProfileUpdateSchema, RegisterSchema, TokenPairSchema,
+    TokenRequestSchema, UserListSchema, UserSchema, UserSearchArgsSchema,
+)
+
+auth_api = api_blueprint("auth_api", __name__, "/auth", "Registration, tokens, logout")
+users_api = api_blueprint("users_api", __name__, "/users", "The caller's account and user search")
+
+
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@auth_api.route("/register", methods=["POST"])
+@limiter.limit(login_limit)
+@auth_api.arguments(RegisterSchema)
+@auth_api.response(201, UserSchema)
+def register(data):
+    """Create an account with the default role `user`."""
+    return services.register_user(**data)
+
+
+@auth_api.route("/token", methods=["POST"])
+@limiter.limit(login_limit)
+@auth_api.arguments(TokenRequestSchema)
+@auth_api.response(200, TokenPairSchema)
+def token(data):
+    """Exchange email and password for an access and a refresh token."""
+    user = services.authenticate(data["email"], data["password"])
+    return tokens.issue_tokens(user)
+
+
+@auth_api.route("/refresh", methods=["POST"])
+@auth_api.response(200, TokenPairSchema)
+def refresh():
+    """A new access token for the refresh token in the Bearer header."""
+    user = authenticate_request(token_type="refresh")
+    return tokens.issue_tokens(user, refresh=False)
+
+
+@auth_api.route("/logout", methods=["POST"])
+@auth_api.arguments(LogoutSchema, required=False)
+@auth_api.response(204)
+def logout(data):
+    """Revoke the presented token, or with `everywhere` every token of the user."""
+    user = authenticate_request(token_type=("access", "refresh"))
+    services.logout(user, g.token_claims, everywhere=data.get("everywhere", False))
+
+
+@users_api.route("/me", methods=["GET"])
+@login_required
+@users_api.response(200, UserSchema)
+def me():
+    """The caller's account."""
+    return g.current_user
+
+
+@users_api.route("/me", methods=["PATCH"])
+@login_required
+@users_api.arguments(ProfileUpdateSchema)
+@users_api.response(200, UserSchema)
+def update_me(changes):
+    """Change name, phone or language."""
+    return services.update_profile(g.current_user, changes)
+
+
+@users_api.route("/me/password", methods=["POST"])
+@login_required
+@users_api.arguments(PasswordChangeSchema)
+@users_api.response(200, TokenPairSchema)
+def change_password(data):
+    """Change the password; every other token stops working, fresh tokens are returned."""
+    return services.change_password(g.current_user, data["current_password"], data["new_password"])
+
+
+@users_api.route("", methods=["GET"])
+@permission_required("users.search")
+@users_api.arguments(UserSearchArgsSchema, location="query")
+@users_api.response(200, UserListSchema)
+def search(args):
+    """Users by name or email, public fields only (to start a chat)."""
+    users = services.search_users(args["q"], limit=args["limit"], exclude_id=None)
+    return {"items": users, "next_cursor": None}

@@ -1,0 +1,254 @@
+"""Account services: one unit of work each, domain errors only (pages, API and sockets share them)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import force_locale, gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from campus.audit import services as audit
+from campus.core.database import fold
+from campus.core.errors import AuthError, Conflict, Forbidden, NotFound, ValidationError
+from campus.core.mail import send_mail
+from campus.extensions import db
+from campus.roles import services as roles
+from campus.roles.models import Role
+from campus.users import tokens
+from campus.users.models import User
+from campus.users.passwords import hash_password, needs_rehash, verify_password
+
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "language")
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def _commit_unique(what: str) -> None:
+    """Commit, turning a unique-constraint race into a 409 instead of a 500."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(f"This {what} is already in use.") from None
+
+
+def _check_unique(email: str | None = None, phone: str | None = None, exclude_id: int | None = None) -> None:
+    fields: dict[str, list[str]] = {}
+    for column, value, name in ((User.email, email, "email"), (User.phone, phone, "phone")):
+        if value is None:
+            continue
+        query = select(User.id).where(column == value)
+        if exclude_id:
+            query = query.where(User.id != exclude_id)
+        if db.session.scalar(query) is not None:
+            fields[name] = [_("Already in use.")]
+    if fields:
+        raise Conflict(_("Already in use."), code="conflict", fields=fields)
+
+
+def register_user(*, email: str, password: str, first_name: str, last_name: str,
+                  phone: str | None = None, language: str | None = None,
+                  role_name: str = roles.USER) -> User:
+    """Create an account with the default role; the email must be new (409 otherwise)."""
+    email = email.strip().lower()
+    _check_unique(email=email, phone=phone)
+    user = User(email=email, password_hash=hash_password(password), first_name=first_name,
+                last_name=last_name, phone=phone, language=language, role=roles.get_role(role_name))
+    db.session.add(user)
+    _commit_unique("email or phone")
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user with these credentials; one generic error whether or not the email exists."""
+    user = find_by_email(email)
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise AuthError(_("Wrong email or password."), code="invalid_credentials")
+    if not user.is_active:
+        raise AuthError(_("This account is deactivated."), code="inactive")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def update_profile(user: User, changes: dict[str, Any]) -> User:
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(fields={name: ["Unknown field."] for name in sorted(unknown)})
+    if "phone" in changes and changes["phone"]:
+        _check_unique(phone=changes["phone"], exclude_id=user.id)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    _commit_unique("phone")
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> dict[str, str]:
+    """Check the current password, store the new one, revoke every other token.
+
+    Returns fresh tokens for the caller's own session.
+    """
+    if not verify_password(user.password_hash, current_password):
+        raise ValidationError(fields={"current_password": [_("Wrong password.")]})
+    user.password_hash = hash_password(new_password)
+    tokens.revoke_all_tokens(user)
+    db.session.commit()
+    return tokens.issue_tokens(user)
+
+
+def logout(user: User, claims: dict[str, Any], *, everywhere: bool = False) -> None:
+    if everywhere:
+        tokens.revoke_all_tokens(user)
+    else:
+        tokens.revoke_token(user, claims)
+    db.session.commit()
+
+
+def search_users(query: str, *, limit: int = 20, exclude_id: int | None = None) -> list[User]:
+    """Active users whose name or email contains `query` (case-insensitive, Cyrillic too)."""
+    needle = query.strip().casefold()
+    if not needle:
+        return []
+    pattern = f"%{needle.replace('%', '').replace('_', '')}%"
+    name = fold(User.first_name + " " + User.last_name)
+    statement = select(User).where(
+        User.is_active,
+        or_(name.like(pattern), fold(User.email).like(pattern)),
+    ).order_by(User.last_name, User.first_name, User.id).limit(limit)
+    if exclude_id:
+        statement = statement.where(User.id != exclude_id)
+    return list(db.session.scalars(statement))
+
+
+# --- password reset -------------------------------------------------------------------------
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="campus-password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    # Tied to the current hash: once the password changes the link is spent (single use).
+    return _reset_serializer().dumps({"uid": user.id, "pw": user.password_hash[-16:]})
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the account exists; say nothing either way."""
+    user = find_by_email(email)
+    if user is None or not user.is_active:
+        return
+    link = url_for("users_views.reset_password", token=make_reset_token(user), _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    with force_locale(user.language or "en"):
+        subject = _("Reset your Campus password")
+        body = _("Open this link to choose a new password (valid for %(minutes)d minutes, once):",
+                 minutes=minutes) + f"\n\n{link}\n"
+    send_mail(user.email, subject, body)
+
+
+def user_from_reset_token(token: str) -> User:
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired:
+        raise ValidationError(_("This link has expired."), code="link_expired") from None
+    except BadSignature:
+        raise ValidationError(_("This link is not valid."), code="link_invalid") from None
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or user.password_hash[-16:] != data.get("pw") or not user.is_active:
+        raise ValidationError(_("This link is not valid any more."), code="link_invalid")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_from_reset_token(token)
+    user.password_hash = hash_password(new_password)
+    tokens.revoke_all_tokens(user)
+    db.session.commit()
+    return user
+
+
+# --- administration (DESIGN.md §3) ------------------------------------------------------------
+
+def _highest_assignable_rank(actor: User) -> int:
+    """Admins manage up to moderator; super_admins beyond."""
+    if actor.can("users.manage_admins"):
+        return roles.get_role(roles.SUPER_ADMIN).rank
+    if actor.can("users.manage"):
+        return roles.get_role(roles.MODERATOR).rank
+    raise Forbidden()
+
+
+def _check_may_manage(actor: User, target: User) -> int:
+    limit = _highest_assignable_rank(actor)
+    if target.role.rank > limit:
+        raise Forbidden(_("You may not manage this account."))
+    return limit
+
+
+def _super_admin_count() -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).join(Role).where(Role.name == roles.SUPER_ADMIN, User.is_active)) or 0
+
+
+def change_role(actor: User, target: User, role_name: str) -> User:
+    limit = _check_may_manage(actor, target)
+    new_role = db.session.scalar(select(Role).where(Role.name == role_name))
+    if new_role is None:
+        raise ValidationError(fields={"role": [_("No such role.")]})
+    if new_role.rank > limit:
+        raise Forbidden(_("You may not grant this role."))
+    if target.id == actor.id:
+        raise Forbidden(_("You can't change your own role."))
+    old = target.role.name
+    if old == new_role.name:
+        return target
+    if old == roles.SUPER_ADMIN and target.is_active and _super_admin_count() <= 1:
+        raise Conflict(_("The last super admin can't be removed."))
+    target.role = new_role
+    audit.record(actor.id, "user.role_changed", "user", target.id, old, new_role.name)
+    db.session.commit()
+    return target
+
+
+def set_active(actor: User, target: User, active: bool) -> User:
+    _check_may_manage(actor, target)
+    if target.id == actor.id:
+        raise Forbidden(_("You can't deactivate yourself."))
+    if target.is_active == active:
+        return target
+    if not active and target.role.name == roles.SUPER_ADMIN and _super_admin_count() <= 1:
+        raise Conflict(_("The last super admin can't be removed."))
+    target.is_active = active
+    audit.record(actor.id, "user.activated" if active else "user.deactivated", "user", target.id,
+                 not active, active)
+    db.session.commit()
+    return target
+
+
+def create_admin(email: str, password: str, *, first_name: str = "Campus", last_name: str = "Admin",
+                 role_name: str = roles.SUPER_ADMIN) -> User:
+    """Used by `flask users create-admin`: a new account, or an existing one promoted."""
+    user = find_by_email(email)
+    if user is None:
+        user = register_user(email=email, password=password, first_name=first_name,
+                             last_name=last_name, role_name=role_name)
+        audit.record(None, "user.created_admin", "user", user.id, None, role_name)
+    else:
+        old = user.role.name
+        user.role = roles.get_role(role_name)
+        user.password_hash = hash_password(password)
+        user.is_active = True
+        audit.record(None, "user.role_changed", "user", user.id, old, role_name)
+    db.session.commit()
+    return user

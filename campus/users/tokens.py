@@ -1,0 +1,110 @@
+"""Issuing, checking and revoking JWTs: Campus's own and the main backend's (Django SimpleJWT)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import jwt as pyjwt
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
+from sqlalchemy import delete, select
+
+from campus.core.errors import AuthError
+from campus.core.models import utcnow
+from campus.extensions import db
+from campus.users.models import RevokedToken, User
+
+
+def issue_tokens(user: User, *, refresh: bool = True) -> dict[str, str]:
+    """A fresh access token (and refresh token) carrying the user's current token generation."""
+    claims = {"gen": user.token_generation}
+    tokens = {"access_token": create_access_token(identity=str(user.id), additional_claims=claims)}
+    if refresh:
+        tokens["refresh_token"] = create_refresh_token(identity=str(user.id), additional_claims=claims)
+    return tokens
+
+
+def resolve_token(token: str, token_type: str | tuple[str, ...] = "access") -> tuple[User, dict[str, Any]]:
+    """Check `token` and return (user, claims); raise `AuthError` with DESIGN.md §4's codes.
+
+    `token_type` is the type required ("access" or "refresh"), or a tuple of accepted types.
+    """
+    accepted = (token_type,) if isinstance(token_type, str) else token_type
+    try:
+        unverified = pyjwt.decode(token, options={"verify_signature": False})
+    except pyjwt.PyJWTError:
+        raise AuthError("Malformed token.", code="token_invalid") from None
+    if "type" not in unverified and "token_type" in unverified:
+        return _resolve_external(token, accepted)
+    if "type" not in unverified:
+        # flask-jwt-extended would take a token without `type` for an access token.
+        raise AuthError("Token has no type.", code="token_invalid")
+    try:
+        claims = decode_token(token)
+    except pyjwt.ExpiredSignatureError:
+        raise AuthError("Token has expired.", code="token_expired") from None
+    except (pyjwt.PyJWTError, JWTExtendedException, ValueError):
+        raise AuthError("Invalid token.", code="token_invalid") from None
+    if claims.get("type") not in accepted:
+        raise AuthError(f"An {' or '.join(accepted)} token is required.", code="token_invalid")
+    try:
+        user = db.session.get(User, int(claims["sub"]))
+    except (KeyError, TypeError, ValueError):
+        user = None
+    if user is None:
+        raise AuthError("Invalid token.", code="token_invalid")
+    if claims.get("gen") != user.token_generation or _is_blocklisted(claims["jti"]):
+        raise AuthError("Token has been revoked.", code="token_revoked")
+    _require_active(user)
+    return user, claims
+
+
+def _resolve_external(token: str, accepted: tuple[str, ...]) -> tuple[User, dict[str, Any]]:
+    """A main-backend token maps to the local user whose `external_id` is its `user_id`."""
+    config = current_app.config
+    algorithm = config["EXTERNAL_JWT_ALGORITHM"]
+    key = config["EXTERNAL_JWT_PUBLIC_KEY"] if algorithm.startswith(("RS", "ES", "PS")) else config["EXTERNAL_JWT_SECRET"]
+    if not key:
+        raise AuthError("External tokens are not accepted here.", code="token_invalid")
+    try:
+        claims = pyjwt.decode(
+            token, key, algorithms=[algorithm], audience=config["EXTERNAL_JWT_AUDIENCE"],
+            issuer=config["EXTERNAL_JWT_ISSUER"], leeway=config["EXTERNAL_JWT_LEEWAY"],
+            options={"require": ["exp", "user_id", "token_type"]},
+        )
+    except pyjwt.ExpiredSignatureError:
+        raise AuthError("Token has expired.", code="token_expired") from None
+    except pyjwt.PyJWTError:
+        raise AuthError("Invalid token.", code="token_invalid") from None
+    if claims.get("token_type") not in accepted:
+        raise AuthError(f"An {' or '.join(accepted)} token is required.", code="token_invalid")
+    user = db.session.scalar(select(User).where(User.external_id == str(claims["user_id"])))
+    if user is None:
+        raise AuthError("Unknown user.", code="token_invalid")
+    if claims.get("jti") and _is_blocklisted(str(claims["jti"])):
+        raise AuthError("Token has been revoked.", code="token_revoked")
+    _require_active(user)
+    return user, claims
+
+
+def _require_active(user: User) -> None:
+    if not user.is_active:
+        raise AuthError("This account is deactivated.", code="inactive")
+
+
+def _is_blocklisted(jti: str) -> bool:
+    return db.session.get(RevokedToken, jti) is not None
+
+
+def revoke_token(user: User, claims: dict[str, Any]) -> None:
+    """Put one token on the persisted blocklist until it would have expired anyway."""
+    expires_at = datetime.fromtimestamp(claims["exp"], timezone.utc)
+    if db.session.get(RevokedToken, claims["jti"]) is None:
+        db.session.add(RevokedToken(jti=claims["jti"], user_id=user.id, expires_at=expires_at))
+    db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+
+
+def revoke_all_tokens(user: User) -> None:
+    """Every token issued so far stops working (log out everywhere, password change)."""
+    user.token_generation += 1

@@ -1,0 +1,108 @@
+"""Browser sessions: the JWT cookies behind every page, refreshed transparently.
+
+A page request reads the access cookie; when it has expired (or is gone) but the refresh cookie
+is good, a new access token is minted and set on the response, so users stay signed in for the
+refresh token's lifetime without noticing.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlparse
+
+from flask import current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
+
+from campus.core.errors import AuthError
+from campus.core.security import require_permission, resolve_token
+from campus.users import tokens
+from campus.users.models import User
+
+
+def load_page_user() -> None:
+    """`before_request`: put the signed-in user (or None) in `g.current_user` for pages."""
+    if request.path.startswith(("/api/", "/static/", "/socket.io")):
+        return
+    g.current_user = None
+    config = current_app.config
+    access = request.cookies.get(config["JWT_ACCESS_COOKIE_NAME"])
+    if access:
+        try:
+            g.current_user, g.token_claims = resolve_token(access, "access")
+            return
+        except AuthError as error:
+            if error.code not in ("token_expired",):
+                g.clear_auth_cookies = True
+    refresh = request.cookies.get(config["JWT_REFRESH_COOKIE_NAME"])
+    if refresh:
+        try:
+            user, _claims = resolve_token(refresh, "refresh")
+        except AuthError:
+            g.clear_auth_cookies = True
+            return
+        g.current_user = user
+        g.refreshed_access = tokens.issue_tokens(user, refresh=False)["access_token"]
+        from flask_jwt_extended import decode_token
+
+        g.token_claims = decode_token(g.refreshed_access)
+        g.clear_auth_cookies = False
+
+
+def store_page_cookies(response):
+    """`after_request`: set a refreshed access cookie, or clear cookies that no longer work."""
+    if g.get("refreshed_access"):
+        set_access_cookies(response, g.refreshed_access)
+    elif g.get("clear_auth_cookies"):
+        unset_jwt_cookies(response)
+    return response
+
+
+def sign_in(response, user: User):
+    """Put a fresh token pair in the response's cookies."""
+    pair = tokens.issue_tokens(user)
+    set_access_cookies(response, pair["access_token"])
+    set_refresh_cookies(response, pair["refresh_token"])
+    return response
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def page_login_required(view):
+    """Pages: redirect to the login page when nobody is signed in."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.get("current_user") is None:
+            flash(_("Please sign in."), "info")
+            return redirect(url_for("users_views.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def page_permission_required(permission: str):
+    """Pages: signed in and holding `permission` (403 page otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        @page_login_required
+        def wrapper(*args, **kwargs):
+            require_permission(g.current_user, permission)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def register_page_session(app) -> None:
+    app.before_request(load_page_user)
+    app.after_request(store_page_cookies)

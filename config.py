@@ -1,0 +1,162 @@
+"""Campus configuration: one class per environment, values from the environment and `.env`.
+
+Pick a class with `CAMPUS_CONFIG` (development, testing, production); `create_app()` takes a
+class directly, so tests need no environment variables.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+DEFAULT_JWT_SECRET = "dev-only-jwt-secret-change-me-please"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    return default if value is None else value.lower() in ("1", "true", "yes", "on")
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return default if value is None else int(value)
+
+
+def env_list(name: str) -> list[str]:
+    value = env(name, "") or ""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+class Config:
+    SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET)
+    JWT_SECRET_KEY = env("JWT_SECRET_KEY", DEFAULT_JWT_SECRET)
+
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", sqlite_url(BASE_DIR / "instance" / "campus.db"))
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # SQLite durability: NORMAL survives a process crash but not a power cut (DESIGN.md §5);
+    # set FULL (or use PostgreSQL) where that matters.
+    SQLITE_SYNCHRONOUS = env("SQLITE_SYNCHRONOUS", "NORMAL")
+
+    SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE")  # None: Flask-SocketIO picks (threading under flask run)
+    SOCKETIO_MESSAGE_QUEUE = env("SOCKETIO_MESSAGE_QUEUE")  # e.g. redis://127.0.0.1:6379/0
+    # Allowed Origins for the Socket.IO handshake besides the server's own; never "*".
+    SOCKETIO_ALLOWED_ORIGINS = env_list("SOCKETIO_ALLOWED_ORIGINS")
+    SOCKETIO_MAX_HTTP_BUFFER_SIZE = env_int("SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024)
+
+    MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "instance" / "media"))
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    MAX_JSON_LENGTH = env_int("MAX_JSON_LENGTH", 256 * 1024)
+
+    # Mail: "log" writes mails to the application log (development); "smtp" sends them.
+    MAIL_BACKEND = env("MAIL_BACKEND", "smtp")
+    MAIL_SERVER = env("MAIL_SERVER", "localhost")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USERNAME = env("MAIL_USERNAME")
+    MAIL_PASSWORD = env("MAIL_PASSWORD")
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
+    MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Campus <no-reply@campus.local>")
+    PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 3600)
+
+    # Tokens (flask-jwt-extended). Browsers get HttpOnly cookies with CSRF double submit.
+    JWT_TOKEN_LOCATION = ["headers", "cookies"]
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=env_int("JWT_ACCESS_TOKEN_SECONDS", 15 * 60))
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=env_int("JWT_REFRESH_TOKEN_DAYS", 30))
+    JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", False)
+    JWT_COOKIE_SAMESITE = "Lax"
+    JWT_COOKIE_CSRF_PROTECT = True
+    JWT_CSRF_IN_COOKIES = True
+    JWT_REFRESH_COOKIE_PATH = "/"
+
+    # Tokens of the university's main backend (Django SimpleJWT); off unless a key is set.
+    EXTERNAL_JWT_ALGORITHM = env("EXTERNAL_JWT_ALGORITHM", "HS256")
+    EXTERNAL_JWT_SECRET = env("EXTERNAL_JWT_SECRET")
+    EXTERNAL_JWT_PUBLIC_KEY = env("EXTERNAL_JWT_PUBLIC_KEY")
+    EXTERNAL_JWT_AUDIENCE = env("EXTERNAL_JWT_AUDIENCE")
+    EXTERNAL_JWT_ISSUER = env("EXTERNAL_JWT_ISSUER")
+    EXTERNAL_JWT_LEEWAY = env_int("EXTERNAL_JWT_LEEWAY", 10)
+
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
+
+    LANGUAGES = ["en", "ru"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", "RU")
+
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+    API_TITLE = "Campus API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "/static/vendor/swagger-ui/"
+
+    DEMO_DATA = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+    SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
+    MAIL_BACKEND = env("MAIL_BACKEND", "log")
+    DEMO_DATA = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    JWT_SECRET_KEY = "testing-jwt-secret-long-enough-for-hs256"
+    SQLALCHEMY_DATABASE_URI = env("CAMPUS_TEST_DATABASE_URL", "sqlite://")
+    MAIL_BACKEND = "memory"
+    SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
+    RATELIMIT_STORAGE_URI = "memory://"
+    SOCKETIO_MESSAGE_QUEUE = None
+    # Cheap hashing keeps the suite fast; production parameters are tested separately.
+    PASSWORD_HASH_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+class ProductionConfig(Config):
+    DEBUG = False
+    JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", True)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "eventlet")
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with the development secrets."""
+        if cls.SECRET_KEY == DEFAULT_SECRET or cls.JWT_SECRET_KEY == DEFAULT_JWT_SECRET:
+            raise RuntimeError("Set SECRET_KEY and JWT_SECRET_KEY: production refuses the default secrets.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = env("CAMPUS_CONFIG", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"CAMPUS_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]

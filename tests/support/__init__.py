@@ -1,0 +1,1 @@
+"""Helpers for tests: service checks, real servers, browsers."""
