@@ -1,0 +1,111 @@
+"""The production server behind `python wsgi.py` (eventlet by default, gevent as an option).
+
+Part of the entry point: the only code in Campus that touches eventlet or gevent directly
+(apart from `core.concurrency.offload`, which asks the running hub for a thread).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import resource
+import socket
+
+from flask import Flask
+
+log = logging.getLogger("campus.serving")
+
+# eventlet's defaults are 1,024 connections and a listen backlog of 50 (DESIGN.md §5).
+MAX_CONNECTIONS = 20_000
+LISTEN_BACKLOG = 4096
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python wsgi.py", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS)
+    parser.add_argument("--backlog", type=int, default=LISTEN_BACKLOG)
+    parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    return parser.parse_args(argv)
+
+
+def without_websocket_compression(app):
+    """WSGI middleware hiding the client's permessage-deflate offer.
+
+    Browsers always offer it and eventlet accepts, compressing every frame: group fan-out ran
+    seven times slower with it on these machines. Messages are small; compression buys nothing.
+    """
+
+    def middleware(environ, start_response):
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        connection = environ.get("eventlet.input")
+        if connection is not None:
+            # Belt and braces: accepted sockets inherit TCP_NODELAY on Linux, not everywhere.
+            try:
+                connection.get_socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except (AttributeError, OSError):
+                pass
+        return app(environ, start_response)
+
+    return middleware
+
+
+def raise_open_file_limit(wanted: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, wanted)
+    if soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # socketio.run() never sets TCP_NODELAY: an ack followed by a broadcast waited ~40 ms.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(backlog)
+    return sock
+
+
+def cooperative_postgres(app: Flask, mode: str) -> None:
+    """psycopg2's waits must yield to the hub, or one slow query stalls every connection."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    if mode == "eventlet":
+        from psycogreen.eventlet import patch_psycopg
+    else:
+        from psycogreen.gevent import patch_psycopg
+    patch_psycopg()
+
+
+def serve(app: Flask, mode: str, args: argparse.Namespace) -> None:
+    raise_open_file_limit(args.max_connections + 100)
+    sock = listening_socket(args.host, args.port, args.backlog)
+    wsgi_app = without_websocket_compression(app)
+    log.warning("Campus serving on http://%s:%d (%s)", args.host, sock.getsockname()[1], mode)
+    if mode == "eventlet":
+        import eventlet
+        import eventlet.wsgi
+
+        green = eventlet.green.socket.socket(sock)
+        eventlet.wsgi.server(green, wsgi_app, max_size=args.max_connections,
+                             log_output=args.access_log, socket_timeout=None)
+    elif mode == "gevent":
+        from gevent import pool, pywsgi
+
+        server = pywsgi.WSGIServer(sock, wsgi_app, spawn=pool.Pool(args.max_connections),
+                                   log="default" if args.access_log else None)
+        server.serve_forever()
+    else:
+        raise SystemExit(f"SOCKETIO_ASYNC_MODE must be eventlet or gevent for wsgi.py, not {mode!r}")
+
+
+def main(mode: str, argv: list[str] | None = None) -> None:
+    from campus import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    app = create_app()
+    cooperative_postgres(app, mode)
+    serve(app, mode, args)

@@ -1,0 +1,32 @@
+"""The production entry point: `python wsgi.py [--host HOST] [--port PORT]`.
+
+Serves pages, the JSON API and Socket.IO in one process with eventlet (the default) or gevent
+(`SOCKETIO_ASYNC_MODE=gevent`), tuned as DESIGN.md §5 asks: websocket compression off,
+TCP_NODELAY on, a high connection cap and listen backlog. Run several of these behind a load
+balancer with `SOCKETIO_MESSAGE_QUEUE=redis://…` and PostgreSQL (see the README).
+
+The event loop is patched here, before anything else is imported, and only when this file is
+run as a program: importing `wsgi` (e.g. `FLASK_APP=wsgi flask …`) patches nothing.
+"""
+import os
+
+if __name__ == "__main__":
+    ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or "eventlet"
+    os.environ["SOCKETIO_ASYNC_MODE"] = ASYNC_MODE
+    os.environ.setdefault("CAMPUS_CONFIG", "production")
+    if ASYNC_MODE == "eventlet":
+        import eventlet
+
+        eventlet.monkey_patch()
+    elif ASYNC_MODE == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+
+    from campus.serving import main
+
+    main(ASYNC_MODE)
+else:
+    from campus import create_app
+
+    app = create_app()
