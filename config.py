@@ -96,6 +96,9 @@ class Config:
     LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
 
     LANGUAGES = ["en", "ru"]
+    # One catalog per domain (campus/<domain>/translations) plus the shared one (campus/translations).
+    BABEL_TRANSLATION_DIRECTORIES = ";".join(
+        str(path) for path in sorted((BASE_DIR / "campus").glob("**/translations")) if path.is_dir())
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", "RU")

@@ -43,6 +43,9 @@ def register_extensions(app: Flask) -> None:
     app.config["MAIL_BACKEND"] = BACKENDS.get(app.config["MAIL_BACKEND"], app.config["MAIL_BACKEND"])
     mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
     socketio.init_app(

@@ -26,4 +26,6 @@ for f in swagger-ui-bundle.js swagger-ui-standalone-preset.js swagger-ui.css fav
   cp "node_modules/swagger-ui-dist/$f" "$vendor/swagger-ui/"
 done
 
-.venv/bin/pybabel compile -d campus/translations --use-fuzzy >/dev/null
+for catalog in $(find campus -type d -name translations); do
+  .venv/bin/pybabel compile -q -d "$catalog" 2>/dev/null || .venv/bin/pybabel compile -d "$catalog" >/dev/null
+done

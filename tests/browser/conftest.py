@@ -1,0 +1,78 @@
+"""Fixtures for browser tests: one real server (eventlet entry point) per module, pages with
+console checking and artifacts on failure."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.browser import ConsoleLog, launch, save_artifacts
+from tests.support.server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    server = LiveServer(tmp_path_factory.mktemp("live")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = launch(playwright_instance)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def new_page(request, browser, live_server):
+    """`new_page()` → a page in a fresh browser context (its own cookies), console checked.
+
+    After the test: any console error fails it; on failure, screenshots and logs are saved.
+    """
+    contexts, pages, logs = [], [], []
+
+    def make(**context_options):
+        context = browser.new_context(base_url=live_server.url, **context_options)
+        page = context.new_page()
+        log = ConsoleLog()
+        log.attach(page)
+        contexts.append(context)
+        pages.append(page)
+        logs.append(log)
+        return page
+
+    yield make
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    errors = [error for log in logs for error in log.errors]
+    if failed or errors:
+        save_artifacts(request.node.nodeid, pages, logs)
+    for context in contexts:
+        context.close()
+    assert not errors, f"console errors: {errors}"
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
