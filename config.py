@@ -42,11 +42,20 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def database_url(url: str) -> str:
+    """PostgreSQL URLs use psycopg2: psycogreen makes it cooperative under eventlet and gevent
+    (SQLAlchemy 2.1 would pick psycopg 3, whose wait blocks eventlet's hub)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
 class Config:
     SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET)
     JWT_SECRET_KEY = env("JWT_SECRET_KEY", DEFAULT_JWT_SECRET)
 
-    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", sqlite_url(BASE_DIR / "instance" / "campus.db"))
+    SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL", sqlite_url(BASE_DIR / "instance" / "campus.db")))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # SQLite durability: NORMAL survives a process crash but not a power cut (DESIGN.md §5);
     # set FULL (or use PostgreSQL) where that matters.
@@ -129,7 +138,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
     JWT_SECRET_KEY = "testing-jwt-secret-long-enough-for-hs256"
-    SQLALCHEMY_DATABASE_URI = env("CAMPUS_TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = database_url(env("CAMPUS_TEST_DATABASE_URL", "sqlite://"))
     MAIL_BACKEND = "memory"
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
     RATELIMIT_STORAGE_URI = "memory://"

@@ -18,11 +18,11 @@ from sqlalchemy.engine import make_url
 
 from campus import create_app
 from campus.extensions import db
-from config import TestingConfig
+from config import TestingConfig, database_url
 
 from tests.support import services_available
 
-TEST_DATABASE_URL = os.environ.get("CAMPUS_TEST_DATABASE_URL", "")
+TEST_DATABASE_URL = database_url(os.environ.get("CAMPUS_TEST_DATABASE_URL", ""))
 IN_CI = os.environ.get("CI", "").lower() == "true"
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
