@@ -5,6 +5,7 @@ fields do not. Every schema rejects unknown fields (`role` at registration is a 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
@@ -78,7 +79,7 @@ class StrictSchema(Schema):
 
     @pre_load
     def require_object(self, data, **kwargs):
-        if not isinstance(data, dict):
+        if not isinstance(data, Mapping):
             raise ValidationError("Expected a JSON object.", field_name="_schema")
         return data
 
