@@ -29,6 +29,7 @@ def register_extensions(app: Flask) -> None:
     from campus.core.i18n import select_locale
     from campus.core.mail import BACKENDS
     from campus.core.security import set_token_resolver
+    from campus.core.sockets import origin_check
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
     from campus.users.tokens import resolve_token
 
@@ -52,7 +53,7 @@ def register_extensions(app: Flask) -> None:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or None,
+        cors_allowed_origins=origin_check(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
         # Flask-SocketIO would copy the Flask session into every event; Campus keeps no
         # state there (auth is a JWT), so skip the copy (DESIGN.md §5).

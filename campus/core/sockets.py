@@ -22,6 +22,38 @@ def chat_room(chat_id: int) -> str:
     return f"chat:{chat_id}"
 
 
+def own_origins(environ: dict) -> set[str]:
+    """The server's own origin as the client sees it (behind a proxy: X-Forwarded-*), as engine.io reckons it."""
+    scheme, host = environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST")
+    if not host:
+        return set()
+    origins = {f"{scheme}://{host}"}
+    if "HTTP_X_FORWARDED_PROTO" in environ or "HTTP_X_FORWARDED_HOST" in environ:
+        forwarded_scheme = environ.get("HTTP_X_FORWARDED_PROTO", scheme).split(",")[0].strip()
+        forwarded_host = environ.get("HTTP_X_FORWARDED_HOST", host).split(",")[0].strip()
+        origins.add(f"{forwarded_scheme}://{forwarded_host}")
+    return origins
+
+
+def origin_check(allowed: list[str]) -> Callable[[str | None, dict], bool]:
+    """The Socket.IO handshake's Origin check: the server's own origin or one of `allowed`.
+
+    Given a list, engine.io would accept only the listed origins and refuse the server's own
+    pages, so the check is a callable. Never "*": the handshake is a GET, CSRF never runs on it,
+    so a foreign page could ride the user's cookie.
+    """
+    if "*" in allowed:
+        raise RuntimeError('SOCKETIO_ALLOWED_ORIGINS must list origins; "*" is refused.')
+    allowed_set = {origin.rstrip("/") for origin in allowed}
+
+    def is_allowed(origin: str | None, environ: dict) -> bool:
+        if not origin:
+            return True  # no Origin (mobile apps, scripts): judged by the token alone
+        return origin in allowed_set or origin in own_origins(environ)
+
+    return is_allowed
+
+
 def authenticate_socket(auth: Any) -> tuple[Principal, dict[str, Any]]:
     """DESIGN.md §4: `auth.token`, or the JWT cookie plus its CSRF value in `auth.csrf`.
 
