@@ -1,6 +1,145 @@
-"""Admin pages."""
+"""Admin pages: users (search, role filter, role and activation changes) and the audit log.
+
+Changes go through `campus.users.services`, which enforces DESIGN.md §3's limits and writes the
+audit entries; these views only turn its refusals into flash messages.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from campus.admin import services
+from campus.admin.forms import ActiveForm, AuditFilterForm, RoleForm, UserFilterForm
+from campus.admin.labels import action_label, role_label, value_label
+from campus.core.errors import CampusError
+from campus.extensions import db
+from campus.users import services as users
+from campus.users.web import page_permission_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.app_context_processor
+def admin_helpers():
+    return {"role_label": role_label, "action_label": action_label, "value_label": value_label}
+
+
+def _form_errors(form) -> None:
+    for field_name, messages in form.errors.items():
+        field = getattr(form, field_name, None)
+        label = field.label.text if field is not None and field.label.text else field_name
+        for message in messages:
+            flash(f"{label}: {message}", "error")
+
+
+def _page_links(endpoint: str, next_cursor: str | None, **values) -> dict[str, str | None]:
+    """Links to the next and first pages, keeping the current filters."""
+    args = {key: value for key, value in request.args.items() if key != "cursor" and value}
+    return {
+        "next": url_for(endpoint, **args, cursor=next_cursor, **values) if next_cursor else None,
+        "first": url_for(endpoint, **args, **values) if request.args.get("cursor") else None,
+    }
+
+
+@bp.route("/")
+@page_permission_required("users.manage")
+def index():
+    return redirect(url_for(".users_list"))
+
+
+@bp.route("/users")
+@page_permission_required("users.manage")
+def users_list():
+    form = UserFilterForm(request.args, role_names=services.role_names())
+    result = {"items": [], "next_cursor": None}
+    if form.validate():
+        result = services.list_users(q=form.q.data, role=form.role.data or None, cursor=form.cursor.data or None)
+    return render_template("admin/users.html", form=form, users=result["items"],
+                           links=_page_links(".users_list", result["next_cursor"]))
+
+
+@bp.route("/users/<int:user_id>")
+@page_permission_required("users.manage")
+def user_detail(user_id: int):
+    target = users.get_user(user_id)
+    actor = g.current_user
+    assignable = services.assignable_role_names(actor)
+    may_manage = target.id != actor.id and target.role.name in assignable
+    role_form = RoleForm(formdata=None, role_names=assignable, data={"role": target.role.name})
+    active_form = ActiveForm(formdata=None, data={"active": "0" if target.is_active else "1"})
+    history, people = [], {}
+    if actor.can("audit.read"):
+        history = services.list_audit(target_type="user", target_id=target.id, limit=20)["items"]
+        people = services.users_by_id({entry.actor_id for entry in history if entry.actor_id})
+    return render_template("admin/user.html", target=target, may_manage=may_manage, role_form=role_form,
+                           active_form=active_form, history=history, people=people)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@page_permission_required("users.manage")
+def change_role(user_id: int):
+    target = users.get_user(user_id)
+    # Every role is a valid choice here; the service decides what this actor may grant.
+    form = RoleForm(role_names=services.role_names())
+    if not form.validate_on_submit():
+        _form_errors(form)
+    else:
+        old = target.role.name
+        try:
+            users.change_role(g.current_user, target, form.role.data)
+        except CampusError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            if old != target.role.name:
+                flash(_("%(name)s is now %(role)s.", name=target.full_name, role=role_label(target.role.name)),
+                      "success")
+    return redirect(url_for(".user_detail", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@page_permission_required("users.manage")
+def change_active(user_id: int):
+    target = users.get_user(user_id)
+    form = ActiveForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+    else:
+        try:
+            users.set_active(g.current_user, target, form.active.data == "1")
+        except CampusError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            if target.is_active:
+                flash(_("%(name)s is active.", name=target.full_name), "success")
+            else:
+                flash(_("%(name)s is deactivated.", name=target.full_name), "success")
+    return redirect(url_for(".user_detail", user_id=user_id))
+
+
+@bp.route("/audit")
+@page_permission_required("audit.read")
+def audit_log():
+    form = AuditFilterForm(request.args, actions=services.audit_actions(),
+                           target_types=services.audit_target_types())
+    result = {"items": [], "next_cursor": None}
+    if form.validate():
+        actor_id = None
+        if form.actor.data:
+            actor = users.find_by_email(form.actor.data)
+            if actor is None:
+                form.actor.errors.append(_("No account has this email."))
+            else:
+                actor_id = actor.id
+        if not form.actor.errors:
+            result = services.list_audit(
+                action=form.action.data or None, actor_id=actor_id, target_type=form.target_type.data or None,
+                target_id=form.target_id.data, since=form.since.data, until=form.until.data,
+                cursor=form.cursor.data or None)
+    entries = result["items"]
+    people = services.users_by_id({entry.actor_id for entry in entries if entry.actor_id}
+                                  | {entry.target_id for entry in entries
+                                     if entry.target_type == "user" and entry.target_id})
+    return render_template("admin/audit.html", form=form, entries=entries, people=people,
+                           links=_page_links(".audit_log", result["next_cursor"]))

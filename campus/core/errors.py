@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,12 @@ def handle_http_exception(error: HTTPException):
     return response
 
 
+def handle_csrf_error(error: CSRFError):
+    """A form posted without its CSRF token (or with a stale one) is a 403 (DESIGN.md §4)."""
+    return error_response(403, {"code": "csrf_failed",
+                                "message": "The form's security token is missing or expired; reload the page and try again."})
+
+
 def handle_unexpected(error: Exception):
     log.exception("Unhandled error on %s %s", request.method, request.path)
     if current_app.testing and current_app.config.get("PROPAGATE_UNEXPECTED", True):
@@ -140,5 +147,6 @@ def handle_unexpected(error: Exception):
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CampusError, handle_campus_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

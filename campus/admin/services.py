@@ -1,0 +1,92 @@
+"""Read-only queries behind the admin pages (changes go through the domains' own services)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from campus.audit.models import AuditEntry
+from campus.audit.services import query_entries
+from campus.core.api import decode_cursor, page
+from campus.core.database import fold
+from campus.core.errors import ValidationError
+from campus.extensions import db
+from campus.roles import services as roles
+from campus.roles.models import Role
+from campus.users.models import User
+
+PAGE_SIZE = 50
+
+
+def _like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_users(*, q: str | None = None, role: str | None = None, cursor: str | None = None,
+               limit: int | None = None) -> dict[str, Any]:
+    """Users by email, filtered by a name/email search (Cyrillic folded too) and a role; keyset pages."""
+    query = select(User).join(Role).order_by(User.email)
+    needle = (q or "").strip().casefold()
+    if needle:
+        pattern = _like_pattern(needle)
+        name = fold(User.first_name + " " + User.last_name)
+        query = query.where(or_(name.like(pattern, escape="\\"), fold(User.email).like(pattern, escape="\\")))
+    if role:
+        query = query.where(Role.name == role)
+    after = decode_cursor(cursor, 1)
+    if after:
+        query = query.where(User.email > str(after[0]))
+    limit = limit or PAGE_SIZE
+    rows = db.session.scalars(query.limit(limit + 1))
+    return page(rows, limit, key=lambda user: (user.email,))
+
+
+def list_audit(*, action: str | None = None, actor_id: int | None = None, target_type: str | None = None,
+               target_id: int | None = None, since: date | None = None, until: date | None = None,
+               cursor: str | None = None, limit: int | None = None) -> dict[str, Any]:
+    """The audit log, newest first, filtered; `until` is an inclusive day; keyset pages by id."""
+    query = query_entries(
+        action=action, actor_id=actor_id, target_type=target_type, target_id=target_id,
+        since=_start_of(since) if since else None,
+        until=_start_of(until + timedelta(days=1)) if until else None,
+    )
+    after = decode_cursor(cursor, 1)
+    if after:
+        if not isinstance(after[0], int):
+            raise ValidationError(fields={"cursor": ["Not a valid cursor."]})
+        query = query.where(AuditEntry.id < after[0])
+    limit = limit or PAGE_SIZE
+    rows = db.session.scalars(query.limit(limit + 1))
+    return page(rows, limit, key=lambda entry: (entry.id,))
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def audit_actions() -> list[str]:
+    return sorted(db.session.scalars(select(AuditEntry.action).distinct()))
+
+
+def audit_target_types() -> list[str]:
+    return sorted(db.session.scalars(select(AuditEntry.target_type).distinct()))
+
+
+def users_by_id(ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def role_names() -> list[str]:
+    return list(db.session.scalars(select(Role.name).order_by(Role.rank)))
+
+
+def assignable_role_names(actor: User) -> list[str]:
+    """Roles `actor` may hand out (DESIGN.md §3): up to moderator, or every role for super_admins."""
+    limit_role = roles.SUPER_ADMIN if actor.can("users.manage_admins") else roles.MODERATOR
+    limit = db.session.scalar(select(Role.rank).where(Role.name == limit_role))
+    return list(db.session.scalars(select(Role.name).where(Role.rank <= limit).order_by(Role.rank)))
