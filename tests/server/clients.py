@@ -1,0 +1,75 @@
+"""Clients of a real Campus server: accounts through the JSON API, python-socketio on `/chat`."""
+from __future__ import annotations
+
+import itertools
+import uuid
+
+import requests
+import socketio
+
+PASSWORD = "live server password 1"
+_numbers = itertools.count(1)
+
+
+def register(base_url: str, email: str | None = None) -> tuple[int, str]:
+    """Create an account through the API and log in: (user id, access token)."""
+    email = email or f"live{next(_numbers)}-{uuid.uuid4().hex[:8]}@example.test"
+    created = requests.post(f"{base_url}/api/v1/auth/register", timeout=30, json={
+        "email": email, "password": PASSWORD, "first_name": "Live", "last_name": "Tester"})
+    assert created.status_code == 201, created.text
+    tokens = requests.post(f"{base_url}/api/v1/auth/token", timeout=30,
+                           json={"email": email, "password": PASSWORD})
+    assert tokens.status_code == 200, tokens.text
+    return created.json()["id"], tokens.json()["access_token"]
+
+
+class ChatClient:
+    """python-socketio's client on `/chat`, websocket transport only, keeping what it receives.
+
+    `refusal` is the data of a refused connect, as the client's `connect_error` handler gets it:
+    `{"message": "unauthorized", "data": {"code": ...}}`.
+    """
+
+    def __init__(self, origin: str | None = "own"):
+        # websocket-client sends the server's own origin unless told otherwise; an Origin in
+        # `headers` would be a second header, so the origin is a websocket option.
+        if origin == "own":
+            options = {}
+        elif origin is None:
+            options = {"suppress_origin": True}
+        else:
+            options = {"origin": origin}
+        self.sio = socketio.Client(reconnection=False, websocket_extra_options=options)
+        self.refusal = None
+        self.received: list[tuple[str, object]] = []
+        self.sio.on("connect_error", self._on_connect_error, namespace="/chat")
+        self.sio.on("*", self._on_event, namespace="/chat")
+
+    def _on_connect_error(self, data):
+        self.refusal = data
+
+    def _on_event(self, event, *args):
+        self.received.append((event, args[0] if len(args) == 1 else args))
+
+    def connect(self, base_url: str, *, auth=None, headers=None) -> "ChatClient":
+        """Connect, or record the refusal (`socketio.exceptions.ConnectionError` is swallowed)."""
+        try:
+            self.sio.connect(base_url, namespaces=["/chat"], transports=["websocket"], auth=auth,
+                             headers=headers or {}, wait_timeout=20)
+        except socketio.exceptions.ConnectionError:
+            pass
+        return self
+
+    @property
+    def connected(self) -> bool:
+        return self.sio.connected and "/chat" in self.sio.namespaces
+
+    def refused_with(self) -> str:
+        assert not self.connected
+        assert self.refusal is not None, "connect_error was not called"
+        assert self.refusal["message"] == "unauthorized"
+        return self.refusal["data"]["code"]
+
+    def close(self) -> None:
+        if self.sio.connected:
+            self.sio.disconnect()
