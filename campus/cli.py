@@ -23,8 +23,11 @@ def seed_demo_command() -> None:
     """Roles plus one demo account per role (development only); idempotent."""
     from campus.demo import seed_demo
 
-    for line in seed_demo():
-        click.echo(line)
+    try:
+        for line in seed_demo():
+            click.echo(line)
+    except RuntimeError as error:  # not the development configuration
+        raise click.ClickException(str(error)) from None
 
 
 @users_cli.command("create-admin")

@@ -246,6 +246,8 @@ def create_admin(email: str, password: str, *, first_name: str = "Campus", last_
         audit.record(None, "user.created_admin", "user", user.id, None, role_name)
     else:
         old = user.role.name
+        if old == roles.SUPER_ADMIN != role_name and user.is_active and _super_admin_count() <= 1:
+            raise Conflict(_("The last super admin can't be removed."))
         user.role = roles.get_role(role_name)
         user.password_hash = hash_password(password)
         user.is_active = True
