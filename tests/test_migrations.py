@@ -1,0 +1,89 @@
+"""The migrations are the schema: `flask db upgrade` on an empty database gives exactly the
+models' tables (alembic's autogenerate finds nothing to add), down to base and up again, on SQLite
+and PostgreSQL; and there is one head."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+
+from campus import create_app
+from campus.extensions import db
+from config import database_url
+from tests.conftest import MIGRATIONS, TEST_DATABASE_URL, config_for
+from tests.support import services_available
+
+
+def schema_differences(app) -> list:
+    """What autogenerate would put in a new migration, compared the way `flask db migrate` does."""
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
+        return compare_metadata(context, db.metadata)
+
+
+def table_names(app) -> set[str]:
+    with app.app_context():
+        return set(sa.inspect(db.engine).get_table_names())
+
+
+def run_db(app, *args: str) -> None:
+    result = app.test_cli_runner().invoke(args=["db", *args, "--directory", MIGRATIONS])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+
+
+def check_upgrade_down_up(url: str, tmp_path) -> None:
+    app = create_app(config_for(url, tmp_path))
+    try:
+        assert table_names(app) == set()
+        run_db(app, "upgrade")
+        assert table_names(app) == set(db.metadata.tables) | {"alembic_version"}
+        assert schema_differences(app) == []
+
+        run_db(app, "downgrade", "base")
+        assert table_names(app) <= {"alembic_version"}
+
+        run_db(app, "upgrade")
+        assert schema_differences(app) == []
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_migrations_have_one_head():
+    script = ScriptDirectory.from_config(_alembic_config())
+    assert len(script.get_heads()) == 1, script.get_heads()
+
+
+def _alembic_config() -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", MIGRATIONS)
+    return config
+
+
+def test_upgrade_gives_the_models_schema_on_sqlite(tmp_path):
+    check_upgrade_down_up(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path)
+
+
+@pytest.mark.postgres
+def test_upgrade_gives_the_models_schema_on_postgresql(tmp_path):
+    server_url = TEST_DATABASE_URL if TEST_DATABASE_URL.startswith("postgresql") else services_available.POSTGRES_URL
+    base = make_url(database_url(services_available.require_postgres(server_url)))
+    name = f"campus_migrations_{uuid.uuid4().hex[:10]}"
+    server = sa.create_engine(base.set(database="postgres"),
+                              isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = base.set(database=name).render_as_string(hide_password=False)
+        check_upgrade_down_up(url, tmp_path)
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
