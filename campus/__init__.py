@@ -75,8 +75,9 @@ def register_blueprints(app: Flask) -> None:
     from campus.users.api import auth_api, users_api
     from campus.users.views import bp as users_views
     from campus.admin.views import bp as admin_views
+    from campus.chat.views import bp as chat_views
 
-    for blueprint in (pages_views, users_views, admin_views):
+    for blueprint in (pages_views, users_views, admin_views, chat_views):
         app.register_blueprint(blueprint)
     for blueprint in (auth_api, users_api):
         # JSON endpoints use Bearer tokens, or the JWT cookie with its own double-submit check.

@@ -1,0 +1,78 @@
+"""The chat page: a shell that `static/js/chat.js` fills over the JSON API and Socket.IO `/chat`."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template
+from flask_babel import gettext as _
+
+from campus.users.web import page_permission_required
+
+bp = Blueprint("chat_views", __name__)
+
+
+def page_strings() -> dict[str, str]:
+    """Everything chat.js shows, translated for the reader; `{name}`-style slots filled in JS."""
+    return {
+        "connecting": _("Connecting…"),
+        "reconnecting": _("Connection lost. Reconnecting…"),
+        "online_status": _("Connected"),
+        "signed_out": _("You are signed out."),
+        "sign_in_again": _("Sign in again"),
+        "no_chats": _("No chats yet. Start one with “New chat”."),
+        "no_matches": _("No chats match your search."),
+        "saved_messages": _("Saved messages"),
+        "unknown_user": _("User {id}"),
+        "you": _("You"),
+        "online": _("online"),
+        "offline": _("offline"),
+        "last_seen": _("last seen {time}"),
+        "members_count": _("Members: {count}"),
+        "members_online": _("Members: {count}, online: {online}"),
+        "typing_one": _("{name} is typing…"),
+        "typing_many": _("{names} are typing…"),
+        "pending": _("Sending…"),
+        "sent": _("Sent"),
+        "seen": _("Seen"),
+        "failed": _("Not sent"),
+        "retry": _("Retry"),
+        "edited": _("edited"),
+        "deleted": _("Message deleted"),
+        "attachment": _("Attachment"),
+        "load_failed": _("Could not load messages. Scroll up to try again."),
+        "loading": _("Loading…"),
+        "history_start": _("This is the beginning of the conversation."),
+        "older_messages": _("Show older messages"),
+        "unread": _("{count} unread"),
+        "new_message_from": _("New message from {name}"),
+        "no_users_found": _("Nobody found."),
+        "search_failed": _("Search failed. Try again."),
+        "action_failed": _("That did not work: {message}"),
+        "left_chat": _("You are no longer a member of “{title}”."),
+        "role_owner": _("owner"),
+        "role_admin": _("admin"),
+        "role_member": _("member"),
+        "remove_member": _("Remove {name}"),
+        "group_needs_title": _("Give the group a name."),
+        "message_too_long": _("A message can be at most 4000 characters."),
+        "notifications_blocked": _("Notifications are blocked in this browser."),
+    }
+
+
+@bp.route("/chat")
+@page_permission_required("chat.use")
+def chat():
+    """The chat page; the signed-in user's id and the translated strings go to chat.js as JSON."""
+    config = current_app.config
+    user = g.current_user
+    page_config = {
+        "user": {"id": user.id, "first_name": user.first_name, "last_name": user.last_name},
+        "api": "/api/v1",
+        "namespace": "/chat",
+        "csrf": {
+            "access_cookie": config["JWT_ACCESS_CSRF_COOKIE_NAME"],
+            "refresh_cookie": config["JWT_REFRESH_CSRF_COOKIE_NAME"],
+            "access_header": config["JWT_ACCESS_CSRF_HEADER_NAME"],
+            "refresh_header": config["JWT_REFRESH_CSRF_HEADER_NAME"],
+        },
+        "strings": page_strings(),
+    }
+    return render_template("chat/index.html", page_config=page_config)
