@@ -63,6 +63,9 @@ class Config:
 
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE")  # None: Flask-SocketIO picks (threading under flask run)
     SOCKETIO_MESSAGE_QUEUE = env("SOCKETIO_MESSAGE_QUEUE")  # e.g. redis://127.0.0.1:6379/0
+    # Redis pub/sub channels ignore the database number: deployments (and test runs) sharing one
+    # Redis need channels of their own.
+    SOCKETIO_CHANNEL = env("SOCKETIO_CHANNEL", "flask-socketio")
     # Allowed Origins for the Socket.IO handshake besides the server's own; never "*".
     SOCKETIO_ALLOWED_ORIGINS = env_list("SOCKETIO_ALLOWED_ORIGINS")
     SOCKETIO_MAX_HTTP_BUFFER_SIZE = env_int("SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024)
