@@ -10,6 +10,7 @@ from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from campus.core.api import ErrorSchema
 from campus.core.models import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -20,4 +21,12 @@ limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
 babel = Babel()
 socketio = SocketIO()
-api = Api()
+
+
+class CampusApi(Api):
+    """flask-smorest documenting DESIGN.md §4's error body instead of its own."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = CampusApi()

@@ -78,6 +78,20 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, description: str
     return blp
 
 
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "snake_case error code, e.g. token_expired"})
+    message = fields.String(required=True, metadata={"description": "Human-readable explanation"})
+    fields_ = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()), data_key="fields",
+        metadata={"description": "Problems per field; only on 422"})
+
+
+class ErrorSchema(Schema):
+    """Every error body (DESIGN.md §4); the OpenAPI document's error responses use it."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
 # --- keyset pagination --------------------------------------------------------------------
 
 class PageArgsSchema(Schema):

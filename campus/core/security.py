@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any, Callable, Protocol
 
 from flask import current_app, g, request
+from flask_smorest import Blueprint as SmorestBlueprint
 
 from campus.core.errors import AuthError, Forbidden
 
@@ -80,6 +81,15 @@ def require_permission(user: Principal | None, permission: str) -> None:
         raise Forbidden()
 
 
+def documented_auth(view, *, forbidden: bool = False):
+    """Mark `view` in the OpenAPI document: Bearer token required, 401 (and 403) answers.
+
+    For endpoints that call `authenticate_request()` themselves; the decorators below apply it.
+    """
+    responses = {"401": "UNAUTHORIZED", **({"403": "FORBIDDEN"} if forbidden else {})}
+    return SmorestBlueprint.doc(security=[{"bearerAuth": []}], responses=responses)(view)
+
+
 def login_required(view):
     """API endpoints: any authenticated, active account (guests included)."""
 
@@ -88,7 +98,7 @@ def login_required(view):
         authenticate_request()
         return view(*args, **kwargs)
 
-    return wrapper
+    return documented_auth(wrapper)
 
 
 def permission_required(permission: str):
@@ -100,6 +110,6 @@ def permission_required(permission: str):
             require_permission(authenticate_request(), permission)
             return view(*args, **kwargs)
 
-        return wrapper
+        return documented_auth(wrapper, forbidden=True)
 
     return decorator

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, g
 
 from campus.core.api import api_blueprint
-from campus.core.security import authenticate_request, login_required, permission_required
+from campus.core.security import authenticate_request, documented_auth, login_required, permission_required
 from campus.extensions import limiter
 from campus.users import services, tokens
 from campus.users.schemas import (
@@ -40,6 +40,7 @@ def token(data):
 
 
 @auth_api.route("/refresh", methods=["POST"])
+@documented_auth
 @auth_api.response(200, TokenPairSchema)
 def refresh():
     """A new access token for the refresh token in the Bearer header."""
@@ -48,6 +49,7 @@ def refresh():
 
 
 @auth_api.route("/logout", methods=["POST"])
+@documented_auth
 @auth_api.arguments(LogoutSchema, required=False)
 @auth_api.response(204)
 def logout(data):
