@@ -13,7 +13,8 @@ import os
 if __name__ == "__main__":
     ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or "eventlet"
     os.environ["SOCKETIO_ASYNC_MODE"] = ASYNC_MODE
-    os.environ.setdefault("CAMPUS_CONFIG", "production")
+    # An empty CAMPUS_CONFIG would mean development (no secret check): production is the default.
+    os.environ["CAMPUS_CONFIG"] = os.environ.get("CAMPUS_CONFIG") or "production"
     if ASYNC_MODE == "eventlet":
         import eventlet
 

@@ -69,9 +69,19 @@ def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
 
 
 def cooperative_postgres(app: Flask, mode: str) -> None:
-    """psycopg2's waits must yield to the hub, or one slow query stalls every connection."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    """psycopg2's waits must yield to the hub, or one slow query stalls every connection.
+
+    Only psycopg2 is made cooperative (psycogreen); psycopg 3's wait blocks eventlet's hub, so
+    another PostgreSQL driver is refused rather than left to stall the server.
+    """
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
         return
+    if url.get_driver_name() != "psycopg2":
+        raise SystemExit(f"Campus cannot start: DATABASE_URL must use psycopg2 under {mode} "
+                         f"(postgresql:// or postgresql+psycopg2://), not {url.drivername}")
     if mode == "eventlet":
         from psycogreen.eventlet import patch_psycopg
     else:
@@ -106,6 +116,9 @@ def main(mode: str, argv: list[str] | None = None) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
-    app = create_app()
+    try:
+        app = create_app()
+    except RuntimeError as error:  # a refused configuration: say why, without a traceback
+        raise SystemExit(f"Campus cannot start: {error}") from None
     cooperative_postgres(app, mode)
     serve(app, mode, args)
