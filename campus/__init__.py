@@ -67,6 +67,8 @@ def import_models() -> None:
     import campus.audit.models  # noqa: F401
     import campus.roles.models  # noqa: F401
     import campus.users.models  # noqa: F401
+    import campus.majors.models  # noqa: F401
+    import campus.students.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -74,13 +76,15 @@ def register_blueprints(app: Flask) -> None:
     from campus.extensions import api, csrf
     from campus.pages.views import bp as pages_views
     from campus.users.api import auth_api, users_api
+    from campus.majors.api import majors_api
+    from campus.students.api import students_api
     from campus.users.views import bp as users_views
     from campus.admin.views import bp as admin_views
     from campus.chat.views import bp as chat_views
 
     for blueprint in (pages_views, users_views, admin_views, chat_views):
         app.register_blueprint(blueprint)
-    for blueprint in (auth_api, users_api):
+    for blueprint in (auth_api, users_api, majors_api, students_api):
         # JSON endpoints use Bearer tokens, or the JWT cookie with its own double-submit check.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

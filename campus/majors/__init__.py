@@ -1,0 +1,1 @@
+"""Majors (fields of study): names, descriptions and their student counts."""

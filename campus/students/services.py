@@ -1,0 +1,318 @@
+"""Student services: one unit of work each, domain errors only (pages, API and CLI share them).
+
+Every admin write is audited in the same commit; `student_membership_changed` goes out after it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+
+from campus.audit import services as audit
+from campus.core.api import decode_cursor, page
+from campus.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from campus.extensions import db
+from campus.majors.models import Major
+from campus.media import images
+from campus.students import rules
+from campus.students.models import Student, search_key
+from campus.students.signals import announce_membership_change
+from campus.users.models import User
+
+PHOTO_AREA = "photos"
+PHOTO_MAX_SIDE, THUMB_SIDE = 1024, 256
+RECORD_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone_number", "address",
+                 "enrollment_year", "course", "major_id", "special_notes", "user_id")
+# Sort name → the columns of its keyset (each ends in `id`, so the order is total).
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "name": ("last_name", "first_name", "id"),
+    "enrollment_year": ("enrollment_year", "last_name", "first_name", "id"),
+    "course": ("course", "last_name", "first_name", "id"),
+}
+KEY_TYPES = {"last_name": str, "first_name": str, "id": int, "enrollment_year": int, "course": int}
+# Filters and sorts on fields outside the public view need the full view.
+FULL_VIEW_FILTERS = ("enrollment_year",)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def get_student(student_id: int) -> Student:
+    student = db.session.get(Student, student_id)
+    if student is None:
+        raise NotFound(_("No such student."))
+    return student
+
+
+def student_of_user(user_id: int) -> Student | None:
+    """The record linked to this account, if any."""
+    return db.session.scalar(select(Student).where(Student.user_id == user_id))
+
+
+def may_see_full(viewer: User, student: Student) -> bool:
+    """Teachers and above see whole records; a linked student sees their own (DESIGN.md §3)."""
+    if viewer.can("directory.read_full"):
+        return True
+    return student.user_id == viewer.id and viewer.can("students.own_record")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _cursor_values(cursor: str | None, sort: str, keys: tuple[str, ...]) -> list[Any] | None:
+    values = decode_cursor(cursor, len(keys) + 1)
+    if values is None:
+        return None
+    # The cursor names its sort; its values must have the key columns' types (PostgreSQL would
+    # otherwise fail comparing an integer column with text).
+    if values[0] != sort or any(type(value) is not KEY_TYPES[key] for key, value in zip(keys, values[1:])):
+        raise ValidationError(fields={"cursor": [_("Not a valid cursor.")]})
+    return values[1:]
+
+
+def list_students(viewer: User, *, major_id: int | None = None, course: int | None = None,
+                  enrollment_year: int | None = None, q: str | None = None, sort: str = "name",
+                  limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+    """A keyset page `{items, next_cursor}` of students matching the filters.
+
+    `q` matches names (any case, Cyrillic too, `е` finds `ё`) and, for viewers of full records,
+    the email. Viewers of public fields may not filter or sort by other fields (403).
+    """
+    full = viewer.can("directory.read_full")
+    descending = sort.startswith("-")
+    sort_name = sort.lstrip("-")
+    if sort_name not in SORT_KEYS:
+        raise ValidationError(fields={"sort": [_("Unknown sort order.")]})
+    if not full and (enrollment_year is not None or sort_name == "enrollment_year"):
+        raise Forbidden(_("Only teachers and administrators may filter or sort by enrollment year."))
+    keys = SORT_KEYS[sort_name]
+    columns = [getattr(Student, key) for key in keys]
+    query = select(Student)
+    if major_id is not None:
+        query = query.where(Student.major_id == major_id)
+    if course is not None:
+        query = query.where(Student.course == course)
+    if enrollment_year is not None:
+        query = query.where(Student.enrollment_year == enrollment_year)
+    needle = search_key(q.strip()) if q else ""
+    if needle:
+        pattern = f"%{_escape_like(needle)}%"
+        condition = Student.search_name.like(pattern, escape="\\")
+        if full:
+            condition = or_(condition, Student.email.like(pattern, escape="\\"))
+        query = query.where(condition)
+    after = _cursor_values(cursor, sort, keys)
+    if after is not None:
+        position = tuple_(*columns)
+        query = query.where(position < tuple_(*after) if descending else position > tuple_(*after))
+    query = query.order_by(*(column.desc() if descending else column.asc() for column in columns))
+    rows = db.session.scalars(query.limit(limit + 1))
+    return page(rows, limit, key=lambda student: [sort, *(getattr(student, key) for key in keys)])
+
+
+# --- checks shared by the writes -------------------------------------------------------------
+
+def _check_references(values: dict[str, Any], *, student_id: int | None = None) -> None:
+    """Major exists (422), email and linked account not taken by another record (409)."""
+    if "major_id" in values and db.session.get(Major, values["major_id"]) is None:
+        raise ValidationError(fields={"major_id": [_("No such major.")]})
+    if values.get("user_id") is not None and db.session.get(User, values["user_id"]) is None:
+        raise ValidationError(fields={"user_id": [_("No such user.")]})
+    taken: dict[str, list[str]] = {}
+    for field in ("email", "user_id"):
+        if values.get(field) is None:
+            continue
+        query = select(Student.id).where(getattr(Student, field) == values[field])
+        if student_id is not None:
+            query = query.where(Student.id != student_id)
+        if db.session.scalar(query) is not None:
+            taken[field] = [_("Already used by another student.")]
+    if taken:
+        raise Conflict(_("Another student already has this."), fields=taken)
+
+
+def _check_record(values: dict[str, Any]) -> None:
+    problems = rules.record_problems(values)
+    if problems:
+        raise ValidationError(fields=problems)
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("Another student already has this email or account.")) from None
+
+
+def _audit_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if key != "special_notes"} | (
+        {"special_notes": "…"} if values.get("special_notes") else {})
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+def create_student(actor_id: int | None, values: dict[str, Any]) -> Student:
+    """Add a record (admins); values as loaded by `StudentWriteSchema`."""
+    values = {key: values[key] for key in RECORD_FIELDS if key in values}
+    _check_record(values)
+    _check_references(values)
+    student = Student(**values)
+    db.session.add(student)
+    db.session.flush()
+    audit.record(actor_id, "student.created", "student", student.id, None, _audit_values(values))
+    _commit()
+    announce_membership_change([student.user_id])
+    return student
+
+
+def update_student(actor_id: int | None, student: Student, changes: dict[str, Any]) -> Student:
+    """Change any fields of a record (admins); rules are checked on the merged record."""
+    changes = {key: value for key, value in changes.items() if key in RECORD_FIELDS}
+    merged = {key: getattr(student, key) for key in RECORD_FIELDS} | changes
+    _check_record(merged)
+    _check_references(changes, student_id=student.id)
+    return _apply(actor_id, student, changes, action="student.updated")
+
+
+def update_own_contacts(user: User, student: Student, changes: dict[str, Any]) -> Student:
+    """A linked student corrects their own contact fields (`rules.CONTACT_FIELDS`)."""
+    if student.user_id != user.id or not user.can("students.own_record"):
+        raise Forbidden()
+    other = sorted(set(changes) - set(rules.CONTACT_FIELDS))
+    if other:
+        raise Forbidden(_("You may change only your phone number and address."))
+    return _apply(user.id, student, changes, action="student.contacts_updated")
+
+
+def _apply(actor_id: int | None, student: Student, changes: dict[str, Any], *, action: str) -> Student:
+    before = student.membership
+    old, new = {}, {}
+    for field, value in changes.items():
+        if getattr(student, field) != value:
+            old[field], new[field] = getattr(student, field), value
+            setattr(student, field, value)
+    if not new:
+        return student
+    audit.record(actor_id, action, "student", student.id, _audit_values(old), _audit_values(new))
+    _commit()
+    if student.membership != before:
+        announce_membership_change([before[0], student.user_id])
+    return student
+
+
+def delete_student(actor_id: int | None, student: Student) -> None:
+    user_id, photo_key = student.user_id, student.photo_key
+    audit.record(actor_id, "student.deleted", "student", student.id,
+                 {"name": student.full_name, "email": student.email}, None)
+    db.session.delete(student)
+    _commit()
+    if photo_key:
+        images.delete_image(PHOTO_AREA, photo_key)
+    announce_membership_change([user_id])
+
+
+def set_photo(actor_id: int | None, student: Student, data: bytes, filename: str | None) -> Student:
+    """Check, re-encode and store a new photo; the old one is removed once the change is committed."""
+    stored = images.store_image(data, filename, area=PHOTO_AREA, max_side=PHOTO_MAX_SIDE, thumb_side=THUMB_SIDE)
+    old_key = student.photo_key
+    student.photo_key = stored.key
+    audit.record(actor_id, "student.photo_changed", "student", student.id, old_key, stored.key)
+    try:
+        _commit()
+    except Exception:
+        images.delete_image(PHOTO_AREA, stored.key)
+        raise
+    if old_key:
+        images.delete_image(PHOTO_AREA, old_key)
+    return student
+
+
+def remove_photo(actor_id: int | None, student: Student) -> Student:
+    old_key = student.photo_key
+    if old_key is None:
+        return student
+    student.photo_key = None
+    audit.record(actor_id, "student.photo_removed", "student", student.id, old_key, None)
+    _commit()
+    images.delete_image(PHOTO_AREA, old_key)
+    return student
+
+
+# --- import -------------------------------------------------------------------------------------
+
+class ImportRejected(ValidationError):
+    """Some rows are bad; `problems` lists them all as `row N: field: problem`."""
+
+    code = "import_rejected"
+
+    def __init__(self, problems: list[str]):
+        super().__init__(_("%(count)d problem(s); nothing was imported.", count=len(problems)))
+        self.problems = problems
+
+
+def import_students(rows: Iterable[Any], *, actor_id: int | None = None) -> int:
+    """Validate every row, then add them all in one commit — or nothing (raises `ImportRejected`).
+
+    Rows are numbered from 1 (the first record, whatever the file format).
+    """
+    from marshmallow import ValidationError as SchemaError
+
+    from campus.students.schemas import StudentWriteSchema
+
+    schema = StudentWriteSchema()
+    problems: list[str] = []
+    loaded: list[tuple[int, dict[str, Any]]] = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            loaded.append((number, schema.load(row)))
+        except SchemaError as error:
+            messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+            problems.extend(_row_problems(number, messages))
+    major_ids = set(db.session.scalars(select(Major.id)))
+    user_ids = {values["user_id"] for _n, values in loaded if values["user_id"] is not None}
+    known_users = set(db.session.scalars(select(User.id).where(User.id.in_(user_ids)))) if user_ids else set()
+    emails = [values["email"] for _n, values in loaded]
+    taken_emails = set(db.session.scalars(select(Student.email).where(Student.email.in_(emails)))) if emails else set()
+    linked_users = set(db.session.scalars(select(Student.user_id).where(Student.user_id.in_(user_ids)))) if user_ids else set()
+    seen_emails: dict[str, int] = {}
+    seen_users: dict[int, int] = {}
+    for number, values in loaded:
+        if values["major_id"] not in major_ids:
+            problems.append(f"row {number}: major_id: {_('No such major.')}")
+        email = values["email"]
+        if email in taken_emails:
+            problems.append(f"row {number}: email: {_('Already used by another student.')}")
+        elif email in seen_emails:
+            problems.append(f"row {number}: email: " + _("Same as row %(row)d.", row=seen_emails[email]))
+        seen_emails.setdefault(email, number)
+        user_id = values["user_id"]
+        if user_id is not None:
+            if user_id not in known_users:
+                problems.append(f"row {number}: user_id: {_('No such user.')}")
+            elif user_id in linked_users:
+                problems.append(f"row {number}: user_id: {_('Already used by another student.')}")
+            elif user_id in seen_users:
+                problems.append(f"row {number}: user_id: " + _("Same as row %(row)d.", row=seen_users[user_id]))
+            seen_users.setdefault(user_id, number)
+    if problems:
+        problems.sort(key=lambda line: int(line.split(":", 1)[0].split()[1]))
+        raise ImportRejected(problems)
+    students = [Student(**values) for _n, values in loaded]
+    db.session.add_all(students)
+    audit.record(actor_id, "students.imported", "student", None, None, {"count": len(students)})
+    _commit()
+    announce_membership_change(student.user_id for student in students)
+    return len(students)
+
+
+def _row_problems(number: int, messages: dict[str, Any]) -> list[str]:
+    lines = []
+    for field, problems in messages.items():
+        for problem in problems if isinstance(problems, list) else [problems]:
+            text = problem if isinstance(problem, str) else str(problem)
+            lines.append(f"row {number}: {field}: {text}")
+    return lines

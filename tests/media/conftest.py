@@ -1,0 +1,1 @@
+from tests.students.conftest import make_major, make_student  # noqa: F401

@@ -1,0 +1,145 @@
+"""The media layer through the photo endpoints: type checks, limits, re-encoding, thumbnails, caching."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+
+def image_bytes(fmt: str = "JPEG", size=(64, 48), color=(200, 30, 30), exif: bool = False) -> bytes:
+    image = Image.new("RGB", size, color)
+    out = io.BytesIO()
+    options = {}
+    if exif:
+        data = Image.Exif()
+        data[0x010F] = "SpyCam Inc."          # Make
+        data[0x8825] = {2: (55.0, 45.0, 0.0)}  # GPS info
+        options["exif"] = data.tobytes()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def admin(make_user, auth):
+    return auth.headers(make_user("admin"))
+
+
+def upload(client, headers, student, data: bytes, filename: str):
+    return client.post(f"/api/v1/students/{student}/photo", headers=headers,
+                       data={"photo": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("fmt, filename, mime", [
+    ("JPEG", "me.jpg", "image/jpeg"), ("JPEG", "ME.JPEG", "image/jpeg"),
+    ("PNG", "me.png", "image/png"), ("WEBP", "me.webp", "image/webp"),
+])
+def test_accepted_types_are_stored_and_served(client, admin, make_student, fmt, filename, mime):
+    student = make_student()
+    response = upload(client, admin, student, image_bytes(fmt), filename)
+    assert response.status_code == 200, response.get_json()
+    url = response.get_json()["photo_url"]
+    assert url.startswith(f"/api/v1/students/{student}/photo?v=")
+    photo = client.get(url, headers=admin)
+    assert photo.status_code == 200 and photo.mimetype == mime
+    assert photo.headers["X-Content-Type-Options"] == "nosniff"
+    assert Image.open(io.BytesIO(photo.data)).size == (64, 48)
+
+
+@pytest.mark.parametrize("data, filename, code", [
+    (b"#!/bin/sh\nrm -rf /\n", "evil.jpg", "unsupported_type"),
+    (b"<script>alert(1)</script>", "x.png", "unsupported_type"),
+    (b"%PDF-1.4\n" + b"0" * 100, "doc.jpg", "unsupported_type"),
+    (b"GIF89a" + b"\0" * 100, "anim.gif", "unsupported_type"),
+    (image_bytes("PNG"), "really-a-png.jpg", "extension_mismatch"),
+    (image_bytes("JPEG"), "photo.exe", "extension_mismatch"),
+    (image_bytes("JPEG"), "no-extension", "extension_mismatch"),
+])
+def test_wrong_types_are_415(client, admin, make_student, data, filename, code):
+    student = make_student()
+    response = upload(client, admin, student, data, filename)
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == code
+    assert client.get(f"/api/v1/students/{student}", headers=admin).get_json()["photo_url"] is None
+
+
+def test_a_truncated_image_is_422(client, admin, make_student):
+    data = image_bytes("PNG", size=(300, 300))
+    response = upload(client, admin, make_student(), data[: len(data) // 2], "half.png")
+    assert response.status_code in (415, 422)
+
+
+def test_oversized_file_is_413(app, client, admin, make_student):
+    app.config["MEDIA_IMAGE_MAX_BYTES"] = 10_000
+    noisy = Image.effect_noise((200, 200), 100).convert("RGB")
+    out = io.BytesIO()
+    noisy.save(out, "PNG")
+    assert len(out.getvalue()) > 10_000
+    response = upload(client, admin, make_student(), out.getvalue(), "big.png")
+    assert response.status_code == 413
+
+
+def test_too_many_pixels_is_413(app, client, admin, make_student):
+    app.config["MEDIA_IMAGE_MAX_PIXELS"] = 100 * 100
+    response = upload(client, admin, make_student(), image_bytes("PNG", size=(200, 101)), "wide.png")
+    assert response.status_code == 413
+
+
+def test_metadata_is_stripped_and_large_images_scaled_down(client, admin, make_student):
+    student = make_student()
+    original = image_bytes("JPEG", size=(3000, 1500), exif=True)
+    assert Image.open(io.BytesIO(original)).getexif()
+    url = upload(client, admin, student, original, "gps.jpg").get_json()["photo_url"]
+    stored = Image.open(io.BytesIO(client.get(url, headers=admin).data))
+    assert not stored.getexif() and "exif" not in stored.info
+    assert stored.size == (1024, 512)
+    thumb = Image.open(io.BytesIO(client.get(url + "&size=thumb", headers=admin).data))
+    assert thumb.size == (256, 128)
+
+
+def test_served_with_etag_and_private_caching(client, admin, make_student):
+    student = make_student()
+    url = upload(client, admin, student, image_bytes(), "a.jpg").get_json()["photo_url"]
+    first = client.get(url, headers=admin)
+    assert "private" in first.headers["Cache-Control"] and "max-age" in first.headers["Cache-Control"]
+    etag = first.headers["ETag"]
+    again = client.get(url, headers=admin | {"If-None-Match": etag})
+    assert again.status_code == 304
+
+
+def test_replacing_and_removing_a_photo_removes_old_files(app, client, admin, make_student):
+    from pathlib import Path
+
+    student = make_student()
+    upload(client, admin, student, image_bytes(), "a.jpg")
+    new_url = upload(client, admin, student, image_bytes("PNG"), "b.png").get_json()["photo_url"]
+    files = sorted(p.name for p in Path(app.config["MEDIA_ROOT"]).rglob("*") if p.is_file())
+    assert len(files) == 2 and all(name.endswith(".png") for name in files)  # the photo and its thumbnail
+    assert client.get(new_url, headers=admin).mimetype == "image/png"
+    assert client.delete(f"/api/v1/students/{student}/photo", headers=admin).status_code == 204
+    assert not [p for p in Path(app.config["MEDIA_ROOT"]).rglob("*") if p.is_file()]
+    assert client.get(new_url, headers=admin).status_code == 404
+
+
+def test_upload_needs_the_photo_field(client, admin, make_student):
+    student = make_student()
+    response = client.post(f"/api/v1/students/{student}/photo", headers=admin, data={"other": "x"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "photo" in response.get_json()["error"]["fields"]
+
+
+def test_photo_is_behind_authentication(client, admin, make_student, make_user, auth):
+    student = make_student()
+    url = upload(client, admin, student, image_bytes(), "a.jpg").get_json()["photo_url"]
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers=auth.headers(make_user("guest"))).status_code == 403
+    assert client.get(url, headers=auth.headers(make_user("user"))).status_code == 200
+
+
+def test_storage_refuses_paths_that_are_not_generated_keys(app):
+    from campus.media import storage
+
+    with app.app_context():
+        for area, key in (("photos", "../../etc/passwd"), ("../x", "0" * 32 + ".jpg"), ("photos", "a.jpg")):
+            with pytest.raises(ValueError):
+                storage.path_for(area, key)
