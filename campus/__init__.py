@@ -14,6 +14,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         check()
     app = Flask(__name__)
     app.config.from_object(config_class)
+    register_url_converters(app)
     register_extensions(app)
     import_models()
     register_blueprints(app)
@@ -22,6 +23,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_request_hooks(app)
     register_commands(app)
     return app
+
+
+def register_url_converters(app: Flask) -> None:
+    from campus.core.web import register_url_converters as register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -27,6 +27,10 @@ ACTION_LABELS = {
     "student.created": _l("Student created"),
     "student.updated": _l("Student changed"),
     "student.deleted": _l("Student deleted"),
+    "student.contacts_updated": _l("Student corrected own contacts"),
+    "student.photo_changed": _l("Student photo changed"),
+    "student.photo_removed": _l("Student photo removed"),
+    "students.imported": _l("Students imported"),
 }
 
 

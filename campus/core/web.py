@@ -1,7 +1,10 @@
-"""Response hooks every page and endpoint shares: security headers."""
+"""What every page and endpoint shares: security headers, bounded ids in URLs."""
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+from campus.core.schemas import MAX_SAFE_INTEGER
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
@@ -19,3 +22,17 @@ def register_web_hooks(app: Flask) -> None:
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class SafeIntConverter(IntegerConverter):
+    """`<int:...>` that stops at 2**53 - 1: a larger id matches no route (404) instead of
+    overflowing the database driver (SQLite and PostgreSQL raise on 2**63 and up: a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_SAFE_INTEGER)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_url_converters(app: Flask) -> None:
+    """Before any route is added."""
+    app.url_map.converters["int"] = SafeIntConverter

@@ -11,6 +11,7 @@ import pytest
 from marshmallow import ValidationError
 
 from campus.core.schemas import Id, Int, StrictSchema, Text
+from tests.students.conftest import make_major  # noqa: F401  (fixture)
 
 REGISTER = "/api/v1/auth/register"
 GOOD = {"email": "ann@example.test", "password": "long enough 1", "first_name": "Ann", "last_name": "Lee"}
@@ -136,6 +137,23 @@ def test_bad_integers_in_the_query_are_422(client, make_user, auth, limit):
     assert "limit" in error_of(response, 422)["fields"]
 
 
+@pytest.mark.parametrize("field", ["course", "enrollment_year", "major_id", "user_id"])
+@pytest.mark.parametrize("value", [2**70, -(2**70), "12", "1", 1.0, 1.5, True, [1], {"n": 1}])
+def test_bad_integers_in_json_bodies_are_422(app, client, make_user, auth, make_major, field, value):
+    from sqlalchemy import func, select
+
+    from campus.extensions import db
+    from campus.students.models import Student
+    from tests.students.conftest import student_payload  # a valid body, one field spoiled
+
+    headers = auth.headers(make_user("admin"))
+    body = {**student_payload(make_major()), field: value}
+    error = error_of(client.post("/api/v1/students", json=body, headers=headers), 422)
+    assert field in error["fields"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Student.id))) == 0
+
+
 class _NumberSchema(StrictSchema):
     count = Int(required=True)
     user_id = Id(required=True)
@@ -193,3 +211,30 @@ def test_unknown_page_is_an_html_404_for_browsers(client):
 def test_unknown_page_is_json_for_json_clients(client):
     response = client.get("/no-such-page", headers={"Accept": "application/json"})
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+# --- ids in URLs ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("number", [2**53, 2**63, 2**70])
+def test_huge_ids_in_any_url_are_4xx_not_500(app, client, make_user, auth, number):
+    """Every route with an `<int:...>` part, as a super_admin (API by Bearer, pages by cookie)."""
+    admin = make_user("super_admin")
+    pair = auth.tokens(admin)
+    client.set_cookie(app.config["JWT_ACCESS_COOKIE_NAME"], pair["access_token"])
+    headers = {"Authorization": f"Bearer {pair['access_token']}"}
+    rules = [rule for rule in app.url_map.iter_rules() if "<int:" in rule.rule]
+    assert any(rule.rule.startswith("/admin/") for rule in rules)
+    for rule in rules:
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", str(number))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method, headers=headers)
+            # werkzeug may answer 405 when another method's rule shares the path; never a 500.
+            assert response.status_code in (404, 405), (method, path, response.status_code)
+
+
+def test_the_largest_safe_id_is_still_a_plain_404(client, make_user, auth):
+    headers = auth.headers(make_user("admin"))
+    response = client.get(f"/api/v1/majors/{2**53 - 1}", headers=headers)
+    assert error_of(response, 404)["code"] == "not_found"
