@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -134,8 +135,8 @@ def handle_http_exception(error: HTTPException):
 
 def handle_csrf_error(error: CSRFError):
     """A form posted without its CSRF token (or with a stale one) is a 403 (DESIGN.md §4)."""
-    return error_response(403, {"code": "csrf_failed",
-                                "message": "The form's security token is missing or expired; reload the page and try again."})
+    return error_response(403, {"code": "csrf_failed", "message": _(
+        "The form's security token is missing or expired; reload the page and try again.")})
 
 
 def handle_unexpected(error: Exception):

@@ -1,10 +1,13 @@
 """JSON endpoints: /api/v1/auth/* and /api/v1/users/* (DESIGN.md §4)."""
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import after_this_request, current_app, g
+from flask_jwt_extended import set_access_cookies
 
 from campus.core.api import api_blueprint
-from campus.core.security import authenticate_request, documented_auth, login_required, permission_required
+from campus.core.security import (
+    authenticate_request, bearer_token, documented_auth, login_required, permission_required,
+)
 from campus.extensions import limiter
 from campus.users import services, tokens
 from campus.users.schemas import (
@@ -43,9 +46,24 @@ def token(data):
 @documented_auth
 @auth_api.response(200, TokenPairSchema)
 def refresh():
-    """A new access token for the refresh token in the Bearer header."""
+    """A new access token for the refresh token in the Bearer header.
+
+    Browser pages may instead send the refresh cookie with its CSRF value (the
+    `csrf_refresh_token` cookie) in `X-CSRF-TOKEN`: the new access token then goes into the
+    access cookie only, never into the body, so page scripts never hold a token.
+    """
+    from_cookie = bearer_token() is None
     user = authenticate_request(token_type="refresh")
-    return tokens.issue_tokens(user, refresh=False)
+    pair = tokens.issue_tokens(user, refresh=False)
+    if not from_cookie:
+        return pair
+
+    @after_this_request
+    def set_cookie(response):
+        set_access_cookies(response, pair["access_token"])
+        return response
+
+    return {}
 
 
 @auth_api.route("/logout", methods=["POST"])
