@@ -6,7 +6,7 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from campus.audit import services as audit
@@ -197,8 +197,11 @@ def _check_may_manage(actor: User, target: User) -> int:
 
 
 def _super_admin_count() -> int:
-    return db.session.scalar(
-        select(func.count(User.id)).join(Role).where(Role.name == roles.SUPER_ADMIN, User.is_active)) or 0
+    """Active super_admins, their rows locked until commit (PostgreSQL): two super_admins
+    demoting each other at the same moment must not both succeed and leave none."""
+    query = (select(User.id).join(Role).where(Role.name == roles.SUPER_ADMIN, User.is_active)
+             .with_for_update(of=User))
+    return len(db.session.scalars(query).all())
 
 
 def change_role(actor: User, target: User, role_name: str) -> User:

@@ -54,6 +54,17 @@ def test_admins_open_the_users_and_audit_pages(make_user, browser_for, role):
     assert browser.get("/admin/").status_code == 302
 
 
+@pytest.mark.parametrize("method, path, body", [
+    ("POST", "/api/v1/majors", {"name": "Physics"}),
+    ("POST", "/api/v1/students", {}),
+    ("DELETE", "/api/v1/majors/1", None),
+])
+def test_a_student_calling_an_admin_endpoint_gets_403(client, make_user, auth, method, path, body):
+    response = client.open(path, method=method, json=body, headers=auth.headers(make_user("student")))
+    assert response.status_code == 403
+    assert response.get_json() == {"error": {"code": "forbidden", "message": response.get_json()["error"]["message"]}}
+
+
 def test_a_student_posting_a_role_change_is_refused(app, make_user, browser_for, auth):
     """Same browser session, a valid CSRF token from an admin's page: the role is still checked."""
     admin = make_user("admin")
@@ -213,11 +224,14 @@ def test_a_demoted_admin_keeps_a_working_token_but_loses_admin_rights(app, clien
     headers = {"Authorization": f"Bearer {token}"}
     assert admin_browser.get("/admin/users").status_code == 200
     assert client.get("/api/v1/users", query_string={"q": "a"}, headers=headers).status_code == 200
+    assert client.post("/api/v1/majors", json={"name": "Physics"}, headers=headers).status_code == 201
 
     change_role(browser_for(super_admin), admin, "guest")
 
     assert client.get("/api/v1/users/me", headers=headers).status_code == 200  # the token still works
     assert client.get("/api/v1/users", query_string={"q": "a"}, headers=headers).status_code == 403
+    refused = client.post("/api/v1/majors", json={"name": "Chemistry"}, headers=headers)
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
     assert admin_browser.get("/admin/users").status_code == 403
     assert admin_browser.get("/admin/audit").status_code == 403
     assert "/admin/users" not in admin_browser.get("/").get_data(as_text=True)
