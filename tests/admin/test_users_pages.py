@@ -46,6 +46,20 @@ def test_non_admins_get_a_403_page(make_user, browser_for, role, path):
     assert response.mimetype == "text/html"
 
 
+@pytest.mark.parametrize("path", ["/admin/users", "/admin/audit", "/admin/users/1"])
+def test_signed_out_visitors_are_sent_to_the_login_page(client, path):
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=" + path
+
+
+def test_signed_out_posts_change_nothing(app, client, make_user):
+    target = make_user("user")
+    response = client.post(f"/admin/users/{target}/role", data={"role": "moderator"})
+    assert response.status_code in (302, 403)
+    assert role_of(app, target) == "user"
+
+
 @pytest.mark.parametrize("role", ["admin", "super_admin"])
 def test_admins_open_the_users_and_audit_pages(make_user, browser_for, role):
     browser = browser_for(make_user(role))

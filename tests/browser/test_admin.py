@@ -1,7 +1,6 @@
 """Admin pages and API docs in a real browser against the real server.
 
-An admin (made with `flask users create-admin`, signed in with the JWT cookies the login page
-sets) changes a user's role and finds it in the audit log; a form posted without its CSRF token
+An admin (made with `flask users create-admin`, signed in through the login form) changes a user's role and finds it in the audit log; a form posted without its CSRF token
 is refused; /docs renders Swagger UI under the Content-Security-Policy without console errors.
 """
 from __future__ import annotations
@@ -34,16 +33,14 @@ def register(live_server, email: str, first_name: str = "Target") -> None:
     assert response.status_code == 201, response.text
 
 
-def sign_in(page, live_server, email: str, password: str) -> None:
-    """What the login page does: a token pair in HttpOnly cookies."""
-    response = requests.post(f"{live_server.url}/api/v1/auth/token", timeout=10,
-                             json={"email": email, "password": password})
-    assert response.status_code == 200, response.text
-    pair = response.json()
-    page.context.add_cookies([
-        {"name": "access_token_cookie", "value": pair["access_token"], "url": live_server.url, "httpOnly": True},
-        {"name": "refresh_token_cookie", "value": pair["refresh_token"], "url": live_server.url, "httpOnly": True},
-    ])
+def sign_in(page, email: str, password: str, next_path: str = "/admin/users") -> None:
+    """Open an admin page signed out, get sent to the login form, sign in, land back there."""
+    page.goto(next_path)
+    assert "/login" in page.url
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("form[action*=login] button[type=submit]")
+    page.wait_for_url(f"**{next_path}*")
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +53,7 @@ def admin_email(live_server):
 def test_admin_changes_a_role_and_finds_it_in_the_audit_log(page, live_server, admin_email):
     target = f"target-{uuid.uuid4().hex[:6]}@example.test"
     register(live_server, target, first_name="Tatiana")
-    sign_in(page, live_server, admin_email, PASSWORD)
-
+    sign_in(page, admin_email, PASSWORD)
     page.goto("/")
     page.click("a.nav-admin")
     page.fill("input[name=q]", "tatiana")
@@ -80,7 +76,7 @@ def test_admin_changes_a_role_and_finds_it_in_the_audit_log(page, live_server, a
 def test_admin_may_not_grant_admin_in_the_browser(page, live_server, admin_email):
     target = f"target-{uuid.uuid4().hex[:6]}@example.test"
     register(live_server, target)
-    sign_in(page, live_server, admin_email, PASSWORD)
+    sign_in(page, admin_email, PASSWORD)
     page.goto("/admin/users?q=" + target)
     page.locator("#users tbody tr a").first.click()
     options = page.locator("#role-form select[name=role] option").all_inner_texts()
@@ -90,7 +86,7 @@ def test_admin_may_not_grant_admin_in_the_browser(page, live_server, admin_email
 def test_a_form_posted_without_its_csrf_token_is_refused(page, live_server, admin_email):
     target = f"target-{uuid.uuid4().hex[:6]}@example.test"
     register(live_server, target)
-    sign_in(page, live_server, admin_email, PASSWORD)
+    sign_in(page, admin_email, PASSWORD)
     page.goto("/admin/users?q=" + target)
     page.locator("#users tbody tr a").first.click()
     action = page.locator("#role-form").get_attribute("action")
