@@ -69,6 +69,10 @@ class Config:
     # Allowed Origins for the Socket.IO handshake besides the server's own; never "*".
     SOCKETIO_ALLOWED_ORIGINS = env_list("SOCKETIO_ALLOWED_ORIGINS")
     SOCKETIO_MAX_HTTP_BUFFER_SIZE = env_int("SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024)
+    # Flood limit for /chat events per user (a token bucket in each worker): a sustained rate
+    # per second and the burst allowed above it. Benchmarks that send faster raise these.
+    CHAT_EVENT_RATE = float(env("CHAT_EVENT_RATE", "20"))
+    CHAT_EVENT_BURST = float(env("CHAT_EVENT_BURST", "60"))
 
     MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "instance" / "media"))
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)

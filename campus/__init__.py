@@ -36,6 +36,7 @@ def register_extensions(app: Flask) -> None:
     from campus.core.i18n import select_locale
     from campus.core.mail import BACKENDS
     from campus.core.security import set_token_resolver
+    from campus.chat.rooms import client_manager as chat_client_manager
     from campus.core.sockets import origin_check
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
     from campus.users.tokens import resolve_token
@@ -59,8 +60,10 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        channel=app.config["SOCKETIO_CHANNEL"],
+        # The queue manager Flask-SocketIO would pick, able to move a user's sockets between
+        # rooms on every worker (campus.chat.rooms).
+        client_manager=chat_client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"],
+                                           channel=app.config["SOCKETIO_CHANNEL"]),
         cors_allowed_origins=origin_check(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
         # Flask-SocketIO would copy the Flask session into every event; Campus keeps no
@@ -76,6 +79,7 @@ def import_models() -> None:
     import campus.users.models  # noqa: F401
     import campus.majors.models  # noqa: F401
     import campus.students.models  # noqa: F401
+    import campus.chat.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

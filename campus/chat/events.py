@@ -1,16 +1,135 @@
-"""The `/chat` Socket.IO namespace (DESIGN.md §4)."""
+"""The `/chat` Socket.IO namespace (DESIGN.md §4).
+
+Thin edge over `campus.chat.services`: each event is rate limited, its payload loaded by a
+strict schema, the user read again from the database (a demotion or deactivation acts on the next
+event), and the answer is an ack — `{"ok": true, ...}` or `{"ok": false, "error": ...}` through
+`acked`, never an unhandled exception. Broadcasts go out from `notify`, after the commit.
+"""
 from __future__ import annotations
 
-from flask import g
+import threading
+import time
+
+from flask import current_app, request
 from flask_socketio import Namespace, join_room
 
-from campus.core.sockets import authenticate_socket, user_room
+from campus.chat import notify, rooms, services
+from campus.chat.presence import presence
+from campus.chat.schemas import (
+    EditMessageSchema, MessageIdSchema, ReadSchema, SendMessageSchema, SyncSchema, TypingSchema,
+)
+from campus.core.errors import Forbidden, RateLimited
+from campus.core.schemas import load_or_raise
+from campus.core.sockets import acked, authenticate_socket, chat_room, user_room
+
+SEND, EDIT, DELETE, READ, TYPING, SYNC = (SendMessageSchema(), EditMessageSchema(), MessageIdSchema(),
+                                          ReadSchema(), TypingSchema(), SyncSchema())
+
+
+class EventBudget:
+    """A token bucket per user: `rate` events a second, bursts up to `burst`.
+
+    Kept in the worker's memory: exact for one process; with several workers each allows the
+    rate, which still bounds a flood (HTTP limits do not cover socket events).
+    """
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, user_id: int, rate: float, burst: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(user_id, (burst, now))
+            tokens = min(burst, tokens + (now - last) * rate)
+            if tokens < 1:
+                self._buckets[user_id] = (tokens, now)
+                return False
+            self._buckets[user_id] = (tokens - 1, now)
+            if len(self._buckets) > 100_000:  # forget idle users now and then
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
+            return True
 
 
 class ChatNamespace(Namespace):
     """Authenticated on connect; every event answers with an ack."""
 
+    def __init__(self, namespace: str = "/chat"):
+        super().__init__(namespace)
+        self.user_of_sid: dict[str, int] = {}
+
+    # --- connection ---------------------------------------------------------------------
+
     def on_connect(self, auth=None):
         user, _claims = authenticate_socket(auth)
-        join_room(user_room(user.id))
+        room = user_room(user.id)
+        # Rooms do not survive a reconnect: join the user's own room and every chat's, from the
+        # database, under the user's move lock (see campus.chat.rooms).
+        with rooms.user_lock(room):
+            join_room(room)
+            chat_ids = services.member_chat_ids(user.id)
+            for chat_id in chat_ids:
+                join_room(chat_room(chat_id))
+        self.user_of_sid[request.sid] = user.id
+        if presence().connected(user.id):
+            notify.presence(chat_ids, user.id, True, services.last_seen(user.id))
         return True
+
+    def on_disconnect(self, *_reason):
+        user_id = self.user_of_sid.pop(request.sid, None)
+        if user_id is not None and presence().disconnected(user_id):
+            chat_ids, last_seen = services.went_offline(user_id)
+            notify.presence(chat_ids, user_id, False, last_seen)
+
+    def _user(self):
+        """The caller, read from the database, after the flood check."""
+        user_id = self.user_of_sid.get(request.sid)
+        if user_id is None:
+            raise Forbidden("Not connected.")
+        app = current_app
+        budget = app.extensions.get("campus_chat_budget") or app.extensions.setdefault("campus_chat_budget", EventBudget())
+        if not budget.take(user_id, app.config["CHAT_EVENT_RATE"], app.config["CHAT_EVENT_BURST"]):
+            raise RateLimited("Too many events; slow down.")
+        return services.load_user(user_id)
+
+    # --- events -------------------------------------------------------------------------
+
+    @acked
+    def on_send_message(self, data=None, *_extra):
+        user = self._user()
+        payload = load_or_raise(SEND, data)
+        message, _created = services.send_message(user, payload.pop("chat_id"), **payload)
+        return {"ok": True, "message": message}
+
+    @acked
+    def on_edit_message(self, data=None, *_extra):
+        user = self._user()
+        payload = load_or_raise(EDIT, data)
+        return {"ok": True, "message": services.edit_message(user, payload["message_id"], payload["body"])}
+
+    @acked
+    def on_delete_message(self, data=None, *_extra):
+        user = self._user()
+        payload = load_or_raise(DELETE, data)
+        return {"ok": True, "message": services.delete_message(user, payload["message_id"])}
+
+    @acked
+    def on_read(self, data=None, *_extra):
+        user = self._user()
+        payload = load_or_raise(READ, data)
+        services.mark_read(user, payload["chat_id"], payload["seq"])
+        return {"ok": True}
+
+    @acked
+    def on_typing(self, data=None, *_extra):
+        user = self._user()
+        payload = load_or_raise(TYPING, data)
+        services.typing(user, payload["chat_id"], payload["typing"], skip_sid=request.sid)
+        return {"ok": True}
+
+    @acked
+    def on_sync(self, data=None, *_extra):
+        user = self._user()
+        payload = load_or_raise(SYNC, data)
+        cursors = {int(chat_id): rev for chat_id, rev in payload["cursors"].items()}
+        return {"ok": True, "chats": services.sync(user, cursors)}

@@ -1,0 +1,75 @@
+"""The one place that sends chat events to sockets (zulip's `send_event`, STYLE.md habit 4).
+
+Called by the services *after* their commit (a leave before it too, see `campus.chat.rooms`),
+addressed to rooms — `chat:<id>` for a chat's members, `user:<id>` for one person's sockets —
+never to socket ids. Each payload is built once and handed to one emit, which encodes it once
+for every recipient (and once for the message queue).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from campus.chat import rooms
+from campus.core.sockets import chat_room, user_room
+from campus.extensions import socketio
+
+NAMESPACE = "/chat"
+
+
+def _emit(event: str, payload: Any, room: str, skip_sid: str | None = None) -> None:
+    socketio.emit(event, payload, namespace=NAMESPACE, to=room, skip_sid=skip_sid)
+
+
+def message_created(message: dict) -> None:
+    _emit("message", message, chat_room(message["chat_id"]))
+
+
+def message_updated(message: dict) -> None:
+    _emit("message_updated", message, chat_room(message["chat_id"]))
+
+
+def message_deleted(message: dict) -> None:
+    _emit("message_deleted", message, chat_room(message["chat_id"]))
+
+
+def read(chat_id: int, user_id: int, seq: int) -> None:
+    _emit("read", {"chat_id": chat_id, "user_id": user_id, "seq": seq}, chat_room(chat_id))
+
+
+def typing(chat_id: int, user_id: int, is_typing: bool, skip_sid: str | None = None) -> None:
+    _emit("typing", {"chat_id": chat_id, "user_id": user_id, "typing": is_typing}, chat_room(chat_id),
+          skip_sid=skip_sid)
+
+
+def presence(chat_ids: list[int], user_id: int, online: bool, last_seen: str | None) -> None:
+    """To everyone who shares a chat with `user_id` (one emit for all the rooms)."""
+    if chat_ids:
+        _emit("presence", {"user_id": user_id, "online": online, "last_seen": last_seen},
+              [chat_room(chat_id) for chat_id in chat_ids])
+
+
+def chat_created(chat: dict) -> None:
+    """Each member's sockets join the new chat's room, then hear of it."""
+    for member in chat["members"]:
+        rooms.move_user(member["user_id"], join=[chat["id"]])
+    _emit("chat_updated", {"change": "created", "chat": chat}, chat_room(chat["id"]))
+
+
+def member_added(chat: dict, user_id: int) -> None:
+    rooms.move_user(user_id, join=[chat["id"]])
+    _emit("chat_updated", {"change": "member_added", "chat": chat}, chat_room(chat["id"]))
+
+
+def member_leaving(chat_id: int, user_id: int) -> None:
+    """Before the removal commits: the user's sockets stop hearing the chat (see `rooms`)."""
+    rooms.move_user(user_id, leave=[chat_id])
+
+
+def member_removed(chat: dict, user_id: int) -> None:
+    rooms.move_user(user_id, leave=[chat["id"]])
+    payload = {"change": "member_removed", "chat": chat}
+    _emit("chat_updated", payload, [chat_room(chat["id"]), user_room(user_id)])
+
+
+def chat_renamed(chat: dict) -> None:
+    _emit("chat_updated", {"change": "renamed", "chat": chat}, chat_room(chat["id"]))

@@ -1,0 +1,188 @@
+"""JSON shapes of the chat (DESIGN.md §4): socket payloads, REST bodies and query strings."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from campus.core.schemas import MAX_SAFE_INTEGER, Id, Int, StrictSchema, Text, UTCDateTimeField
+
+MAX_BODY = 4000  # code points (DESIGN.md §3); longer is `too_large`, checked by the service
+CLIENT_ID = validate.Length(min=1, max=64)
+TITLE = validate.Length(min=1, max=100)
+SEQ = validate.Range(min=0)
+MAX_SYNC_CHATS = 500
+MAX_GROUP_MEMBERS = 500
+
+
+class TimeField(UTCDateTimeField):
+    """ISO 8601 UTC; a value already dumped (a payload built before the commit) passes through."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+# --- what the server sends ------------------------------------------------------------------
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    mime = fields.String()
+    size = fields.Integer()
+    name = fields.String()
+    url = fields.String()
+    duration = fields.Float(allow_none=True)
+
+
+class MessageSchema(Schema):
+    """`<message>`: a deleted message keeps its place with no body."""
+
+    id = fields.Integer()
+    chat_id = fields.Integer()
+    seq = fields.Integer()
+    rev = fields.Integer()
+    sender_id = fields.Integer(allow_none=True)
+    client_id = fields.String()
+    body = fields.String(allow_none=True)
+    attachment = fields.Nested(AttachmentSchema, allow_none=True)
+    reply_to = fields.Integer(allow_none=True)
+    created_at = TimeField()
+    edited_at = TimeField(allow_none=True)
+    deleted_at = TimeField(allow_none=True)
+
+
+class MemberSchema(Schema):
+    user_id = fields.Integer()
+    role = fields.String()
+    first_name = fields.String()
+    last_name = fields.String()
+    last_read_seq = fields.Integer()
+    online = fields.Boolean()
+    last_seen = TimeField(allow_none=True)
+
+
+class ChatSchema(Schema):
+    """`<chat>`; members carry names, read markers (for "seen") and presence."""
+
+    id = fields.Integer()
+    type = fields.String()
+    title = fields.String(allow_none=True)
+    kind = fields.String(allow_none=True)
+    major_id = fields.Integer(allow_none=True)
+    enrollment_year = fields.Integer(allow_none=True)
+    members = fields.List(fields.Nested(MemberSchema))
+    last_seq = fields.Integer()
+    rev = fields.Integer()
+
+
+class ChatListItemSchema(ChatSchema):
+    last_message = fields.Nested(MessageSchema, allow_none=True)
+    unread = fields.Integer()
+    last_read_seq = fields.Integer()
+
+
+class ChatListSchema(Schema):
+    items = fields.List(fields.Nested(ChatListItemSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MessageListSchema(Schema):
+    items = fields.List(fields.Nested(MessageSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+# --- what clients send ----------------------------------------------------------------------
+
+class MessageBodyFields(StrictSchema):
+    """A body (not stripped: leading spaces may matter) and/or an attachment, optional reply."""
+
+    client_id = Text(required=True, validate=CLIENT_ID)
+    body = Text(load_default=None, allow_none=True, strip=False)
+    attachment_id = Id(load_default=None, allow_none=True)
+    reply_to = Id(load_default=None, allow_none=True)
+
+
+class SendMessageSchema(MessageBodyFields):
+    chat_id = Id(required=True)
+
+
+class EditMessageSchema(StrictSchema):
+    message_id = Id(required=True)
+    body = Text(required=True, strip=False)
+
+
+class MessageIdSchema(StrictSchema):
+    message_id = Id(required=True)
+
+
+class ReadSchema(StrictSchema):
+    chat_id = Id(required=True)
+    seq = Int(required=True, validate=[SEQ])
+
+
+class ReadBodySchema(StrictSchema):
+    seq = Int(required=True, validate=[SEQ])
+
+
+class TypingSchema(StrictSchema):
+    chat_id = Id(required=True)
+    typing = fields.Boolean(required=True, truthy={True}, falsy={False})
+
+
+class SyncSchema(StrictSchema):
+    cursors = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,15}$")),
+                          values=Int(validate=[SEQ]), required=True,
+                          validate=validate.Length(max=MAX_SYNC_CHATS))
+
+
+class CreateChatSchema(StrictSchema):
+    type = fields.String(required=True, validate=validate.OneOf(["private", "group"]))
+    user_id = Id(load_default=None)
+    title = Text(load_default=None, validate=TITLE)
+    member_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=MAX_GROUP_MEMBERS))
+
+    @validates_schema
+    def check_type_fields(self, data, **kwargs):
+        if data["type"] == "private":
+            if data.get("user_id") is None:
+                raise ValidationError("Required for a private chat.", "user_id")
+            for name in ("title", "member_ids"):
+                if data.get(name):
+                    raise ValidationError("Not allowed for a private chat.", name)
+        else:
+            if not data.get("title"):
+                raise ValidationError("Required for a group chat.", "title")
+            if data.get("user_id") is not None:
+                raise ValidationError("Not allowed for a group chat; use member_ids.", "user_id")
+
+
+class RenameChatSchema(StrictSchema):
+    title = Text(required=True, validate=TITLE)
+
+
+class AddMemberSchema(StrictSchema):
+    user_id = Id(required=True)
+
+
+def query_int(**kwargs) -> fields.Integer:
+    """A query-string integer ("12" is fine there) within JavaScript's safe range."""
+    low = kwargs.pop("min", 0)
+    high = kwargs.pop("max", MAX_SAFE_INTEGER)
+    return fields.Integer(validate=validate.Range(min=low, max=high), **kwargs)
+
+
+class HistoryArgsSchema(StrictSchema):
+    before = query_int(load_default=None, min=1)
+    after = query_int(load_default=None)
+    limit = query_int(load_default=50, min=1, max=100)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+
+    @validates_schema
+    def one_direction(self, data, **kwargs):
+        if data.get("before") is not None and data.get("after") is not None:
+            raise ValidationError("Give before or after, not both.", "_schema")
+
+
+class ChatListArgsSchema(StrictSchema):
+    limit = query_int(load_default=50, min=1, max=100)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))

@@ -1,0 +1,554 @@
+"""Chat services: typed functions, one short unit of work each (DESIGN.md §3).
+
+HTTP endpoints and socket events both call these. Every call checks, from the database, that the
+caller may chat (`chat.use`) and is a member of the chat — a non-member gets `NotFound`, so the
+existence of other people's chats is never revealed. Events go out through `notify` only after
+the commit.
+
+Ordering: a change takes the chat's next `rev` (and a message the next `seq`) with one
+`UPDATE chats … RETURNING`, which is also the lock: on PostgreSQL the chat row stays locked until
+the commit, so numbers are handed out in commit order with no gaps; SQLite has a single writer.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import and_, exists, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from campus.chat import notify
+from campus.chat.models import (
+    ADMIN, GROUP, MAJOR, MEMBER, OWNER, PRIVATE, Chat, ChatMember, Message,
+)
+from campus.chat.presence import presence
+from campus.chat.schemas import MAX_BODY, ChatListItemSchema, ChatSchema, MessageSchema
+from campus.core.api import decode_cursor, encode_cursor
+from campus.core.errors import Forbidden, NotFound, TooLarge, ValidationError
+from campus.core.models import utcnow
+from campus.core.schemas import dump_time
+from campus.extensions import db
+from campus.users.models import User
+
+# A sync that would replay more changed messages than this answers `reset` instead.
+SYNC_MAX_MESSAGES = 500
+
+_message_schema = MessageSchema()
+_chat_schema = ChatSchema()
+_chat_list_schema = ChatListItemSchema()
+
+
+# --- who is calling --------------------------------------------------------------------------
+
+def load_user(user_id: int) -> User:
+    """The user behind a socket, read again for this event (a demotion acts at once)."""
+    user = db.session.get(User, user_id)
+    return check_user(user)
+
+
+def check_user(user: User | None) -> User:
+    if user is None or not user.can("chat.use"):
+        raise Forbidden("You may not use the chat.")
+    return user
+
+
+def _membership(chat_id: int, user_id: int) -> tuple[Chat, ChatMember]:
+    row = db.session.execute(
+        select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
+        .where(Chat.id == chat_id, ChatMember.user_id == user_id)).first()
+    if row is None:
+        raise NotFound("Chat not found.")
+    return row[0], row[1]
+
+
+def _may_post(user: User, chat: Chat) -> bool:
+    return chat.kind != MAJOR or user.can("chat.post_announcements")
+
+
+def member_chat_ids(user_id: int) -> list[int]:
+    return list(db.session.scalars(select(ChatMember.chat_id).where(ChatMember.user_id == user_id)))
+
+
+# --- shapes --------------------------------------------------------------------------------
+
+def dump_message(message: Message) -> dict[str, Any]:
+    return _message_schema.dump(message)
+
+
+def _members_of(chat_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    members: dict[int, list[dict[str, Any]]] = {}
+    online = presence()
+    rows = db.session.execute(
+        select(ChatMember.chat_id, ChatMember.user_id, ChatMember.role, ChatMember.last_read_seq,
+               User.first_name, User.last_name, User.last_seen_at)
+        .join(User, User.id == ChatMember.user_id)
+        .where(ChatMember.chat_id.in_(list(chat_ids)))
+        .order_by(ChatMember.chat_id, ChatMember.joined_rev, ChatMember.user_id))
+    for chat_id, user_id, role, last_read_seq, first_name, last_name, last_seen in rows:
+        members.setdefault(chat_id, []).append({
+            "user_id": user_id, "role": role, "first_name": first_name, "last_name": last_name,
+            "last_read_seq": last_read_seq, "online": online.is_online(user_id), "last_seen": last_seen,
+        })
+    return members
+
+
+def describe_chat(chat: Chat) -> dict[str, Any]:
+    """`<chat>` with its members, as sent to clients."""
+    return _chat_schema.dump({**_chat_fields(chat), "members": _members_of([chat.id]).get(chat.id, [])})
+
+
+def _chat_fields(chat: Chat) -> dict[str, Any]:
+    return {name: getattr(chat, name) for name in
+            ("id", "type", "title", "kind", "major_id", "enrollment_year", "last_seq", "rev")}
+
+
+# --- bodies --------------------------------------------------------------------------------
+
+def _clean_body(body: str | None, *, required: bool) -> str | None:
+    if body is not None and not body.strip():
+        body = None
+    if body is None:
+        if required:
+            raise ValidationError("Write something first.", fields={"body": ["A message needs a body or an attachment."]})
+        return None
+    if len(body) > MAX_BODY:
+        raise TooLarge(f"A message may have at most {MAX_BODY} characters.")
+    return body
+
+
+def _bump(chat_id: int, *, message: bool = False, chat_change: bool = False,
+          where: Iterable[Any] = ()) -> tuple[int, int] | None:
+    """Take the chat's next rev (and seq): `(last_seq, rev)` after the bump, or None when
+    `where` excluded the chat. Locks the chat row until the commit."""
+    now = utcnow()
+    values: dict[str, Any] = {"rev": Chat.rev + 1, "updated_at": now}
+    if message:
+        values.update(last_seq=Chat.last_seq + 1, last_activity_at=now)
+    if chat_change:
+        values["changed_rev"] = Chat.rev + 1
+    statement = (update(Chat).where(Chat.id == chat_id, *where).values(**values)
+                 .returning(Chat.last_seq, Chat.rev).execution_options(synchronize_session=False))
+    row = db.session.execute(statement).first()
+    return (row[0], row[1]) if row else None
+
+
+# --- messages ------------------------------------------------------------------------------
+
+def _stored_message(sender_id: int, client_id: str) -> Message | None:
+    return db.session.scalar(select(Message).where(Message.sender_id == sender_id, Message.client_id == client_id))
+
+
+def send_message(user: User, chat_id: int, *, client_id: str, body: str | None = None,
+                 attachment_id: int | None = None, reply_to: int | None = None) -> tuple[dict[str, Any], bool]:
+    """Store a message and broadcast it; `(message, created)`.
+
+    Idempotent by `(sender, client_id)`: a resend — even with another body — returns the stored
+    message and stores nothing. The happy path is one UPDATE … RETURNING (membership and the
+    announcement rule in its WHERE), one INSERT, one UPDATE of the sender's read marker.
+    """
+    body = _clean_body(body, required=attachment_id is None)
+    if attachment_id is not None:
+        raise NotFound("No such upload.")  # uploads arrive in a later release
+    is_member = exists().where(ChatMember.chat_id == chat_id, ChatMember.user_id == user.id)
+    may_post = or_(Chat.kind.is_(None), Chat.kind != MAJOR, literal(user.can("chat.post_announcements")))
+    try:
+        numbers = _bump(chat_id, message=True, where=(is_member, may_post))
+        if numbers is None:
+            db.session.rollback()
+            stored = _stored_message(user.id, client_id)
+            if stored is not None:
+                return dump_message(stored), False
+            _membership(chat_id, user.id)
+            raise Forbidden("Only teachers and admins post in announcement chats.")
+        seq, rev = numbers
+        if reply_to is not None and db.session.scalar(
+                select(Message.id).where(Message.id == reply_to, Message.chat_id == chat_id)) is None:
+            raise ValidationError(fields={"reply_to": ["No such message in this chat."]})
+        message = Message(chat_id=chat_id, seq=seq, rev=rev, sender_id=user.id, client_id=client_id,
+                          body=body, reply_to=reply_to, created_at=utcnow())
+        db.session.add(message)
+        db.session.flush()
+        # Sending implies having read the chat up to one's own message.
+        db.session.execute(update(ChatMember).where(
+            ChatMember.chat_id == chat_id, ChatMember.user_id == user.id).values(last_read_seq=seq))
+        payload = dump_message(message)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        stored = _stored_message(user.id, client_id)
+        if stored is None:
+            raise
+        return dump_message(stored), False
+    except BaseException:
+        db.session.rollback()
+        raise
+    notify.message_created(payload)
+    return payload, True
+
+
+def _message_for_member(message_id: int, user_id: int) -> tuple[Message, Chat, ChatMember]:
+    row = db.session.execute(
+        select(Message, Chat, ChatMember).join(Chat, Chat.id == Message.chat_id)
+        .join(ChatMember, and_(ChatMember.chat_id == Chat.id, ChatMember.user_id == user_id))
+        .where(Message.id == message_id)).first()
+    if row is None:
+        raise NotFound("Message not found.")
+    return row[0], row[1], row[2]
+
+
+def edit_message(user: User, message_id: int, body: str) -> dict[str, Any]:
+    """Change the text of one's own message; it takes the chat's next rev."""
+    body = _clean_body(body, required=True)
+    message, chat, _member = _message_for_member(message_id, user.id)
+    if message.sender_id != user.id:
+        raise Forbidden("Only the sender edits a message.")
+    if message.deleted_at is not None:
+        raise ValidationError("A deleted message can't be edited.", fields={"message_id": ["Deleted."]})
+    if message.body == body:
+        return dump_message(message)
+    _seq, rev = _bump(chat.id)
+    message.body, message.rev, message.edited_at = body, rev, utcnow()
+    db.session.flush()
+    payload = dump_message(message)
+    db.session.commit()
+    notify.message_updated(payload)
+    return payload
+
+
+def delete_message(user: User, message_id: int) -> dict[str, Any]:
+    """Delete one's own message, or (in groups) another's as a moderator, owner or admin.
+
+    The message keeps its place with no body; deleting it again returns it unchanged.
+    """
+    message, chat, member = _message_for_member(message_id, user.id)
+    if message.sender_id != user.id:
+        moderates = chat.type == GROUP and (user.can("chat.moderate") or member.role in (OWNER, ADMIN))
+        if not moderates:
+            raise Forbidden("You may delete only your own messages here.")
+    if message.deleted_at is not None:
+        return dump_message(message)
+    _seq, rev = _bump(chat.id)
+    message.body, message.attachment_id, message.rev, message.deleted_at = None, None, rev, utcnow()
+    db.session.flush()
+    payload = dump_message(message)
+    db.session.commit()
+    notify.message_deleted(payload)
+    return payload
+
+
+def mark_read(user: User, chat_id: int, seq: int) -> None:
+    """Move the caller's read marker forward to `seq` (never back)."""
+    chat, member = _membership(chat_id, user.id)
+    if seq > chat.last_seq:
+        raise ValidationError(fields={"seq": [f"The chat's last message is {chat.last_seq}."]})
+    if seq <= member.last_read_seq:
+        return
+    result = db.session.execute(update(ChatMember).where(
+        ChatMember.chat_id == chat_id, ChatMember.user_id == user.id, ChatMember.last_read_seq < seq)
+        .values(last_read_seq=seq).execution_options(synchronize_session=False))
+    db.session.commit()
+    if result.rowcount:
+        notify.read(chat_id, user.id, seq)
+
+
+def typing(user: User, chat_id: int, is_typing: bool, skip_sid: str | None = None) -> None:
+    """Tell the chat's other members that the caller types (nothing is stored)."""
+    chat, _member = _membership(chat_id, user.id)
+    if not _may_post(user, chat):
+        raise Forbidden("Only teachers and admins post in announcement chats.")
+    db.session.rollback()  # end the read transaction before the emit
+    notify.typing(chat_id, user.id, is_typing, skip_sid=skip_sid)
+
+
+def history(user: User, chat_id: int, *, before: int | None = None, after: int | None = None,
+            limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+    """A page of messages, ascending `seq`: the newest, those before `before` or after `after`.
+
+    `next_cursor` continues in the same direction (older pages for `before`/newest, newer for `after`).
+    """
+    _membership(chat_id, user.id)
+    if cursor:
+        direction, value = decode_cursor(cursor, 2)
+        if direction not in ("before", "after") or not isinstance(value, int) or isinstance(value, bool):
+            raise ValidationError(fields={"cursor": ["Not a valid cursor."]})
+        before, after = (value, None) if direction == "before" else (None, value)
+    query = select(Message).where(Message.chat_id == chat_id)
+    if after is not None:
+        rows = list(db.session.scalars(query.where(Message.seq > after).order_by(Message.seq).limit(limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = encode_cursor(["after", rows[-1].seq]) if more else None
+    else:
+        if before is not None:
+            query = query.where(Message.seq < before)
+        rows = list(db.session.scalars(query.order_by(Message.seq.desc()).limit(limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit][::-1]
+        next_cursor = encode_cursor(["before", rows[0].seq]) if more else None
+    return {"items": [dump_message(m) for m in rows], "next_cursor": next_cursor}
+
+
+def private_history(user: User, other_id: int, **page: Any) -> dict[str, Any]:
+    """The messages of the caller's private chat with `other_id` (empty when they never talked)."""
+    if db.session.get(User, other_id) is None:
+        raise NotFound("No such user.")
+    chat_id = db.session.scalar(select(Chat.id).where(Chat.key == _private_key(user.id, other_id)))
+    if chat_id is None:
+        return {"items": [], "next_cursor": None}
+    return history(user, chat_id, **page)
+
+
+# --- sync ----------------------------------------------------------------------------------
+
+def sync(user: User, cursors: dict[int, int]) -> list[dict[str, Any]]:
+    """DESIGN.md §4 `sync`: per requested chat, what changed above the client's cursor.
+
+    Messages whose rev is above the cursor, in their current state and ascending seq; the chat
+    when it changed itself; `left` when the caller is not a member (also for chats that never
+    existed: nothing is revealed); `reset` when the gap is too large to replay or the cursor is
+    ahead of the chat (a restored database).
+    """
+    chats = {chat.id: chat for chat in db.session.scalars(
+        select(Chat).join(ChatMember, ChatMember.chat_id == Chat.id)
+        .where(ChatMember.user_id == user.id, Chat.id.in_(list(cursors))))}
+    changed = [chat_id for chat_id, cursor in cursors.items()
+               if chat_id in chats and chats[chat_id].changed_rev > cursor]
+    members = _members_of(changed) if changed else {}
+    answers = []
+    for chat_id, cursor in cursors.items():
+        chat = chats.get(chat_id)
+        answer: dict[str, Any] = {"chat_id": chat_id, "rev": cursor, "messages": [], "chat": None,
+                                  "left": False, "reset": False}
+        answers.append(answer)
+        if chat is None:
+            answer["left"] = True
+            continue
+        answer["rev"] = chat.rev
+        if cursor > chat.rev:
+            answer["reset"] = True
+            continue
+        if cursor == chat.rev:
+            continue
+        rows = list(db.session.scalars(
+            select(Message).where(Message.chat_id == chat_id, Message.rev > cursor)
+            .order_by(Message.rev).limit(SYNC_MAX_MESSAGES + 1)))
+        if len(rows) > SYNC_MAX_MESSAGES:
+            answer["reset"] = True
+            continue
+        rows.sort(key=lambda m: m.seq)
+        answer["messages"] = [dump_message(m) for m in rows]
+        if chat.changed_rev > cursor:
+            answer["chat"] = _chat_schema.dump({**_chat_fields(chat), "members": members.get(chat_id, [])})
+    db.session.rollback()
+    return answers
+
+
+# --- chats ---------------------------------------------------------------------------------
+
+def _private_key(a: int, b: int) -> str:
+    return f"private:{min(a, b)}:{max(a, b)}"
+
+
+def _active_user(user_id: int) -> User:
+    other = db.session.get(User, user_id)
+    if other is None or not other.is_active:
+        raise NotFound("No such user.")
+    return other
+
+
+def create_private_chat(user: User, other_id: int) -> tuple[dict[str, Any], bool]:
+    """The one private chat of the pair (with oneself: Saved messages); `(chat, created)`."""
+    key = _private_key(user.id, other_id)
+    existing = db.session.scalar(select(Chat).where(Chat.key == key))
+    if existing is not None:
+        return describe_chat(existing), False
+    if other_id != user.id:
+        _active_user(other_id)
+    now = utcnow()
+    chat = Chat(type=PRIVATE, key=key, created_by_id=user.id, rev=1, changed_rev=1,
+                created_at=now, updated_at=now, last_activity_at=now)
+    db.session.add(chat)
+    try:
+        db.session.flush()
+        for member_id in sorted({user.id, other_id}):
+            db.session.add(ChatMember(chat_id=chat.id, user_id=member_id, role=MEMBER, joined_rev=1))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(select(Chat).where(Chat.key == key))
+        if existing is None:
+            raise
+        return describe_chat(existing), False
+    described = describe_chat(chat)
+    notify.chat_created(described)
+    return described, True
+
+
+def create_group_chat(user: User, title: str, member_ids: Iterable[int] = ()) -> dict[str, Any]:
+    """A group owned by the caller, with `member_ids` as members."""
+    others = sorted(set(member_ids) - {user.id})
+    if others:
+        found = set(db.session.scalars(select(User.id).where(User.id.in_(others), User.is_active)))
+        missing = [i for i in others if i not in found]
+        if missing:
+            raise ValidationError(fields={"member_ids": [f"No such user: {', '.join(map(str, missing))}."]})
+    now = utcnow()
+    chat = Chat(type=GROUP, title=title, created_by_id=user.id, rev=1, changed_rev=1,
+                created_at=now, updated_at=now, last_activity_at=now)
+    db.session.add(chat)
+    db.session.flush()
+    db.session.add(ChatMember(chat_id=chat.id, user_id=user.id, role=OWNER, joined_rev=1))
+    for other in others:
+        db.session.add(ChatMember(chat_id=chat.id, user_id=other, role=MEMBER, joined_rev=1))
+    db.session.commit()
+    described = describe_chat(chat)
+    notify.chat_created(described)
+    return described
+
+
+def get_chat(user: User, chat_id: int) -> dict[str, Any]:
+    chat, _member = _membership(chat_id, user.id)
+    return describe_chat(chat)
+
+
+def list_chats(user: User, *, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+    """The caller's chats, most recent activity first, each with `last_message` and `unread`."""
+    query = (select(Chat, ChatMember.last_read_seq, Message)
+             .join(ChatMember, and_(ChatMember.chat_id == Chat.id, ChatMember.user_id == user.id))
+             .outerjoin(Message, and_(Message.chat_id == Chat.id, Message.seq == Chat.last_seq))
+             .order_by(Chat.last_activity_at.desc(), Chat.id.desc()).limit(limit + 1))
+    after = decode_cursor(cursor, 2)
+    if after is not None:
+        try:
+            last_activity, last_id = datetime.fromisoformat(after[0]), int(after[1])
+        except (TypeError, ValueError):
+            raise ValidationError(fields={"cursor": ["Not a valid cursor."]}) from None
+        query = query.where(or_(Chat.last_activity_at < last_activity,
+                                and_(Chat.last_activity_at == last_activity, Chat.id < last_id)))
+    rows = db.session.execute(query).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    members = _members_of([chat.id for chat, _seq, _message in rows])
+    items = []
+    for chat, last_read_seq, last_message in rows:
+        items.append(_chat_list_schema.dump({
+            **_chat_fields(chat), "members": members.get(chat.id, []),
+            "last_message": last_message, "unread": max(chat.last_seq - last_read_seq, 0),
+            "last_read_seq": last_read_seq,
+        }))
+    next_cursor = None
+    if more:
+        chat = rows[-1][0]
+        next_cursor = encode_cursor([chat.last_activity_at.isoformat(), chat.id])
+    db.session.rollback()
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _check_user_group(chat: Chat, what: str) -> None:
+    if chat.type != GROUP:
+        raise Forbidden(f"A private chat can't {what}.")
+    if chat.kind is not None:
+        raise Forbidden("Campus chats follow the directory; their members and titles are not edited by hand.")
+
+
+def rename_chat(user: User, chat_id: int, title: str) -> dict[str, Any]:
+    chat, member = _membership(chat_id, user.id)
+    _check_user_group(chat, "be renamed")
+    if member.role not in (OWNER, ADMIN):
+        raise Forbidden("Only the group's owner and admins rename it.")
+    if chat.title == title:
+        return describe_chat(chat)
+    _bump(chat.id, chat_change=True)
+    db.session.execute(update(Chat).where(Chat.id == chat.id).values(title=title)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    described = describe_chat(db.session.get(Chat, chat.id))
+    notify.chat_renamed(described)
+    return described
+
+
+def add_member(user: User, chat_id: int, user_id: int) -> tuple[dict[str, Any], bool]:
+    """Add `user_id` to a group (owners and admins), or a teacher joins a campus chat;
+    `(chat, added)`."""
+    if user_id == user.id and user.can("chat.join_campus"):
+        chat = db.session.scalar(select(Chat).where(Chat.id == chat_id, Chat.kind.is_not(None)))
+        if chat is not None:
+            return _add(chat, user_id, MEMBER)
+    chat, member = _membership(chat_id, user.id)
+    _check_user_group(chat, "get new members")
+    if member.role not in (OWNER, ADMIN):
+        raise Forbidden("Only the group's owner and admins add members.")
+    _active_user(user_id)
+    return _add(chat, user_id, MEMBER)
+
+
+def _add(chat: Chat, user_id: int, role: str) -> tuple[dict[str, Any], bool]:
+    if db.session.get(ChatMember, (chat.id, user_id)) is not None:
+        return describe_chat(chat), False
+    try:
+        _seq, rev = _bump(chat.id, chat_change=True)
+        db.session.add(ChatMember(chat_id=chat.id, user_id=user_id, role=role, joined_rev=rev))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return describe_chat(db.session.get(Chat, chat.id)), False
+    described = describe_chat(db.session.get(Chat, chat.id))
+    notify.member_added(described, user_id)
+    return described, True
+
+
+def remove_member(user: User, chat_id: int, user_id: int) -> None:
+    """Remove `user_id` from a group, or leave it (`user_id` is the caller).
+
+    Owners remove anyone, admins remove members, moderators remove anyone from user-created
+    groups; campus chats follow the directory (teachers who joined one may leave it).
+    """
+    chat, member = _membership(chat_id, user.id)
+    if user_id == user.id:
+        if chat.type != GROUP:
+            raise Forbidden("A private chat can't be left.")
+        if chat.kind is not None and not user.can("chat.join_campus"):
+            raise Forbidden("Campus chats follow the directory; you can't leave this one.")
+        target = member
+    else:
+        _check_user_group(chat, "lose members")
+        target = db.session.get(ChatMember, (chat.id, user_id))
+        if target is None:
+            raise NotFound("No such member.")
+        allowed = (member.role == OWNER or user.can("chat.moderate")
+                   or (member.role == ADMIN and target.role == MEMBER))
+        if not allowed or (target.role == OWNER and member.role != OWNER and not user.can("chat.moderate")):
+            raise Forbidden("You may not remove this member.")
+    _remove(chat, target)
+
+
+def _remove(chat: Chat, target: ChatMember) -> None:
+    user_id = target.user_id
+    notify.member_leaving(chat.id, user_id)
+    _bump(chat.id, chat_change=True)
+    was_owner = target.role == OWNER
+    db.session.delete(target)
+    db.session.flush()
+    if was_owner and db.session.scalar(select(ChatMember.user_id).where(
+            ChatMember.chat_id == chat.id, ChatMember.role == OWNER).limit(1)) is None:
+        heir = db.session.scalar(select(ChatMember).where(ChatMember.chat_id == chat.id)
+                                 .order_by(ChatMember.role == MEMBER, ChatMember.joined_rev, ChatMember.user_id).limit(1))
+        if heir is not None:
+            heir.role = OWNER
+    db.session.commit()
+    notify.member_removed(describe_chat(db.session.get(Chat, chat.id)), user_id)
+
+
+# --- presence ------------------------------------------------------------------------------
+
+def went_offline(user_id: int) -> tuple[list[int], str]:
+    """Record when the user was last seen; `(their chat ids, last_seen)` for the announcement."""
+    now = utcnow()
+    db.session.execute(update(User).where(User.id == user_id).values(last_seen_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    return member_chat_ids(user_id), dump_time(now)
+
+
+def last_seen(user_id: int) -> str | None:
+    return dump_time(db.session.scalar(select(User.last_seen_at).where(User.id == user_id)))
