@@ -92,8 +92,10 @@ def register_blueprints(app: Flask) -> None:
     from campus.users.views import bp as users_views
     from campus.admin.views import bp as admin_views
     from campus.chat.views import bp as chat_views
+    from campus.majors.views import bp as majors_views
+    from campus.students.views import bp as students_views
 
-    for blueprint in (pages_views, users_views, admin_views, chat_views):
+    for blueprint in (pages_views, users_views, admin_views, chat_views, majors_views, students_views):
         app.register_blueprint(blueprint)
     for blueprint in (auth_api, users_api, majors_api, students_api):
         # JSON endpoints use Bearer tokens, or the JWT cookie with its own double-submit check.

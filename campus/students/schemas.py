@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from campus.core.api import PageArgsSchema
@@ -24,7 +25,7 @@ class PhoneNumber(Text):
         try:
             return normalize_phone(text)
         except ValueError:
-            raise ValidationError("Not a valid phone number.") from None
+            raise ValidationError(_("Not a valid phone number.")) from None
 
 
 class StrictDate(fields.Date):

@@ -155,27 +155,65 @@ def _audit_values(values: dict[str, Any]) -> dict[str, Any]:
 
 # --- writes -------------------------------------------------------------------------------------
 
-def create_student(actor_id: int | None, values: dict[str, Any]) -> Student:
-    """Add a record (admins); values as loaded by `StudentWriteSchema`."""
+Photo = tuple[bytes, str | None]  # an upload's bytes and file name
+
+
+def _store_photo(photo: Photo | None):
+    """Check and store an upload before anything is written, so a refused photo changes nothing."""
+    if photo is None:
+        return None
+    data, filename = photo
+    return images.store_image(data, filename, area=PHOTO_AREA, max_side=PHOTO_MAX_SIDE, thumb_side=THUMB_SIDE)
+
+
+def _commit_with_photo(stored, replaced_key: str | None) -> None:
+    """Commit; the new photo's files go if the commit fails, the replaced ones once it succeeded."""
+    try:
+        _commit()
+    except Exception:
+        if stored is not None:
+            images.delete_image(PHOTO_AREA, stored.key)
+        raise
+    if replaced_key:
+        images.delete_image(PHOTO_AREA, replaced_key)
+
+
+def create_student(actor_id: int | None, values: dict[str, Any], *, photo: Photo | None = None) -> Student:
+    """Add a record (admins); values as loaded by `StudentWriteSchema`, optionally with a photo."""
     values = {key: values[key] for key in RECORD_FIELDS if key in values}
     _check_record(values)
     _check_references(values)
-    student = Student(**values)
+    stored = _store_photo(photo)
+    student = Student(**values, photo_key=stored.key if stored else None)
     db.session.add(student)
     db.session.flush()
-    audit.record(actor_id, "student.created", "student", student.id, None, _audit_values(values))
-    _commit()
+    audit.record(actor_id, "student.created", "student", student.id, None,
+                 _audit_values(values) | ({"photo_key": stored.key} if stored else {}))
+    _commit_with_photo(stored, None)
     announce_membership_change([student.user_id])
     return student
 
 
-def update_student(actor_id: int | None, student: Student, changes: dict[str, Any]) -> Student:
-    """Change any fields of a record (admins); rules are checked on the merged record."""
+def update_student(actor_id: int | None, student: Student, changes: dict[str, Any], *,
+                   photo: Photo | None = None, remove_photo: bool = False) -> Student:
+    """Change any fields of a record (admins); rules are checked on the merged record.
+
+    A new `photo` replaces the old one, `remove_photo` drops it — in the same unit of work.
+    """
     changes = {key: value for key, value in changes.items() if key in RECORD_FIELDS}
     merged = {key: getattr(student, key) for key in RECORD_FIELDS} | changes
     _check_record(merged)
     _check_references(changes, student_id=student.id)
-    return _apply(actor_id, student, changes, action="student.updated")
+    stored = _store_photo(photo)
+    if stored is not None or (remove_photo and student.photo_key):
+        changes["photo_key"] = stored.key if stored else None
+    replaced = student.photo_key if "photo_key" in changes else None
+    try:
+        return _apply(actor_id, student, changes, action="student.updated", replaced_photo=replaced)
+    except Exception:
+        if stored is not None:
+            images.delete_image(PHOTO_AREA, stored.key)
+        raise
 
 
 def update_own_contacts(user: User, student: Student, changes: dict[str, Any]) -> Student:
@@ -188,7 +226,8 @@ def update_own_contacts(user: User, student: Student, changes: dict[str, Any]) -
     return _apply(user.id, student, changes, action="student.contacts_updated")
 
 
-def _apply(actor_id: int | None, student: Student, changes: dict[str, Any], *, action: str) -> Student:
+def _apply(actor_id: int | None, student: Student, changes: dict[str, Any], *, action: str,
+           replaced_photo: str | None = None) -> Student:
     before = student.membership
     old, new = {}, {}
     for field, value in changes.items():
@@ -198,7 +237,7 @@ def _apply(actor_id: int | None, student: Student, changes: dict[str, Any], *, a
     if not new:
         return student
     audit.record(actor_id, action, "student", student.id, _audit_values(old), _audit_values(new))
-    _commit()
+    _commit_with_photo(None, replaced_photo)
     if student.membership != before:
         announce_membership_change([before[0], student.user_id])
     return student
@@ -217,17 +256,11 @@ def delete_student(actor_id: int | None, student: Student) -> None:
 
 def set_photo(actor_id: int | None, student: Student, data: bytes, filename: str | None) -> Student:
     """Check, re-encode and store a new photo; the old one is removed once the change is committed."""
-    stored = images.store_image(data, filename, area=PHOTO_AREA, max_side=PHOTO_MAX_SIDE, thumb_side=THUMB_SIDE)
+    stored = _store_photo((data, filename))
     old_key = student.photo_key
     student.photo_key = stored.key
     audit.record(actor_id, "student.photo_changed", "student", student.id, old_key, stored.key)
-    try:
-        _commit()
-    except Exception:
-        images.delete_image(PHOTO_AREA, stored.key)
-        raise
-    if old_key:
-        images.delete_image(PHOTO_AREA, old_key)
+    _commit_with_photo(stored, old_key)
     return student
 
 
@@ -237,8 +270,7 @@ def remove_photo(actor_id: int | None, student: Student) -> Student:
         return student
     student.photo_key = None
     audit.record(actor_id, "student.photo_removed", "student", student.id, old_key, None)
-    _commit()
-    images.delete_image(PHOTO_AREA, old_key)
+    _commit_with_photo(None, old_key)
     return student
 
 

@@ -1,0 +1,76 @@
+"""Major pages: the list with student counts for everyone in the directory, editing for admins."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from campus.core.errors import Conflict, ValidationError
+from campus.majors import services
+from campus.majors.forms import DeleteMajorForm, MajorForm
+from campus.majors.schemas import MajorCreateSchema
+from campus.students.forms import add_field_errors, schema_errors
+from campus.users.web import page_permission_required
+
+bp = Blueprint("majors", __name__, url_prefix="/majors")
+
+
+@bp.route("/")
+@page_permission_required("directory.read_public")
+def index():
+    result = services.list_majors(limit=100, cursor=request.args.get("cursor") or None)
+    links = {"next": url_for(".index", cursor=result["next_cursor"]) if result["next_cursor"] else None,
+             "first": url_for(".index") if request.args.get("cursor") else None}
+    return render_template("majors/index.html", majors=result["items"], links=links,
+                           may_write=g.current_user.can("directory.write"), delete_form=DeleteMajorForm())
+
+
+def _save(form: MajorForm, major=None):
+    if not form.validate():
+        return None
+    values = schema_errors(form, MajorCreateSchema(), {"name": form.name.data or "",
+                                                       "description": form.description.data or ""})
+    if values is None:
+        return None
+    try:
+        if major is None:
+            return services.create_major(g.current_user.id, **values)
+        return services.update_major(g.current_user.id, major, values)
+    except (Conflict, ValidationError) as error:
+        add_field_errors(form, error.fields or {"name": [error.message]})
+        return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@page_permission_required("directory.write")
+def create():
+    form = MajorForm()
+    if request.method == "POST" and (major := _save(form)) is not None:
+        flash(_("Major %(name)s added.", name=major.name), "success")
+        return redirect(url_for(".index"))
+    return render_template("majors/form.html", form=form, major=None), 422 if form.errors else 200
+
+
+@bp.route("/<int:major_id>/edit", methods=["GET", "POST"])
+@page_permission_required("directory.write")
+def edit(major_id: int):
+    major = services.get_major(major_id)
+    form = MajorForm(obj=major if request.method == "GET" else None)
+    if request.method == "POST" and _save(form, major) is not None:
+        flash(_("Changes saved."), "success")
+        return redirect(url_for(".index"))
+    return render_template("majors/form.html", form=form, major=major), 422 if form.errors else 200
+
+
+@bp.route("/<int:major_id>/delete", methods=["POST"])
+@page_permission_required("directory.write")
+def delete(major_id: int):
+    major = services.get_major(major_id)
+    if not DeleteMajorForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_major(g.current_user.id, major)
+    except Conflict as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Major %(name)s deleted.", name=major.name), "success")
+    return redirect(url_for(".index"))

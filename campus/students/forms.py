@@ -1,0 +1,132 @@
+"""Student forms. The rules are the JSON schema's: `schema_errors` runs the same marshmallow schema
+over the form's data and puts its messages on the fields, so a page and the API never disagree."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from marshmallow import Schema
+from marshmallow import ValidationError as SchemaError
+from wtforms import (
+    BooleanField, DateField, EmailField, HiddenField, IntegerField, SelectField, StringField, TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from campus.students import rules
+
+PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+SORT_CHOICES = [("name", _l("Name, A→Z")), ("-name", _l("Name, Z→A")), ("course", _l("Course, first to last")),
+                ("-course", _l("Course, last to first"))]
+FULL_SORT_CHOICES = SORT_CHOICES + [("enrollment_year", _l("Enrollment year, oldest first")),
+                                    ("-enrollment_year", _l("Enrollment year, newest first"))]
+
+
+def course_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    courses = [(str(n), str(n)) for n in range(rules.MIN_COURSE, rules.MAX_COURSE + 1)]
+    return ([("", blank)] if blank is not None else []) + courses
+
+
+def schema_errors(form: FlaskForm, schema: Schema, data: dict) -> dict | None:
+    """Load `data` with `schema`; on failure put each message on its form field and return None."""
+    try:
+        return schema.load(data)
+    except SchemaError as error:
+        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        add_field_errors(form, messages)
+        return None
+
+
+def add_field_errors(form: FlaskForm, fields: dict) -> None:
+    for name, problems in fields.items():
+        field = getattr(form, name, None)
+        problems = problems if isinstance(problems, list) else [problems]
+        if field is None:
+            form.form_errors.extend(str(p) for p in problems)
+        else:
+            field.errors = list(field.errors) + [str(p) for p in problems]
+
+
+class StudentFilterForm(FlaskForm):
+    """The list's filters, in the query string (reading changes nothing: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    major_id = SelectField(_l("Major"), choices=[], validators=[Optional()])
+    course = SelectField(_l("Course"), choices=[], validators=[Optional()])
+    enrollment_year = IntegerField(_l("Enrollment year"), validators=[Optional(), NumberRange(1900, 9999)])
+    sort = SelectField(_l("Sort by"), choices=SORT_CHOICES, default="name", validators=[Optional()])
+    cursor = HiddenField()
+
+    def __init__(self, *args, majors, full: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.major_id.choices = [("", _l("All majors"))] + [(str(m.id), m.name) for m in majors]
+        self.course.choices = course_choices(_l("All courses"))
+        self.full = full
+        if full:
+            self.sort.choices = FULL_SORT_CHOICES
+        else:
+            del self.enrollment_year
+
+    def filters(self) -> dict:
+        """The arguments of `services.list_students`."""
+        values = {"q": (self.q.data or "").strip() or None, "sort": self.sort.data or "name",
+                  "cursor": self.cursor.data or None,
+                  "major_id": int(self.major_id.data) if self.major_id.data else None,
+                  "course": int(self.course.data) if self.course.data else None}
+        if self.full:
+            values["enrollment_year"] = self.enrollment_year.data
+        return values
+
+
+class StudentForm(FlaskForm):
+    """An admin's create/edit form; the account link is chosen by the account's email."""
+
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=rules.NAME_LENGTH)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=rules.NAME_LENGTH)])
+    date_of_birth = DateField(_l("Date of birth"), validators=[InputRequired()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    phone_number = TelField(_l("Phone"), validators=[DataRequired(), Length(max=40)],
+                            description=_l("For example +7 912 345-67-89"))
+    address = TextAreaField(_l("Address"), validators=[DataRequired(), Length(max=rules.ADDRESS_LENGTH[1])])
+    enrollment_year = IntegerField(_l("Enrollment year"), validators=[InputRequired()])
+    course = SelectField(_l("Course"), choices=course_choices(), validators=[InputRequired()])
+    major_id = SelectField(_l("Major"), choices=[], validators=[InputRequired()])
+    special_notes = TextAreaField(_l("Special notes"), validators=[Optional(), Length(max=rules.NOTES_LENGTH)])
+    account_email = EmailField(_l("Linked account (email)"), validators=[Optional(), Length(max=254)],
+                               description=_l("Leave empty for no account."))
+    photo = FileField(_l("Photo"), validators=[FileAllowed(PHOTO_EXTENSIONS, _l("JPEG, PNG or WebP only."))],
+                      description=_l("JPEG, PNG or WebP."))
+    remove_photo = BooleanField(_l("Remove the photo"))
+
+    def __init__(self, *args, majors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.major_id.choices = [(str(m.id), m.name) for m in majors]
+        self.enrollment_year.render_kw = {"min": rules.FIRST_ENROLLMENT_YEAR, "max": date.today().year}
+
+    def record(self) -> dict:
+        """The form's values in the JSON schema's shape (without the account link)."""
+        return {
+            "first_name": self.first_name.data or "", "last_name": self.last_name.data or "",
+            "date_of_birth": self.date_of_birth.data.isoformat() if self.date_of_birth.data else "",
+            "email": self.email.data or "", "phone_number": self.phone_number.data or "",
+            "address": self.address.data or "", "enrollment_year": self.enrollment_year.data,
+            "course": int(self.course.data), "major_id": int(self.major_id.data),
+            "special_notes": self.special_notes.data or "",
+        }
+
+
+class ContactForm(FlaskForm):
+    """What a linked student may correct on "my record"."""
+
+    phone_number = TelField(_l("Phone"), validators=[DataRequired(), Length(max=40)],
+                            description=_l("For example +7 912 345-67-89"))
+    address = TextAreaField(_l("Address"), validators=[DataRequired(), Length(max=rules.ADDRESS_LENGTH[1])])
+
+
+class ConfirmForm(FlaskForm):
+    """A POST with only the CSRF token (deletions)."""
