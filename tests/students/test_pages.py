@@ -83,10 +83,10 @@ def test_list_pages(make_user, make_major, bulk_students, browser_for):
     bulk_students([{"first_name": "Имя", "last_name": f"Фамилия{n:02d}", "major_id": major} for n in range(30)])
     browser = browser_for(make_user("user"))
     first = browser.get("/students/").get_data(as_text=True)
-    assert first.count('class="card"') == 24
+    assert first.count('class="student-card"') == 24
     next_link = re.search(r'<a href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
     second = browser.get(next_link).get_data(as_text=True)
-    assert second.count('class="card"') == 6 and "Фамилия29" in second and "Фамилия00" not in second
+    assert second.count('class="student-card"') == 6 and "Фамилия29" in second and "Фамилия00" not in second
 
 
 def test_public_viewers_see_no_private_fields(make_user, make_student, browser_for, ids):
