@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
-from campus.admin.labels import action_label, role_label
+from campus.admin.labels import action_label, role_label, target_label
 from campus.core.schemas import MAX_SAFE_INTEGER
 
 
@@ -49,7 +49,7 @@ class AuditFilterForm(FilterForm):
     def __init__(self, *args, actions: list[str], target_types: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.action.choices = [("", _l("Any action"))] + [(name, action_label(name)) for name in actions]
-        self.target_type.choices = [("", _l("Anything"))] + [(name, name) for name in target_types]
+        self.target_type.choices = [("", _l("Anything"))] + [(name, target_label(name)) for name in target_types]
 
     def validate_until(self, field) -> None:
         if field.data and self.since.data and field.data < self.since.data:

@@ -33,6 +33,16 @@ ACTION_LABELS = {
     "students.imported": _l("Students imported"),
 }
 
+TARGET_LABELS = {
+    "user": _l("Account"),
+    "major": _l("Major"),
+    "student": _l("Student record"),
+}
+
+
+def target_label(target_type: str) -> str:
+    return str(TARGET_LABELS.get(target_type, target_type))
+
 
 def role_label(name: str | None) -> str:
     if name is None:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from campus.admin import services
 from campus.admin.forms import ActiveForm, AuditFilterForm, RoleForm, UserFilterForm
-from campus.admin.labels import action_label, role_label, value_label
+from campus.admin.labels import action_label, role_label, target_label, value_label
 from campus.core.errors import CampusError
 from campus.extensions import db
 from campus.users import services as users
@@ -19,9 +19,10 @@ from campus.users.web import page_permission_required
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.app_context_processor
+@bp.context_processor
 def admin_helpers():
-    return {"role_label": role_label, "action_label": action_label, "value_label": value_label}
+    return {"role_label": role_label, "action_label": action_label, "target_label": target_label,
+            "value_label": value_label}
 
 
 def _form_errors(form) -> None:
