@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from campus.users.api import auth_api, users_api
     from campus.majors.api import majors_api
     from campus.students.api import students_api
+    from campus.chat.api import chats_api, messages_api
     from campus.users.views import bp as users_views
     from campus.admin.views import bp as admin_views
     from campus.chat.views import bp as chat_views
@@ -97,7 +98,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (pages_views, users_views, admin_views, chat_views, majors_views, students_views):
         app.register_blueprint(blueprint)
-    for blueprint in (auth_api, users_api, majors_api, students_api):
+    for blueprint in (auth_api, users_api, majors_api, students_api, chats_api, messages_api):
         # JSON endpoints use Bearer tokens, or the JWT cookie with its own double-submit check.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -1,0 +1,122 @@
+"""JSON endpoints of the chat (DESIGN.md §4): /api/v1/chats… and /api/v1/messages/{user_id}.
+
+The same services as the `/chat` events, so a message sent here is broadcast to sockets too.
+Chats the caller is not a member of answer 404.
+"""
+from __future__ import annotations
+
+from flask import g
+
+from campus.chat import services
+from campus.chat.schemas import (
+    AddMemberSchema, ChatListArgsSchema, ChatListSchema, ChatSchema, CreateChatSchema,
+    HistoryArgsSchema, MessageBodyFields, MessageListSchema, MessageSchema, ReadBodySchema,
+    RenameChatSchema,
+)
+from campus.core.api import api_blueprint
+from campus.core.security import permission_required
+
+chats_api = api_blueprint("chats_api", __name__, "/chats", "Private and group chats, members, messages")
+messages_api = api_blueprint("messages_api", __name__, "/messages", "A private chat's messages by the other user")
+
+CHAT_USE = "chat.use"
+
+
+def _history_args(args: dict) -> dict:
+    return {key: args[key] for key in ("before", "after", "limit", "cursor")}
+
+
+@chats_api.route("", methods=["POST"])
+@permission_required(CHAT_USE)
+@chats_api.arguments(CreateChatSchema)
+@chats_api.response(201, ChatSchema)
+@chats_api.alt_response(200, schema=ChatSchema, description="The existing private chat of this pair")
+def create_chat(data):
+    """A private chat with `user_id` (201 new, 200 existing), or a group you own (201)."""
+    if data["type"] == "private":
+        chat, created = services.create_private_chat(g.current_user, data["user_id"])
+        return chat, 201 if created else 200
+    return services.create_group_chat(g.current_user, data["title"], data["member_ids"])
+
+
+@chats_api.route("", methods=["GET"])
+@permission_required(CHAT_USE)
+@chats_api.arguments(ChatListArgsSchema, location="query")
+@chats_api.response(200, ChatListSchema)
+def list_chats(args):
+    """My chats, most recent activity first, each with `last_message` and `unread`."""
+    return services.list_chats(g.current_user, limit=args["limit"], cursor=args["cursor"])
+
+
+@chats_api.route("/<int:chat_id>", methods=["GET"])
+@permission_required(CHAT_USE)
+@chats_api.response(200, ChatSchema)
+def get_chat(chat_id):
+    return services.get_chat(g.current_user, chat_id)
+
+
+@chats_api.route("/<int:chat_id>", methods=["PATCH"])
+@permission_required(CHAT_USE)
+@chats_api.arguments(RenameChatSchema)
+@chats_api.response(200, ChatSchema)
+def rename_chat(data, chat_id):
+    """Rename a group (its owner and admins)."""
+    return services.rename_chat(g.current_user, chat_id, data["title"])
+
+
+@chats_api.route("/<int:chat_id>/members", methods=["POST"])
+@permission_required(CHAT_USE)
+@chats_api.arguments(AddMemberSchema)
+@chats_api.response(201, ChatSchema)
+@chats_api.alt_response(200, schema=ChatSchema, description="Already a member")
+def add_member(data, chat_id):
+    """Add a member (group owners and admins); a teacher adds themselves to a campus chat."""
+    chat, added = services.add_member(g.current_user, chat_id, data["user_id"])
+    return chat, 201 if added else 200
+
+
+@chats_api.route("/<int:chat_id>/members/<int:user_id>", methods=["DELETE"])
+@permission_required(CHAT_USE)
+@chats_api.response(204)
+def remove_member(chat_id, user_id):
+    """Remove a member; removing yourself is leaving."""
+    services.remove_member(g.current_user, chat_id, user_id)
+
+
+@chats_api.route("/<int:chat_id>/messages", methods=["GET"])
+@permission_required(CHAT_USE)
+@chats_api.arguments(HistoryArgsSchema, location="query")
+@chats_api.response(200, MessageListSchema)
+def list_messages(args, chat_id):
+    """A page of messages in ascending `seq`: the newest, or `before` / `after` a `seq`."""
+    return services.history(g.current_user, chat_id, **_history_args(args))
+
+
+@chats_api.route("/<int:chat_id>/messages", methods=["POST"])
+@permission_required(CHAT_USE)
+@chats_api.arguments(MessageBodyFields)
+@chats_api.response(201, MessageSchema)
+@chats_api.alt_response(200, schema=MessageSchema, description="The stored message for a repeated client_id")
+def send_message(data, chat_id):
+    """Send a message (as `send_message` on the socket; members' sockets receive it)."""
+    message, created = services.send_message(g.current_user, chat_id, **data)
+    return message, 201 if created else 200
+
+
+@chats_api.route("/<int:chat_id>/read", methods=["POST"])
+@permission_required(CHAT_USE)
+@chats_api.arguments(ReadBodySchema)
+@chats_api.response(200)
+def mark_read(data, chat_id):
+    """Move my read marker forward to `seq`."""
+    services.mark_read(g.current_user, chat_id, data["seq"])
+    return {"ok": True}
+
+
+@messages_api.route("/<int:user_id>", methods=["GET"])
+@permission_required(CHAT_USE)
+@messages_api.arguments(HistoryArgsSchema, location="query")
+@messages_api.response(200, MessageListSchema)
+def private_messages(args, user_id):
+    """The messages of my private chat with `user_id` (empty when we never talked)."""
+    return services.private_history(g.current_user, user_id, **_history_args(args))
