@@ -75,6 +75,9 @@ class Config:
     CHAT_EVENT_BURST = float(env("CHAT_EVENT_BURST", "60"))
 
     MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "instance" / "media"))
+    # Uploaded images (student photos): bytes and pixels (a decompression bomb is small in bytes).
+    MEDIA_IMAGE_MAX_BYTES = env_int("MEDIA_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+    MEDIA_IMAGE_MAX_PIXELS = env_int("MEDIA_IMAGE_MAX_PIXELS", 40_000_000)
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     MAX_JSON_LENGTH = env_int("MAX_JSON_LENGTH", 256 * 1024)
 

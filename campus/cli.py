@@ -1,5 +1,7 @@
-"""Command line: `flask seed roles|demo`, `flask users create-admin EMAIL`."""
+"""Command line: `flask seed roles|demo`, `flask users create-admin EMAIL`, `flask students import FILE`."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -7,6 +9,7 @@ from flask.cli import AppGroup
 
 seed_cli = AppGroup("seed", help="Fill the database with roles or demo data.")
 users_cli = AppGroup("users", help="Manage accounts.")
+students_cli = AppGroup("students", help="Manage student records.")
 
 
 @seed_cli.command("roles")
@@ -56,6 +59,33 @@ def create_admin_command(email: str, password: str, role: str) -> None:
     click.echo(f"{user.email} is now {user.role.name}.")
 
 
+@students_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "file_format", type=click.Choice(["json", "csv"]),
+              help="Default: from the file's extension.")
+def import_students_command(file: Path, file_format: str | None) -> None:
+    """Add the students in FILE (JSON list or CSV with a header row) — all of them or none.
+
+    Every row is checked with the API's rules; bad rows are reported as `row N: field: problem`
+    (N counts records from 1) and then nothing is written.
+    """
+    from campus.students.importing import UnreadableFile, read_rows
+    from campus.students.services import ImportRejected, import_students
+
+    try:
+        rows = read_rows(file, file_format)
+    except (UnreadableFile, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{file}: {error}") from None
+    try:
+        count = import_students(rows)
+    except ImportRejected as rejected:
+        for line in rejected.problems:
+            click.echo(line, err=True)
+        raise click.ClickException(rejected.message) from None
+    click.echo(f"Imported {count} students.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(students_cli)

@@ -47,7 +47,7 @@ class StudentWriteSchema(StrictSchema):
     phone_number = PhoneNumber(required=True)
     address = Text(required=True, validate=ADDRESS)
     enrollment_year = Int(required=True)
-    course = Int(required=True)
+    course = Int(required=True, validate=[validate.Range(min=rules.MIN_COURSE, max=rules.MAX_COURSE)])
     major_id = Id(required=True)
     special_notes = Text(load_default="", validate=NOTES)
     user_id = Id(load_default=None, allow_none=True)
