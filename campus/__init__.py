@@ -106,7 +106,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_namespaces(app: Flask) -> None:
     from campus.chat.events import ChatNamespace
+    from campus.chat.services import on_student_membership_changed
     from campus.extensions import socketio
+    from campus.students.signals import student_membership_changed
+
+    # Campus chats follow the directory (connecting the same receiver again is a no-op).
+    student_membership_changed.connect(on_student_membership_changed)
 
     # The SocketIO object outlives an app (tests build many); register the namespace once.
     if not any(handler.namespace == "/chat" for handler in socketio.namespace_handlers):

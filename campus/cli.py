@@ -86,6 +86,9 @@ def import_students_command(file: Path, file_format: str | None) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from campus.chat.cli import chat_cli
+
+    app.cli.add_command(chat_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(students_cli)

@@ -9,7 +9,7 @@ from flask import g
 
 from campus.chat import services
 from campus.chat.schemas import (
-    AddMemberSchema, ChatListArgsSchema, ChatListSchema, ChatSchema, CreateChatSchema,
+    AddMemberSchema, CampusChatListSchema, ChatListArgsSchema, ChatListSchema, ChatSchema, CreateChatSchema,
     HistoryArgsSchema, MessageBodyFields, MessageListSchema, MessageSchema, ReadBodySchema,
     RenameChatSchema,
 )
@@ -46,6 +46,14 @@ def create_chat(data):
 def list_chats(args):
     """My chats, most recent activity first, each with `last_message` and `unread`."""
     return services.list_chats(g.current_user, limit=args["limit"], cursor=args["cursor"])
+
+
+@chats_api.route("/campus", methods=["GET"])
+@permission_required("chat.join_campus")
+@chats_api.response(200, CampusChatListSchema)
+def list_campus_chats():
+    """Every major and cohort chat (teachers and admins, who may join any with POST …/members)."""
+    return {"items": services.list_campus_chats(g.current_user), "next_cursor": None}
 
 
 @chats_api.route("/<int:chat_id>", methods=["GET"])

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import false
 
 from campus.core.models import UTCDateTime, utcnow
 from campus.extensions import db
@@ -64,6 +65,9 @@ class ChatMember(db.Model):
     last_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     joined_rev: Mapped[int] = mapped_column(Integer, default=0)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # True for a campus chat membership that follows the user's student record; teachers who
+    # joined by hand are False and stay when the directory changes.
+    directory: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Message(db.Model):

@@ -75,6 +75,23 @@ class ChatSchema(Schema):
     rev = fields.Integer()
 
 
+class CampusChatSchema(Schema):
+    """A major or cohort chat as teachers browse them (no members: they may not be one yet)."""
+
+    id = fields.Integer()
+    title = fields.String(allow_none=True)
+    kind = fields.String()
+    major_id = fields.Integer(allow_none=True)
+    enrollment_year = fields.Integer(allow_none=True)
+    last_seq = fields.Integer()
+    member = fields.Boolean()
+
+
+class CampusChatListSchema(Schema):
+    items = fields.List(fields.Nested(CampusChatSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
 class ChatListItemSchema(ChatSchema):
     last_message = fields.Nested(MessageSchema, allow_none=True)
     unread = fields.Integer()

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from campus.chat import notify
 from campus.chat.models import (
-    ADMIN, GROUP, MAJOR, MEMBER, OWNER, PRIVATE, Chat, ChatMember, Message,
+    ADMIN, COHORT, GROUP, MAJOR, MEMBER, OWNER, PRIVATE, Chat, ChatMember, Message,
 )
 from campus.chat.presence import presence
 from campus.chat.schemas import MAX_BODY, ChatListItemSchema, ChatSchema, MessageSchema
@@ -552,3 +552,95 @@ def went_offline(user_id: int) -> tuple[list[int], str]:
 
 def last_seen(user_id: int) -> str | None:
     return dump_time(db.session.scalar(select(User.last_seen_at).where(User.id == user_id)))
+
+
+# --- campus chats --------------------------------------------------------------------------
+
+def _campus_key(kind: str, major_id: int, year: int | None) -> str:
+    return f"major:{major_id}" if kind == MAJOR else f"cohort:{major_id}:{year}"
+
+
+def _campus_chat(kind: str, major_id: int, year: int | None, title: str) -> Chat:
+    """The major's or cohort's chat, created on first need."""
+    key = _campus_key(kind, major_id, year)
+    chat = db.session.scalar(select(Chat).where(Chat.key == key))
+    if chat is not None:
+        return chat
+    now = utcnow()
+    chat = Chat(type=GROUP, kind=kind, title=title[:100], major_id=major_id, enrollment_year=year, key=key,
+                rev=0, changed_rev=0, created_at=now, updated_at=now, last_activity_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(chat)
+    except IntegrityError:  # created at the same moment for another student of the cohort
+        chat = db.session.scalar(select(Chat).where(Chat.key == key))
+    return chat
+
+
+def sync_campus_memberships(user_id: int) -> None:
+    """Bring the user's campus chat memberships in step with their student record.
+
+    Member of the major chat and the cohort chat (major + enrollment year) of the linked student
+    record; out of those they no longer belong to. Memberships a teacher took by hand are left
+    alone. One unit of work; sockets move and members hear of it after the commit.
+    """
+    from campus.majors.models import Major
+    from campus.students.models import Student
+
+    record = db.session.execute(
+        select(Student.major_id, Student.enrollment_year, Major.name)
+        .join(Major, Major.id == Student.major_id).where(Student.user_id == user_id)).first()
+    wanted: dict[str, tuple[str, int, int | None, str]] = {}
+    if record is not None:
+        major_id, year, name = record
+        wanted[_campus_key(MAJOR, major_id, None)] = (MAJOR, major_id, None, name)
+        wanted[_campus_key(COHORT, major_id, year)] = (COHORT, major_id, year, f"{name}, {year}")
+    current = {chat.key: (chat, member) for chat, member in db.session.execute(
+        select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
+        .where(ChatMember.user_id == user_id, Chat.kind.is_not(None)))}
+    added, removed = [], []
+    for key, (kind, major_id, year, title) in wanted.items():
+        if key in current:
+            current[key][1].directory = True
+            continue
+        chat = _campus_chat(kind, major_id, year, title)
+        _seq, rev = _bump(chat.id, chat_change=True)
+        db.session.add(ChatMember(chat_id=chat.id, user_id=user_id, role=MEMBER, joined_rev=rev, directory=True))
+        added.append(chat.id)
+    for key, (chat, member) in current.items():
+        if key not in wanted and member.directory:
+            notify.member_leaving(chat.id, user_id)
+            _bump(chat.id, chat_change=True)
+            db.session.delete(member)
+            removed.append(chat.id)
+    db.session.commit()
+    for chat_id in added:
+        notify.member_added(describe_chat(db.session.get(Chat, chat_id)), user_id)
+    for chat_id in removed:
+        notify.member_removed(describe_chat(db.session.get(Chat, chat_id)), user_id)
+
+
+def list_campus_chats(user: User) -> list[dict[str, Any]]:
+    """Every major and cohort chat, for those who may join any (teachers, admins)."""
+    if not user.can("chat.join_campus"):
+        raise Forbidden("Only teachers and admins browse campus chats.")
+    mine = set(member_chat_ids(user.id))
+    chats = db.session.scalars(select(Chat).where(Chat.kind.is_not(None))
+                               .order_by(Chat.major_id, Chat.enrollment_year.is_not(None), Chat.enrollment_year))
+    return [{**_chat_fields(chat), "member": chat.id in mine} for chat in chats]
+
+
+def on_student_membership_changed(_sender, user_ids: list[int], **_extra) -> None:
+    """Receiver of `campus.students.signals.student_membership_changed` (after its commit)."""
+    for user_id in user_ids:
+        sync_campus_memberships(user_id)
+
+
+def sync_all_campus_memberships() -> int:
+    """Every linked student's campus chats in step (after an import, or to backfill); how many."""
+    from campus.students.models import Student
+
+    user_ids = list(db.session.scalars(select(Student.user_id).where(Student.user_id.is_not(None))))
+    for user_id in user_ids:
+        sync_campus_memberships(user_id)
+    return len(user_ids)

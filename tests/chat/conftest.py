@@ -83,3 +83,7 @@ _client_ids = itertools.count(1)
 @pytest.fixture
 def client_id():
     return lambda: f"c-{next(_client_ids)}"
+
+
+# The directory's fixtures, for campus chats.
+from tests.students.conftest import make_major, make_student  # noqa: E402,F401

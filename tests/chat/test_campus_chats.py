@@ -1,0 +1,137 @@
+"""Campus chats follow the directory: a linked student is in their major (announcement) chat and
+cohort chat; teachers may join any; nobody edits their members by hand."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from campus.chat.models import Chat, ChatMember
+from campus.extensions import db
+
+API = "/api/v1"
+YEAR = date.today().year - 1
+
+
+def campus_chats_of(app, user_id):
+    with app.app_context():
+        rows = db.session.execute(select(Chat.kind, Chat.major_id, Chat.enrollment_year, Chat.title)
+                                  .join(ChatMember, ChatMember.chat_id == Chat.id)
+                                  .where(ChatMember.user_id == user_id, Chat.kind.is_not(None))
+                                  .order_by(Chat.kind.desc()))
+        return [tuple(row) for row in rows]
+
+
+def chat_id_of(app, key):
+    with app.app_context():
+        return db.session.scalar(select(Chat.id).where(Chat.key == key))
+
+
+def test_a_linked_student_joins_the_major_and_cohort_chats(app, make_user, make_major, make_student, connect):
+    student = make_user("student")
+    major = make_major("Физика")
+    sock = connect(student)
+
+    make_student(major_id=major, user_id=student, enrollment_year=YEAR)
+
+    assert campus_chats_of(app, student) == [("major", major, None, "Физика"), ("cohort", major, YEAR, f"Физика, {YEAR}")]
+    joined = sock.events("chat_updated")
+    assert sorted(e["chat"]["kind"] for e in joined) == ["cohort", "major"]
+    assert all(e["change"] == "member_added" for e in joined)
+    cohort, announcements = chat_id_of(app, f"cohort:{major}:{YEAR}"), chat_id_of(app, f"major:{major}")
+    assert sock.ack("send_message", {"chat_id": cohort, "client_id": "c1", "body": "hi all"})["ok"]
+    assert sock.ack("send_message", {"chat_id": announcements, "client_id": "c2", "body": "x"})["error"]["code"] == "forbidden"
+
+
+def test_classmates_share_one_cohort_chat(app, make_user, make_major, make_student):
+    ann, bob = make_user("student"), make_user("student")
+    major = make_major()
+    make_student(major_id=major, user_id=ann, enrollment_year=YEAR)
+    make_student(major_id=major, user_id=bob, enrollment_year=YEAR)
+    with app.app_context():
+        members = db.session.scalars(select(ChatMember.user_id).where(
+            ChatMember.chat_id == chat_id_of(app, f"cohort:{major}:{YEAR}"))).all()
+    assert sorted(members) == sorted([ann, bob])
+
+
+def test_a_major_change_moves_the_student_and_the_old_chat_goes_quiet(app, make_user, make_major, make_student, connect):
+    from campus.students.models import Student
+    from campus.students.services import update_student
+
+    student, classmate = make_user("student"), make_user("student")
+    old_major, new_major = make_major(), make_major()
+    record = make_student(major_id=old_major, user_id=student, enrollment_year=YEAR)
+    make_student(major_id=old_major, user_id=classmate, enrollment_year=YEAR)
+    old_cohort = chat_id_of(app, f"cohort:{old_major}:{YEAR}")
+    sock, classmate_socket = connect(student), connect(classmate)
+
+    with app.app_context():
+        update_student(None, db.session.get(Student, record), {"major_id": new_major})
+    classmate_socket.ack("send_message", {"chat_id": old_cohort, "client_id": "q1", "body": "after you left"})
+
+    assert [kind_major[:2] for kind_major in campus_chats_of(app, student)] == [("major", new_major), ("cohort", new_major)]
+    assert sock.events("message") == []
+    changes = sorted((e["change"], e["chat"]["id"]) for e in sock.events("chat_updated"))
+    assert ("member_removed", old_cohort) in changes
+
+
+def test_deleting_the_record_takes_the_student_out(app, make_user, make_major, make_student):
+    from campus.students.models import Student
+    from campus.students.services import delete_student
+
+    student = make_user("student")
+    record = make_student(major_id=make_major(), user_id=student)
+    with app.app_context():
+        delete_student(None, db.session.get(Student, record))
+    assert campus_chats_of(app, student) == []
+
+
+def test_teachers_browse_and_join_any_campus_chat_and_post_announcements(app, client, auth, make_user, make_major, make_student, connect):
+    student, teacher, user = make_user("student"), make_user("teacher"), make_user()
+    major = make_major()
+    make_student(major_id=major, user_id=student, enrollment_year=YEAR)
+    announcements = chat_id_of(app, f"major:{major}")
+    student_socket = connect(student)
+
+    listed = client.get(f"{API}/chats/campus", headers=auth.headers(teacher)).get_json()["items"]
+    assert {(c["kind"], c["member"]) for c in listed} == {("major", False), ("cohort", False)}
+    assert client.get(f"{API}/chats/campus", headers=auth.headers(user)).status_code == 403
+    joined = client.post(f"{API}/chats/{announcements}/members", json={"user_id": teacher}, headers=auth.headers(teacher))
+    assert joined.status_code == 201
+    assert client.post(f"{API}/chats/{announcements}/messages", json={"client_id": "t1", "body": "Exam on Monday"},
+                       headers=auth.headers(teacher)).status_code == 201
+    assert [m["body"] for m in student_socket.events("message")] == ["Exam on Monday"]
+    # A plain user can't join; a student can't leave; a teacher can.
+    assert client.post(f"{API}/chats/{announcements}/members", json={"user_id": user},
+                       headers=auth.headers(user)).status_code == 404
+    assert client.delete(f"{API}/chats/{announcements}/members/{student}", headers=auth.headers(student)).status_code == 403
+    assert client.delete(f"{API}/chats/{announcements}/members/{student}", headers=auth.headers(teacher)).status_code == 403
+    assert client.patch(f"{API}/chats/{announcements}", json={"title": "x"}, headers=auth.headers(teacher)).status_code == 403
+    assert client.delete(f"{API}/chats/{announcements}/members/{teacher}", headers=auth.headers(teacher)).status_code == 204
+
+
+def test_a_teacher_who_joined_stays_when_the_directory_changes(app, make_user, make_major, make_student, auth, client):
+    from campus.chat import services
+
+    student, teacher = make_user("student"), make_user("teacher")
+    major = make_major()
+    make_student(major_id=major, user_id=student, enrollment_year=YEAR)
+    cohort = chat_id_of(app, f"cohort:{major}:{YEAR}")
+    client.post(f"{API}/chats/{cohort}/members", json={"user_id": teacher}, headers=auth.headers(teacher))
+    with app.app_context():
+        services.sync_campus_memberships(teacher)
+    assert campus_chats_of(app, teacher) == [("cohort", major, YEAR, campus_chats_of(app, student)[1][3])]
+
+
+def test_the_cli_backfills_campus_chats(app, runner, make_user, make_major, make_student):
+    student = make_user("student")
+    major = make_major()
+    make_student(major_id=major, user_id=student)
+    with app.app_context():
+        db.session.execute(ChatMember.__table__.delete())
+        db.session.commit()
+    assert campus_chats_of(app, student) == []
+    result = runner.invoke(args=["chat", "sync-campus"])
+    assert result.exit_code == 0, result.output
+    assert len(campus_chats_of(app, student)) == 2
