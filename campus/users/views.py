@@ -54,6 +54,17 @@ def page_globals():
     }
 
 
+def remember_language(response, language: str | None):
+    """Keep the `lang` cookie in step with the chosen language, so pages stay in it after
+    signing out; no choice (follow the browser) removes the cookie."""
+    if language:
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False), httponly=True)
+    else:
+        response.delete_cookie(LANGUAGE_COOKIE)
+    return response
+
+
 def show_field_errors(form: FlaskForm, error: CampusError) -> None:
     """Put a service's field errors next to the form's fields (or on top when no field fits)."""
     for name, problems in (error.fields or {}).items():
@@ -109,7 +120,8 @@ def login():
             form.form_errors.append(_("Wrong email or password."))
         else:
             keep_cookies_from_view()
-            return sign_in(redirect(next_page or url_for("pages.home")), user)
+            response = sign_in(redirect(next_page or url_for("pages.home")), user)
+            return remember_language(response, user.language) if user.language else response
     return render_template("users/login.html", form=form)
 
 
@@ -176,7 +188,7 @@ def profile():
             show_field_errors(form, error)
         else:
             flash(_("Your profile is saved."), "success")
-            return redirect(url_for("users_views.profile"))
+            return remember_language(redirect(url_for("users_views.profile")), form.language.data)
     return _render_profile(profile_form=form)
 
 
@@ -245,7 +257,4 @@ def set_language():
     user = g.current_user
     if user is not None and user.can("profile.edit") and user.language != language:
         services.update_profile(user, {"language": language})
-    response = redirect(target)
-    response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax",
-                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False), httponly=True)
-    return response
+    return remember_language(redirect(target), language)

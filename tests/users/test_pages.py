@@ -448,3 +448,16 @@ def test_refresh_with_the_cookie_needs_the_csrf_value(client, make_user):
 def test_refresh_without_any_token_is_401(client):
     response = client.post("/api/v1/auth/refresh")
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "token_missing"
+
+
+def test_the_profile_language_stays_after_signing_out(client, make_user):
+    make_user(email="bob@example.test", language="ru")
+    sign_in(client, "bob@example.test")
+    assert client.get_cookie("lang").value == "ru"
+    post_form(client, "/profile", {"first_name": "Bob", "last_name": "Smith", "phone": "", "language": "en"})
+    assert client.get_cookie("lang").value == "en"
+    post_form(client, "/logout", {}, token_from="/")
+    assert "Create an account" in text_of(client.get("/register", headers={"Accept-Language": "ru"}))
+    sign_in(client, "bob@example.test")
+    post_form(client, "/profile", {"first_name": "Bob", "last_name": "Smith", "phone": "", "language": ""})
+    assert client.get_cookie("lang") is None
