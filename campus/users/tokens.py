@@ -77,8 +77,10 @@ def _resolve_external(token: str, accepted: tuple[str, ...]) -> tuple[User, dict
         raise AuthError("Token has expired.", code="token_expired") from None
     except pyjwt.PyJWTError:
         raise AuthError("Invalid token.", code="token_invalid") from None
-    if claims.get("token_type") not in accepted:
-        raise AuthError(f"An {' or '.join(accepted)} token is required.", code="token_invalid")
+    # Only the main backend's access tokens count here; its refresh tokens are for the main
+    # backend alone (they must not buy Campus tokens at /auth/refresh either).
+    if claims.get("token_type") != "access" or "access" not in accepted:
+        raise AuthError("An access token from the main backend is required.", code="token_invalid")
     user = db.session.scalar(select(User).where(User.external_id == str(claims["user_id"])))
     if user is None:
         raise AuthError("Unknown user.", code="token_invalid")

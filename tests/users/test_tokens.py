@@ -246,6 +246,20 @@ def test_django_refresh_token_used_as_access_is_refused(django):
     assert_refused(django.me(django.token(77, token_type="refresh")), "token_invalid")
 
 
+def test_django_tokens_buy_no_campus_tokens_at_refresh(django):
+    django.make_user(external_id="77")
+    for token_type in ("refresh", "access"):
+        response = django.client.post("/api/v1/auth/refresh", headers=bearer(django.token(77, token_type=token_type)))
+        assert_refused(response, "token_invalid")
+
+
+def test_django_access_token_can_log_itself_out(django):
+    django.make_user(external_id="77")
+    token = django.token(77)
+    assert django.client.post("/api/v1/auth/logout", headers=bearer(token)).status_code == 204
+    assert_refused(django.me(token), "token_revoked")
+
+
 @pytest.mark.parametrize("changes", [
     {"audience": "another-service"},
     {"issuer": "https://evil.test"},
