@@ -1,0 +1,73 @@
+"""The example clients of docs/examples/ run against the real server, so they cannot rot."""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.chat_client import PASSWORD, WAIT, ChatSocket
+
+pytestmark = pytest.mark.server
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+
+
+def load_python_example():
+    spec = importlib.util.spec_from_file_location("campus_example_client", EXAMPLES / "client.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def eventually(condition, what: str, timeout: float = 3 * WAIT) -> None:
+    """Poll a condition of the example's state (it has no hooks to wait on), bounded in time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout}s for {what}"
+        time.sleep(0.05)
+
+
+def test_python_example_sends_receives_and_survives_a_server_restart(live, api):
+    example = load_python_example()
+    ann, bob = api.register("ann"), api.register("bob")
+    chat_id = api.ok(ann, "POST", "/chats", json={"type": "private", "user_id": bob.id})["id"]
+    ann_chat = example.CampusChat(live.url, ann.email, PASSWORD).connect()
+    bob_chat = example.CampusChat(live.url, bob.email, PASSWORD).connect()
+    try:
+        ann_chat.send(chat_id, "hello bob")
+        eventually(lambda: [m["body"] for m in bob_chat.messages(chat_id)] == ["hello bob"], "bob to receive")
+
+        # Killed server: written while it is down, the message waits and goes out on reconnect.
+        live.kill()
+        eventually(lambda: not ann_chat.sio.connected, "ann to notice")
+        written_offline = ann_chat.send(chat_id, "written while the server was down")
+        live.start()
+        eventually(lambda: not ann_chat.pending, "the pending message to be acknowledged")
+        eventually(lambda: len(bob_chat.messages(chat_id)) == 2, "bob to catch up")
+        with ChatSocket(live.url, ann.token) as check:
+            check.send(chat_id, "from elsewhere")  # reaches bob's example live, as seq 3
+        eventually(lambda: len(bob_chat.messages(chat_id)) == 3, "bob to receive seq 3")
+    finally:
+        ann_chat.close()
+        bob_chat.close()
+
+    history = api.history(bob, chat_id)
+    assert [m["body"] for m in history] == ["hello bob", "written while the server was down", "from elsewhere"]
+    assert history[1]["client_id"] == written_offline
+    assert bob_chat.messages(chat_id) == history
+    assert ann_chat.failed == {}
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_js_example_sends_what_is_typed(live, api):
+    ann, bob = api.register("ann"), api.register("bob")
+    chat_id = api.ok(ann, "POST", "/chats", json={"type": "private", "user_id": bob.id})["id"]
+    run = subprocess.run(["node", str(EXAMPLES / "client.js"), live.url, ann.email, PASSWORD, str(chat_id)],
+                         input="first line\nsecond line\n", capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert [m["body"] for m in api.history(bob, chat_id)] == ["first line", "second line"]
+    assert "#2 user" in run.stdout  # its own messages came back as events or acks, in seq order
