@@ -47,7 +47,7 @@ def create():
     if request.method == "POST" and (major := _save(form)) is not None:
         flash(_("Major %(name)s added.", name=major.name), "success")
         return redirect(url_for(".index"))
-    return render_template("majors/form.html", form=form, major=None), 422 if form.errors else 200
+    return render_template("majors/form.html", form=form, major=None)
 
 
 @bp.route("/<int:major_id>/edit", methods=["GET", "POST"])
@@ -58,7 +58,7 @@ def edit(major_id: int):
     if request.method == "POST" and _save(form, major) is not None:
         flash(_("Changes saved."), "success")
         return redirect(url_for(".index"))
-    return render_template("majors/form.html", form=form, major=major), 422 if form.errors else 200
+    return render_template("majors/form.html", form=form, major=major)
 
 
 @bp.route("/<int:major_id>/delete", methods=["POST"])

@@ -32,7 +32,7 @@ def list_students(args):
     """Students, filtered and searched, a keyset page at a time.
 
     Users see public fields (id, names, major, course, photo); teachers and above whole records.
-    `sort`: name, enrollment_year, course, each ascending or with `-` descending.
+    `sort`: name or enrollment_year (teachers and above), ascending or with `-` descending.
     """
     viewer = g.current_user
     result = services.list_students(viewer, **args)

@@ -18,8 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from campus.students import rules
 
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
-SORT_CHOICES = [("name", _l("Name, A→Z")), ("-name", _l("Name, Z→A")), ("course", _l("Course, first to last")),
-                ("-course", _l("Course, last to first"))]
+SORT_CHOICES = [("name", _l("Name, A→Z")), ("-name", _l("Name, Z→A"))]
 FULL_SORT_CHOICES = SORT_CHOICES + [("enrollment_year", _l("Enrollment year, oldest first")),
                                     ("-enrollment_year", _l("Enrollment year, newest first"))]
 

@@ -43,8 +43,10 @@ class SampleStudents:
         faker = Faker("ru_RU")
         faker.seed_instance(seed)
         self.random = random.Random(seed)
-        self.men = [(faker.first_name_male(), faker.last_name_male()) for _ in range(pool_size)]
-        self.women = [(faker.first_name_female(), faker.last_name_female()) for _ in range(pool_size)]
+        # Separate pools, combined at random: a few hundred people rarely share a full name.
+        self.men = ([faker.first_name_male() for _ in range(pool_size)], [faker.last_name_male() for _ in range(pool_size)])
+        self.women = ([faker.first_name_female() for _ in range(pool_size)],
+                      [faker.last_name_female() for _ in range(pool_size)])
         self.cities = [faker.city_name() for _ in range(pool_size // 4)]
         self.streets = [faker.street_name() for _ in range(pool_size)]
         self.notes = ["", "", "", "", "Староста группы.", "Индивидуальный план обучения.",
@@ -63,7 +65,8 @@ class SampleStudents:
         today = today or date.today()
         pick = self.random.choice
         for n in range(1, count + 1):
-            first, last = pick(self.men) if self.random.random() < 0.5 else pick(self.women)
+            firsts, lasts = self.men if self.random.random() < 0.5 else self.women
+            first, last = pick(firsts), pick(lasts)
             course = self.random.choice([1, 1, 2, 2, 3, 3, 4, 4, 5, 6])
             enrollment_year = today.year - course + 1
             born = date(enrollment_year - self.random.randint(17, 19), 1, 1) + timedelta(days=self.random.randrange(365))

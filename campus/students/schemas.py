@@ -14,7 +14,7 @@ from campus.users.schemas import Email
 NAME = validate.Length(min=1, max=rules.NAME_LENGTH)
 ADDRESS = validate.Length(min=rules.ADDRESS_LENGTH[0], max=rules.ADDRESS_LENGTH[1])
 NOTES = validate.Length(max=rules.NOTES_LENGTH)
-SORTS = ("name", "-name", "enrollment_year", "-enrollment_year", "course", "-course")
+SORTS = ("name", "-name", "enrollment_year", "-enrollment_year")
 
 
 class PhoneNumber(Text):

@@ -30,7 +30,6 @@ RECORD_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone_num
 SORT_KEYS: dict[str, tuple[str, ...]] = {
     "name": ("last_name", "first_name", "id"),
     "enrollment_year": ("enrollment_year", "last_name", "first_name", "id"),
-    "course": ("course", "last_name", "first_name", "id"),
 }
 KEY_TYPES = {"last_name": str, "first_name": str, "id": int, "enrollment_year": int, "course": int}
 # Filters and sorts on fields outside the public view need the full view.

@@ -102,7 +102,7 @@ def create():
         if student is not None:
             flash(_("Student %(name)s added.", name=student.full_name), "success")
             return redirect(url_for(".detail", student_id=student.id))
-    return render_template("students/form.html", form=form, student=None), 422 if form.errors else 200
+    return render_template("students/form.html", form=form, student=None)
 
 
 @bp.route("/<int:student_id>/edit", methods=["GET", "POST"])
@@ -123,7 +123,7 @@ def edit(student_id: int):
         if saved is not None:
             flash(_("Changes saved."), "success")
             return redirect(url_for(".detail", student_id=student.id))
-    return render_template("students/form.html", form=form, student=student), 422 if form.errors else 200
+    return render_template("students/form.html", form=form, student=student)
 
 
 @bp.route("/<int:student_id>/delete", methods=["POST"])
@@ -153,4 +153,4 @@ def my_record():
             services.update_own_contacts(g.current_user, student, changes)
             flash(_("Your contact details are saved."), "success")
             return redirect(url_for(".my_record"))
-    return render_template("students/my_record.html", student=student, form=form), 422 if form.errors else 200
+    return render_template("students/my_record.html", student=student, form=form)
