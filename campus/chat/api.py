@@ -5,7 +5,7 @@ Chats the caller is not a member of answer 404.
 """
 from __future__ import annotations
 
-from flask import g
+from flask import g, jsonify
 
 from campus.chat import services
 from campus.chat.schemas import (
@@ -24,6 +24,10 @@ CHAT_USE = "chat.use"
 
 def _history_args(args: dict) -> dict:
     return {key: args[key] for key in ("before", "after", "limit", "cursor")}
+
+
+# History pages are already in their JSON shape (`MessageListSchema`, built by hand for speed,
+# DESIGN.md §5): a Response goes out as is instead of being dumped a second time.
 
 
 @chats_api.route("", methods=["POST"])
@@ -97,7 +101,7 @@ def remove_member(chat_id, user_id):
 @chats_api.response(200, MessageListSchema)
 def list_messages(args, chat_id):
     """A page of messages in ascending `seq`: the newest, or `before` / `after` a `seq`."""
-    return services.history(g.current_user, chat_id, **_history_args(args))
+    return jsonify(services.history(g.current_user, chat_id, **_history_args(args)))
 
 
 @chats_api.route("/<int:chat_id>/messages", methods=["POST"])
@@ -127,4 +131,4 @@ def mark_read(data, chat_id):
 @messages_api.response(200, MessageListSchema)
 def private_messages(args, user_id):
     """The messages of my private chat with `user_id` (empty when we never talked)."""
-    return services.private_history(g.current_user, user_id, **_history_args(args))
+    return jsonify(services.private_history(g.current_user, user_id, **_history_args(args)))

@@ -90,7 +90,7 @@ class ChatNamespace(Namespace):
         budget = app.extensions.get("campus_chat_budget") or app.extensions.setdefault("campus_chat_budget", EventBudget())
         if not budget.take(user_id, app.config["CHAT_EVENT_RATE"], app.config["CHAT_EVENT_BURST"]):
             raise RateLimited("Too many events; slow down.")
-        return services.load_user(user_id)
+        return services.load_actor(user_id)
 
     # --- events -------------------------------------------------------------------------
 

@@ -11,10 +11,11 @@ the commit, so numbers are handed out in commit order with no gaps; SQLite has a
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import and_, exists, literal, or_, select, update
+from sqlalchemy import and_, exists, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from campus.chat import notify
@@ -22,31 +23,49 @@ from campus.chat.models import (
     ADMIN, COHORT, GROUP, MAJOR, MEMBER, OWNER, PRIVATE, Chat, ChatMember, Message,
 )
 from campus.chat.presence import presence
-from campus.chat.schemas import MAX_BODY, ChatListItemSchema, ChatSchema, MessageSchema
+from campus.chat.schemas import MAX_BODY, ChatListItemSchema, ChatSchema, message_payload
 from campus.core.api import decode_cursor, encode_cursor
 from campus.core.errors import Forbidden, NotFound, TooLarge, ValidationError
 from campus.core.models import utcnow
 from campus.core.schemas import dump_time
+from campus.core.security import Principal
 from campus.extensions import db
+from campus.roles.models import Permission, role_permissions
 from campus.users.models import User
 
 # A sync that would replay more changed messages than this answers `reset` instead.
 SYNC_MAX_MESSAGES = 500
 
-_message_schema = MessageSchema()
 _chat_schema = ChatSchema()
 _chat_list_schema = ChatListItemSchema()
 
 
 # --- who is calling --------------------------------------------------------------------------
 
-def load_user(user_id: int) -> User:
-    """The user behind a socket, read again for this event (a demotion acts at once)."""
-    user = db.session.get(User, user_id)
-    return check_user(user)
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who sends a socket event: an id and the permissions read for this event."""
+
+    id: int
+    permissions: frozenset[str]
+    is_active: bool = True
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
 
 
-def check_user(user: User | None) -> User:
+def load_actor(user_id: int) -> Actor:
+    """The user behind a socket, read again for this event (a demotion or deactivation acts at
+    once) — one query for the active user's permission names, no ORM objects."""
+    names = db.session.scalars(
+        select(Permission.name).select_from(User)
+        .join(role_permissions, role_permissions.c.role_id == User.role_id)
+        .join(Permission, Permission.id == role_permissions.c.permission_id)
+        .where(User.id == user_id, User.is_active)).all()
+    return check_user(Actor(user_id, frozenset(names)))
+
+
+def check_user(user: Principal | None) -> Principal:
     if user is None or not user.can("chat.use"):
         raise Forbidden("You may not use the chat.")
     return user
@@ -61,7 +80,15 @@ def _membership(chat_id: int, user_id: int) -> tuple[Chat, ChatMember]:
     return row[0], row[1]
 
 
-def _may_post(user: User, chat: Chat) -> bool:
+def _require_member(chat_id: int, user_id: int) -> None:
+    """NotFound unless `user_id` is in the chat (a primary-key lookup, no ORM objects)."""
+    found = db.session.connection().execute(
+        select(ChatMember.__table__.c.role).where(ChatMember.chat_id == chat_id, ChatMember.user_id == user_id)).first()
+    if found is None:
+        raise NotFound("Chat not found.")
+
+
+def _may_post(user: Principal, chat: Chat) -> bool:
     return chat.kind != MAJOR or user.can("chat.post_announcements")
 
 
@@ -72,7 +99,13 @@ def member_chat_ids(user_id: int) -> list[int]:
 # --- shapes --------------------------------------------------------------------------------
 
 def dump_message(message: Message) -> dict[str, Any]:
-    return _message_schema.dump(message)
+    return message_payload(message)
+
+
+# The columns of `<message>`: history and sync read rows, not ORM objects (DESIGN.md §5).
+MESSAGE_COLUMNS = (Message.id, Message.chat_id, Message.seq, Message.rev, Message.sender_id, Message.client_id,
+                   Message.body, Message.attachment_id, Message.reply_to, Message.created_at,
+                   Message.edited_at, Message.deleted_at)
 
 
 def _members_of(chat_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -126,19 +159,34 @@ def _bump(chat_id: int, *, message: bool = False, chat_change: bool = False,
         values.update(last_seq=Chat.last_seq + 1, last_activity_at=now)
     if chat_change:
         values["changed_rev"] = Chat.rev + 1
-    statement = (update(Chat).where(Chat.id == chat_id, *where).values(**values)
-                 .returning(Chat.last_seq, Chat.rev).execution_options(synchronize_session=False))
+    statement = (update(Chat.__table__).where(Chat.id == chat_id, *where).values(**values)
+                 .returning(Chat.last_seq, Chat.rev))
     row = db.session.execute(statement).first()
     return (row[0], row[1]) if row else None
 
 
 # --- messages ------------------------------------------------------------------------------
 
+class _Row:
+    """Attribute access to a dict of message values (what `message_payload` reads)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def _stored_message(sender_id: int, client_id: str) -> Message | None:
     return db.session.scalar(select(Message).where(Message.sender_id == sender_id, Message.client_id == client_id))
 
 
-def send_message(user: User, chat_id: int, *, client_id: str, body: str | None = None,
+def send_message(user: Principal, chat_id: int, *, client_id: str, body: str | None = None,
                  attachment_id: int | None = None, reply_to: int | None = None) -> tuple[dict[str, Any], bool]:
     """Store a message and broadcast it; `(message, created)`.
 
@@ -164,14 +212,15 @@ def send_message(user: User, chat_id: int, *, client_id: str, body: str | None =
         if reply_to is not None and db.session.scalar(
                 select(Message.id).where(Message.id == reply_to, Message.chat_id == chat_id)) is None:
             raise ValidationError(fields={"reply_to": ["No such message in this chat."]})
-        message = Message(chat_id=chat_id, seq=seq, rev=rev, sender_id=user.id, client_id=client_id,
-                          body=body, reply_to=reply_to, created_at=utcnow())
-        db.session.add(message)
-        db.session.flush()
+        values = {"chat_id": chat_id, "seq": seq, "rev": rev, "sender_id": user.id, "client_id": client_id,
+                  "body": body, "attachment_id": None, "reply_to": reply_to, "created_at": utcnow(),
+                  "edited_at": None, "deleted_at": None}
+        values["id"] = db.session.execute(insert(Message.__table__).values(values)
+                                          .returning(Message.__table__.c.id)).scalar_one()
         # Sending implies having read the chat up to one's own message.
-        db.session.execute(update(ChatMember).where(
+        db.session.execute(update(ChatMember.__table__).where(
             ChatMember.chat_id == chat_id, ChatMember.user_id == user.id).values(last_read_seq=seq))
-        payload = dump_message(message)
+        payload = message_payload(_Row(values))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -196,7 +245,7 @@ def _message_for_member(message_id: int, user_id: int) -> tuple[Message, Chat, C
     return row[0], row[1], row[2]
 
 
-def edit_message(user: User, message_id: int, body: str) -> dict[str, Any]:
+def edit_message(user: Principal, message_id: int, body: str) -> dict[str, Any]:
     """Change the text of one's own message; it takes the chat's next rev."""
     body = _clean_body(body, required=True)
     message, chat, _member = _message_for_member(message_id, user.id)
@@ -215,7 +264,7 @@ def edit_message(user: User, message_id: int, body: str) -> dict[str, Any]:
     return payload
 
 
-def delete_message(user: User, message_id: int) -> dict[str, Any]:
+def delete_message(user: Principal, message_id: int) -> dict[str, Any]:
     """Delete one's own message, or (in groups) another's as a moderator, owner or admin.
 
     The message keeps its place with no body; deleting it again returns it unchanged.
@@ -236,7 +285,7 @@ def delete_message(user: User, message_id: int) -> dict[str, Any]:
     return payload
 
 
-def mark_read(user: User, chat_id: int, seq: int) -> None:
+def mark_read(user: Principal, chat_id: int, seq: int) -> None:
     """Move the caller's read marker forward to `seq` (never back)."""
     chat, member = _membership(chat_id, user.id)
     if seq > chat.last_seq:
@@ -251,7 +300,7 @@ def mark_read(user: User, chat_id: int, seq: int) -> None:
         notify.read(chat_id, user.id, seq)
 
 
-def typing(user: User, chat_id: int, is_typing: bool, skip_sid: str | None = None) -> None:
+def typing(user: Principal, chat_id: int, is_typing: bool, skip_sid: str | None = None) -> None:
     """Tell the chat's other members that the caller types (nothing is stored)."""
     chat, _member = _membership(chat_id, user.id)
     if not _may_post(user, chat):
@@ -260,35 +309,36 @@ def typing(user: User, chat_id: int, is_typing: bool, skip_sid: str | None = Non
     notify.typing(chat_id, user.id, is_typing, skip_sid=skip_sid)
 
 
-def history(user: User, chat_id: int, *, before: int | None = None, after: int | None = None,
+def history(user: Principal, chat_id: int, *, before: int | None = None, after: int | None = None,
             limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
     """A page of messages, ascending `seq`: the newest, those before `before` or after `after`.
 
     `next_cursor` continues in the same direction (older pages for `before`/newest, newer for `after`).
     """
-    _membership(chat_id, user.id)
+    _require_member(chat_id, user.id)
     if cursor:
         direction, value = decode_cursor(cursor, 2)
         if direction not in ("before", "after") or not isinstance(value, int) or isinstance(value, bool):
             raise ValidationError(fields={"cursor": ["Not a valid cursor."]})
         before, after = (value, None) if direction == "before" else (None, value)
-    query = select(Message).where(Message.chat_id == chat_id)
+    query = select(*MESSAGE_COLUMNS).where(Message.chat_id == chat_id)
+    connection = db.session.connection()
     if after is not None:
-        rows = list(db.session.scalars(query.where(Message.seq > after).order_by(Message.seq).limit(limit + 1)))
+        rows = connection.execute(query.where(Message.seq > after).order_by(Message.seq).limit(limit + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = encode_cursor(["after", rows[-1].seq]) if more else None
     else:
         if before is not None:
             query = query.where(Message.seq < before)
-        rows = list(db.session.scalars(query.order_by(Message.seq.desc()).limit(limit + 1)))
+        rows = connection.execute(query.order_by(Message.seq.desc()).limit(limit + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit][::-1]
         next_cursor = encode_cursor(["before", rows[0].seq]) if more else None
-    return {"items": [dump_message(m) for m in rows], "next_cursor": next_cursor}
+    return {"items": [message_payload(row) for row in rows], "next_cursor": next_cursor}
 
 
-def private_history(user: User, other_id: int, **page: Any) -> dict[str, Any]:
+def private_history(user: Principal, other_id: int, **page: Any) -> dict[str, Any]:
     """The messages of the caller's private chat with `other_id` (empty when they never talked)."""
     if db.session.get(User, other_id) is None:
         raise NotFound("No such user.")
@@ -300,7 +350,7 @@ def private_history(user: User, other_id: int, **page: Any) -> dict[str, Any]:
 
 # --- sync ----------------------------------------------------------------------------------
 
-def sync(user: User, cursors: dict[int, int]) -> list[dict[str, Any]]:
+def sync(user: Principal, cursors: dict[int, int]) -> list[dict[str, Any]]:
     """DESIGN.md §4 `sync`: per requested chat, what changed above the client's cursor.
 
     Messages whose rev is above the cursor, in their current state and ascending seq; the chat
@@ -329,17 +379,16 @@ def sync(user: User, cursors: dict[int, int]) -> list[dict[str, Any]]:
             continue
         if cursor == chat.rev:
             continue
-        rows = list(db.session.scalars(
-            select(Message).where(Message.chat_id == chat_id, Message.rev > cursor)
-            .order_by(Message.rev).limit(SYNC_MAX_MESSAGES + 1)))
+        rows = db.session.execute(
+            select(*MESSAGE_COLUMNS).where(Message.chat_id == chat_id, Message.rev > cursor)
+            .order_by(Message.rev).limit(SYNC_MAX_MESSAGES + 1)).all()
         if len(rows) > SYNC_MAX_MESSAGES:
             answer["reset"] = True
             continue
         rows.sort(key=lambda m: m.seq)
-        answer["messages"] = [dump_message(m) for m in rows]
+        answer["messages"] = [message_payload(row) for row in rows]
         if chat.changed_rev > cursor:
             answer["chat"] = _chat_schema.dump({**_chat_fields(chat), "members": members.get(chat_id, [])})
-    db.session.rollback()
     return answers
 
 
@@ -356,7 +405,7 @@ def _active_user(user_id: int) -> User:
     return other
 
 
-def create_private_chat(user: User, other_id: int) -> tuple[dict[str, Any], bool]:
+def create_private_chat(user: Principal, other_id: int) -> tuple[dict[str, Any], bool]:
     """The one private chat of the pair (with oneself: Saved messages); `(chat, created)`."""
     key = _private_key(user.id, other_id)
     existing = db.session.scalar(select(Chat).where(Chat.key == key))
@@ -384,7 +433,7 @@ def create_private_chat(user: User, other_id: int) -> tuple[dict[str, Any], bool
     return described, True
 
 
-def create_group_chat(user: User, title: str, member_ids: Iterable[int] = ()) -> dict[str, Any]:
+def create_group_chat(user: Principal, title: str, member_ids: Iterable[int] = ()) -> dict[str, Any]:
     """A group owned by the caller, with `member_ids` as members."""
     others = sorted(set(member_ids) - {user.id})
     if others:
@@ -406,12 +455,12 @@ def create_group_chat(user: User, title: str, member_ids: Iterable[int] = ()) ->
     return described
 
 
-def get_chat(user: User, chat_id: int) -> dict[str, Any]:
+def get_chat(user: Principal, chat_id: int) -> dict[str, Any]:
     chat, _member = _membership(chat_id, user.id)
     return describe_chat(chat)
 
 
-def list_chats(user: User, *, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+def list_chats(user: Principal, *, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
     """The caller's chats, most recent activity first, each with `last_message` and `unread`."""
     query = (select(Chat, ChatMember.last_read_seq, Message)
              .join(ChatMember, and_(ChatMember.chat_id == Chat.id, ChatMember.user_id == user.id))
@@ -440,7 +489,6 @@ def list_chats(user: User, *, limit: int = 50, cursor: str | None = None) -> dic
     if more:
         chat = rows[-1][0]
         next_cursor = encode_cursor([chat.last_activity_at.isoformat(), chat.id])
-    db.session.rollback()
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -451,7 +499,7 @@ def _check_user_group(chat: Chat, what: str) -> None:
         raise Forbidden("Campus chats follow the directory; their members and titles are not edited by hand.")
 
 
-def rename_chat(user: User, chat_id: int, title: str) -> dict[str, Any]:
+def rename_chat(user: Principal, chat_id: int, title: str) -> dict[str, Any]:
     chat, member = _membership(chat_id, user.id)
     _check_user_group(chat, "be renamed")
     if member.role not in (OWNER, ADMIN):
@@ -467,7 +515,7 @@ def rename_chat(user: User, chat_id: int, title: str) -> dict[str, Any]:
     return described
 
 
-def add_member(user: User, chat_id: int, user_id: int) -> tuple[dict[str, Any], bool]:
+def add_member(user: Principal, chat_id: int, user_id: int) -> tuple[dict[str, Any], bool]:
     """Add `user_id` to a group (owners and admins), or a teacher joins a campus chat;
     `(chat, added)`."""
     if user_id == user.id and user.can("chat.join_campus"):
@@ -497,7 +545,7 @@ def _add(chat: Chat, user_id: int, role: str) -> tuple[dict[str, Any], bool]:
     return described, True
 
 
-def remove_member(user: User, chat_id: int, user_id: int) -> None:
+def remove_member(user: Principal, chat_id: int, user_id: int) -> None:
     """Remove `user_id` from a group, or leave it (`user_id` is the caller).
 
     Owners remove anyone, admins remove members, moderators remove anyone from user-created

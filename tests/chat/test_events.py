@@ -443,3 +443,17 @@ def test_presence_goes_to_users_who_share_a_chat(app, make_user, connect, chats)
     assert [(e["user_id"], e["online"]) for e in changes] == [(bob, True), (bob, False)]
     assert changes[-1]["last_seen"].endswith("Z")
     assert stranger_socket.events("presence") == []
+
+
+def test_the_hand_built_message_payload_is_the_documented_shape(app, make_user, connect, chats):
+    from campus.chat.schemas import MessageSchema, message_payload
+
+    ann = make_user()
+    chat_id = chats.private(ann, ann)
+    sock = connect(ann)
+    first = send(sock, chat_id, "p-1", "one")["message"]
+    send(sock, chat_id, "p-2", "two", reply_to=first["id"])
+    sock.ack("edit_message", {"message_id": first["id"], "body": "one!"})
+    sock.ack("delete_message", {"message_id": first["id"]})
+    for message in stored_messages(app, chat_id):
+        assert message_payload(message) == MessageSchema().dump(message)
