@@ -66,16 +66,16 @@ def new_password_fields(label):
 
 class RegisterForm(FlaskForm):
     email = EmailField(_l("Email"), filters=[strip],
-                       validators=[DataRequired(), Length(max=EMAIL_MAX), email_address])
+                       validators=[DataRequired(), Length(max=EMAIL_MAX), plain_text, email_address])
     first_name = name_field(_l("First name"))
     last_name = name_field(_l("Last name"))
-    phone = PhoneField(_l("Phone (optional)"), filters=[strip], validators=[Optional(), Length(max=40)])
+    phone = PhoneField(_l("Phone (optional)"), filters=[strip], validators=[Optional(), Length(max=40), plain_text])
     password, confirm = new_password_fields(_l("Password"))
 
 
 class LoginForm(FlaskForm):
     # No format check: whatever is wrong, the answer is the same generic error.
-    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=EMAIL_MAX), plain_text])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     next = HiddenField()
 
@@ -83,7 +83,7 @@ class LoginForm(FlaskForm):
 class ProfileForm(FlaskForm):
     first_name = name_field(_l("First name"))
     last_name = name_field(_l("Last name"))
-    phone = PhoneField(_l("Phone (optional)"), filters=[strip], validators=[Optional(), Length(max=40)])
+    phone = PhoneField(_l("Phone (optional)"), filters=[strip], validators=[Optional(), Length(max=40), plain_text])
     language = SelectField(_l("Language"), choices=[
         SelectChoice("", _l("As my browser says")), SelectChoice("en", "English"), SelectChoice("ru", "Русский")])
 
@@ -95,7 +95,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=EMAIL_MAX), plain_text])
 
 
 class ResetPasswordForm(FlaskForm):
