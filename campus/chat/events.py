@@ -18,9 +18,9 @@ from campus.chat.presence import presence
 from campus.chat.schemas import (
     EditMessageSchema, MessageIdSchema, ReadSchema, SendMessageSchema, SyncSchema, TypingSchema,
 )
-from campus.core.errors import Forbidden, RateLimited
+from campus.core.errors import Forbidden, RateLimited, ValidationError
 from campus.core.schemas import load_or_raise
-from campus.core.sockets import acked, authenticate_socket, chat_room, user_room
+from campus.core.sockets import acked, authenticate_socket, chat_room, error_ack, user_room
 
 SEND, EDIT, DELETE, READ, TYPING, SYNC = (SendMessageSchema(), EditMessageSchema(), MessageIdSchema(),
                                           ReadSchema(), TypingSchema(), SyncSchema())
@@ -57,6 +57,24 @@ class ChatNamespace(Namespace):
     def __init__(self, namespace: str = "/chat"):
         super().__init__(namespace)
         self.user_of_sid: dict[str, int] = {}
+
+    # --- dispatch -------------------------------------------------------------------------
+
+    CONNECTION_EVENTS = ("connect", "disconnect")
+
+    def trigger_event(self, event, *args):
+        """Route to `on_<event>`; anything §4 does not define gets an error ack.
+
+        python-socketio runs the real connect and disconnect while the socket is pending (not
+        connected), but an *event* packet named "connect" or "disconnect" reaches the same
+        handlers from an open socket — a hand-made client could re-join rooms or announce itself
+        offline while connected. Those, and unknown events, are refused here.
+        """
+        sid = args[0] if args else None
+        forged = event in self.CONNECTION_EVENTS and self.server.manager.is_connected(sid, self.namespace)
+        if forged or not (isinstance(event, str) and event.isidentifier() and hasattr(self, "on_" + event)):
+            return error_ack(ValidationError("Unknown event."))
+        return super().trigger_event(event, *args)
 
     # --- connection ---------------------------------------------------------------------
 
