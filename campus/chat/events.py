@@ -11,6 +11,7 @@ import threading
 import time
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from flask_socketio import Namespace, join_room
 
 from campus.chat import notify, rooms, services
@@ -103,11 +104,11 @@ class ChatNamespace(Namespace):
         """The caller, read from the database, after the flood check."""
         user_id = self.user_of_sid.get(request.sid)
         if user_id is None:
-            raise Forbidden("Not connected.")
+            raise Forbidden(_("Not connected."))
         app = current_app
         budget = app.extensions.get("campus_chat_budget") or app.extensions.setdefault("campus_chat_budget", EventBudget())
         if not budget.take(user_id, app.config["CHAT_EVENT_RATE"], app.config["CHAT_EVENT_BURST"]):
-            raise RateLimited("Too many events; slow down.")
+            raise RateLimited(_("Too many events; slow down."))
         return services.load_actor(user_id)
 
     # --- events -------------------------------------------------------------------------

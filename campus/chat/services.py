@@ -18,6 +18,8 @@ from typing import Any, Iterable
 from sqlalchemy import and_, exists, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from flask_babel import gettext as _
+
 from campus.chat import notify
 from campus.chat.models import (
     ADMIN, COHORT, GROUP, MAJOR, MEMBER, OWNER, PRIVATE, Chat, ChatMember, Message,
@@ -67,7 +69,7 @@ def load_actor(user_id: int) -> Actor:
 
 def check_user(user: Principal | None) -> Principal:
     if user is None or not user.can("chat.use"):
-        raise Forbidden("You may not use the chat.")
+        raise Forbidden(_("You may not use the chat."))
     return user
 
 
@@ -76,7 +78,7 @@ def _membership(chat_id: int, user_id: int) -> tuple[Chat, ChatMember]:
         select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
         .where(Chat.id == chat_id, ChatMember.user_id == user_id)).first()
     if row is None:
-        raise NotFound("Chat not found.")
+        raise NotFound(_("Chat not found."))
     return row[0], row[1]
 
 
@@ -85,7 +87,7 @@ def _require_member(chat_id: int, user_id: int) -> None:
     found = db.session.connection().execute(
         select(ChatMember.__table__.c.role).where(ChatMember.chat_id == chat_id, ChatMember.user_id == user_id)).first()
     if found is None:
-        raise NotFound("Chat not found.")
+        raise NotFound(_("Chat not found."))
 
 
 def _may_post(user: Principal, chat: Chat) -> bool:
@@ -142,10 +144,10 @@ def _clean_body(body: str | None, *, required: bool) -> str | None:
         body = None
     if body is None:
         if required:
-            raise ValidationError("Write something first.", fields={"body": ["A message needs a body or an attachment."]})
+            raise ValidationError(_("Write something first."), fields={"body": [_("A message needs a body or an attachment.")]})
         return None
     if len(body) > MAX_BODY:
-        raise TooLarge(f"A message may have at most {MAX_BODY} characters.")
+        raise TooLarge(_("A message may have at most %(count)d characters.", count=MAX_BODY))
     return body
 
 
@@ -196,7 +198,7 @@ def send_message(user: Principal, chat_id: int, *, client_id: str, body: str | N
     """
     body = _clean_body(body, required=attachment_id is None)
     if attachment_id is not None:
-        raise NotFound("No such upload.")  # uploads arrive in a later release
+        raise NotFound(_("No such upload."))  # uploads arrive in a later release
     is_member = exists().where(ChatMember.chat_id == chat_id, ChatMember.user_id == user.id)
     may_post = or_(Chat.kind.is_(None), Chat.kind != MAJOR, literal(user.can("chat.post_announcements")))
     try:
@@ -207,7 +209,7 @@ def send_message(user: Principal, chat_id: int, *, client_id: str, body: str | N
             if stored is not None:
                 return dump_message(stored), False
             _membership(chat_id, user.id)
-            raise Forbidden("Only teachers and admins post in announcement chats.")
+            raise Forbidden(_("Only teachers and admins post in announcement chats."))
         seq, rev = numbers
         if reply_to is not None and db.session.scalar(
                 select(Message.id).where(Message.id == reply_to, Message.chat_id == chat_id)) is None:
@@ -241,7 +243,7 @@ def _message_for_member(message_id: int, user_id: int) -> tuple[Message, Chat, C
         .join(ChatMember, and_(ChatMember.chat_id == Chat.id, ChatMember.user_id == user_id))
         .where(Message.id == message_id)).first()
     if row is None:
-        raise NotFound("Message not found.")
+        raise NotFound(_("Message not found."))
     return row[0], row[1], row[2]
 
 
@@ -250,9 +252,9 @@ def edit_message(user: Principal, message_id: int, body: str) -> dict[str, Any]:
     body = _clean_body(body, required=True)
     message, chat, _member = _message_for_member(message_id, user.id)
     if message.sender_id != user.id:
-        raise Forbidden("Only the sender edits a message.")
+        raise Forbidden(_("Only the sender edits a message."))
     if message.deleted_at is not None:
-        raise ValidationError("A deleted message can't be edited.", fields={"message_id": ["Deleted."]})
+        raise ValidationError(_("A deleted message can't be edited."), fields={"message_id": [_("Deleted.")]})
     if message.body == body:
         return dump_message(message)
     _seq, rev = _bump(chat.id)
@@ -273,7 +275,7 @@ def delete_message(user: Principal, message_id: int) -> dict[str, Any]:
     if message.sender_id != user.id:
         moderates = chat.type == GROUP and (user.can("chat.moderate") or member.role in (OWNER, ADMIN))
         if not moderates:
-            raise Forbidden("You may delete only your own messages here.")
+            raise Forbidden(_("You may delete only your own messages here."))
     if message.deleted_at is not None:
         return dump_message(message)
     _seq, rev = _bump(chat.id)
@@ -289,7 +291,7 @@ def mark_read(user: Principal, chat_id: int, seq: int) -> None:
     """Move the caller's read marker forward to `seq` (never back)."""
     chat, member = _membership(chat_id, user.id)
     if seq > chat.last_seq:
-        raise ValidationError(fields={"seq": [f"The chat's last message is {chat.last_seq}."]})
+        raise ValidationError(fields={"seq": [_("The chat's last message is %(seq)d.", seq=chat.last_seq)]})
     if seq <= member.last_read_seq:
         return
     result = db.session.execute(update(ChatMember).where(
@@ -304,7 +306,7 @@ def typing(user: Principal, chat_id: int, is_typing: bool, skip_sid: str | None 
     """Tell the chat's other members that the caller types (nothing is stored)."""
     chat, _member = _membership(chat_id, user.id)
     if not _may_post(user, chat):
-        raise Forbidden("Only teachers and admins post in announcement chats.")
+        raise Forbidden(_("Only teachers and admins post in announcement chats."))
     db.session.rollback()  # end the read transaction before the emit
     notify.typing(chat_id, user.id, is_typing, skip_sid=skip_sid)
 
@@ -341,7 +343,7 @@ def history(user: Principal, chat_id: int, *, before: int | None = None, after: 
 def private_history(user: Principal, other_id: int, **page: Any) -> dict[str, Any]:
     """The messages of the caller's private chat with `other_id` (empty when they never talked)."""
     if db.session.get(User, other_id) is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     chat_id = db.session.scalar(select(Chat.id).where(Chat.key == _private_key(user.id, other_id)))
     if chat_id is None:
         return {"items": [], "next_cursor": None}
@@ -401,7 +403,7 @@ def _private_key(a: int, b: int) -> str:
 def _active_user(user_id: int) -> User:
     other = db.session.get(User, user_id)
     if other is None or not other.is_active:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return other
 
 
@@ -440,7 +442,7 @@ def create_group_chat(user: Principal, title: str, member_ids: Iterable[int] = (
         found = set(db.session.scalars(select(User.id).where(User.id.in_(others), User.is_active)))
         missing = [i for i in others if i not in found]
         if missing:
-            raise ValidationError(fields={"member_ids": [f"No such user: {', '.join(map(str, missing))}."]})
+            raise ValidationError(fields={"member_ids": [_("No such user: %(ids)s.", ids=", ".join(map(str, missing)))]})
     now = utcnow()
     chat = Chat(type=GROUP, title=title, created_by_id=user.id, rev=1, changed_rev=1,
                 created_at=now, updated_at=now, last_activity_at=now)
@@ -492,18 +494,18 @@ def list_chats(user: Principal, *, limit: int = 50, cursor: str | None = None) -
     return {"items": items, "next_cursor": next_cursor}
 
 
-def _check_user_group(chat: Chat, what: str) -> None:
+def _check_user_group(chat: Chat) -> None:
     if chat.type != GROUP:
-        raise Forbidden(f"A private chat can't {what}.")
+        raise Forbidden(_("A private chat has no members to manage and no title."))
     if chat.kind is not None:
-        raise Forbidden("Campus chats follow the directory; their members and titles are not edited by hand.")
+        raise Forbidden(_("Campus chats follow the directory; their members and titles are not edited by hand."))
 
 
 def rename_chat(user: Principal, chat_id: int, title: str) -> dict[str, Any]:
     chat, member = _membership(chat_id, user.id)
-    _check_user_group(chat, "be renamed")
+    _check_user_group(chat)
     if member.role not in (OWNER, ADMIN):
-        raise Forbidden("Only the group's owner and admins rename it.")
+        raise Forbidden(_("Only the group's owner and admins rename it."))
     if chat.title == title:
         return describe_chat(chat)
     _bump(chat.id, chat_change=True)
@@ -523,9 +525,9 @@ def add_member(user: Principal, chat_id: int, user_id: int) -> tuple[dict[str, A
         if chat is not None:
             return _add(chat, user_id, MEMBER)
     chat, member = _membership(chat_id, user.id)
-    _check_user_group(chat, "get new members")
+    _check_user_group(chat)
     if member.role not in (OWNER, ADMIN):
-        raise Forbidden("Only the group's owner and admins add members.")
+        raise Forbidden(_("Only the group's owner and admins add members."))
     _active_user(user_id)
     return _add(chat, user_id, MEMBER)
 
@@ -554,19 +556,19 @@ def remove_member(user: Principal, chat_id: int, user_id: int) -> None:
     chat, member = _membership(chat_id, user.id)
     if user_id == user.id:
         if chat.type != GROUP:
-            raise Forbidden("A private chat can't be left.")
+            raise Forbidden(_("A private chat can't be left."))
         if chat.kind is not None and not user.can("chat.join_campus"):
-            raise Forbidden("Campus chats follow the directory; you can't leave this one.")
+            raise Forbidden(_("Campus chats follow the directory; you can't leave this one."))
         target = member
     else:
-        _check_user_group(chat, "lose members")
+        _check_user_group(chat)
         target = db.session.get(ChatMember, (chat.id, user_id))
         if target is None:
-            raise NotFound("No such member.")
+            raise NotFound(_("No such member."))
         allowed = (member.role == OWNER or user.can("chat.moderate")
                    or (member.role == ADMIN and target.role == MEMBER))
         if not allowed or (target.role == OWNER and member.role != OWNER and not user.can("chat.moderate")):
-            raise Forbidden("You may not remove this member.")
+            raise Forbidden(_("You may not remove this member."))
     _remove(chat, target)
 
 
@@ -671,7 +673,7 @@ def sync_campus_memberships(user_id: int) -> None:
 def list_campus_chats(user: User) -> list[dict[str, Any]]:
     """Every major and cohort chat, for those who may join any (teachers, admins)."""
     if not user.can("chat.join_campus"):
-        raise Forbidden("Only teachers and admins browse campus chats.")
+        raise Forbidden(_("Only teachers and admins browse campus chats."))
     mine = set(member_chat_ids(user.id))
     chats = db.session.scalars(select(Chat).where(Chat.kind.is_not(None))
                                .order_by(Chat.major_id, Chat.enrollment_year.is_not(None), Chat.enrollment_year))

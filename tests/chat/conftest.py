@@ -13,8 +13,8 @@ NAMESPACE = "/chat"
 class Socket:
     """A Flask-SocketIO test client on `/chat` for one user: `ack(event, data)`, `events(name)`."""
 
-    def __init__(self, app, token: str):
-        self.client = socketio.test_client(app, namespace=NAMESPACE, auth={"token": token})
+    def __init__(self, app, token: str, headers: dict | None = None):
+        self.client = socketio.test_client(app, namespace=NAMESPACE, auth={"token": token}, headers=headers)
         assert self.client.is_connected(NAMESPACE)
         self._received: list[dict] = []
 
@@ -49,8 +49,8 @@ def _first_arg(event: dict):
 def connect(app, auth):
     sockets: list[Socket] = []
 
-    def make(user_id: int) -> Socket:
-        sock = Socket(app, auth.token(user_id))
+    def make(user_id: int, headers: dict | None = None) -> Socket:
+        sock = Socket(app, auth.token(user_id), headers)
         sockets.append(sock)
         return sock
 

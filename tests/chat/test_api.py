@@ -173,3 +173,8 @@ def test_chat_list_is_ordered_by_activity_and_paged(api, make_user):
     assert second["next_cursor"] is None
     assert first["items"][0]["last_message"]["body"] == "bump" and first["items"][1]["last_message"] is None
     assert error(api.get(ann, "/chats?cursor=nonsense"), 422) == "validation_error"
+
+
+def test_error_messages_are_translated(client, auth, make_user):
+    response = client.get(f"{API}/chats/999999", headers={**auth.headers(make_user()), "Accept-Language": "ru"})
+    assert response.get_json()["error"]["message"] == "Чат не найден."

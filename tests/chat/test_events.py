@@ -457,3 +457,9 @@ def test_the_hand_built_message_payload_is_the_documented_shape(app, make_user, 
     sock.ack("delete_message", {"message_id": first["id"]})
     for message in stored_messages(app, chat_id):
         assert message_payload(message) == MessageSchema().dump(message)
+
+
+def test_error_messages_follow_the_language_of_the_connection(app, make_user, connect):
+    sock = connect(make_user(), headers={"Accept-Language": "ru"})
+    ack = send(sock, 999_999, "ru-1")
+    assert ack["error"] == {"code": "not_found", "message": "Чат не найден."}
