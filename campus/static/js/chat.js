@@ -104,6 +104,25 @@
 
   users.set(ME, config.user);
 
+  /* Unacknowledged messages survive a reload of this tab: they are resent with their client_id. */
+  const OUTBOX_KEY = "campus-chat-outbox-" + ME;
+  function saveOutbox() {
+    try {
+      const entries = Array.from(outbox.values(), ({ client_id, chat_id, body, created_at }) => ({ client_id, chat_id, body, created_at }));
+      if (entries.length) sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(entries));
+      else sessionStorage.removeItem(OUTBOX_KEY);
+    } catch (error) {
+      /* storage full or disabled: the outbox lives in memory only */
+    }
+  }
+  try {
+    for (const entry of JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || "[]")) {
+      if (entry && entry.client_id && entry.chat_id && entry.body) outbox.set(entry.client_id, { ...entry, status: "pending" });
+    }
+  } catch (error) {
+    /* nothing usable stored */
+  }
+
   function chatRecord(id) {
     return {
       id, type: "group", title: "", kind: null, members: [], myRole: null,
@@ -113,6 +132,7 @@
       missingSeqs: new Set(),// seqs skipped by a live message: a gap unless they arrive soon
       unread: 0,
       lastMessage: null,
+      seenAt: new Date().toISOString(),   // when this page learned of the chat (orders empty chats)
       myRead: 0,
       readMarkers: new Map(),   // other user id → last read seq
       messages: null,           // Map seq → message once the conversation is loaded
@@ -252,6 +272,7 @@
       chat.myRole = mine ? mine.role : null;
     }
     if (typeof data.last_seq === "number") chat.lastSeq = Math.max(chat.lastSeq, data.last_seq);
+    if (typeof data.last_read_seq === "number") chat.myRead = Math.max(chat.myRead, data.last_read_seq);
     if (fromList) {
       if (typeof data.unread === "number") chat.unread = data.unread;
       if (data.last_message !== undefined) chat.lastMessage = data.last_message;
@@ -292,7 +313,7 @@
    * Apply one message in its current state. `live` messages (broadcasts) are checked for gaps;
    * synced and loaded ones are not (a sync answer skips revs that later changes replaced).
    */
-  function applyMessage(message, { live = false } = {}) {
+  function applyMessage(message, { live = false, quiet = false } = {}) {
     const chat = chats.get(message.chat_id);
     if (!chat) {
       if (live) refreshList();
@@ -301,6 +322,7 @@
     rememberUser(message.sender);
     if (message.sender_id === ME && message.client_id && outbox.has(message.client_id)) {
       outbox.delete(message.client_id);
+      saveOutbox();
       removePendingNode(message.client_id);
     }
     const isNew = message.seq > chat.lastSeq;
@@ -312,6 +334,11 @@
     if (isNew) chat.lastSeq = message.seq;
     if (!chat.lastMessage || message.seq >= chat.lastMessage.seq) chat.lastMessage = message;
     if (live) noteRev(chat, message.rev);
+    if (live && isNew && chat.typing.has(message.sender_id)) {
+      clearTimeout(chat.typing.get(message.sender_id));
+      chat.typing.delete(message.sender_id);
+      if (chat.id === openChatId) renderTyping(chat);
+    }
 
     let shown = false;
     if (chat.messages) {
@@ -332,8 +359,10 @@
       }
     }
     if (shown && isNew) scrollToBottomIfNear();
-    renderChatList();
-    updateTitle();
+    if (!quiet) {
+      renderChatList();
+      updateTitle();
+    }
   }
 
   /** A broadcast for a chat we don't know: we were added to it while this page was open. */
@@ -354,6 +383,7 @@
     if (!chat) return;
     chats.delete(chatId);
     for (const [clientId, entry] of outbox) if (entry.chat_id === chatId) outbox.delete(clientId);
+    saveOutbox();
     if (openChatId === chatId) {
       closeConversation();
       if (notice) setStatus(t("left_chat", { title: chatName(chat) }));
@@ -405,11 +435,12 @@
     if (entry.left) { removeChat(chat.id, true); return; }
     if (entry.reset) { reloadChat(chat); return; }
     if (entry.chat) applyChat(entry.chat);
-    for (const message of entry.messages || []) applyMessage(message);
+    for (const message of entry.messages || []) applyMessage(message, { quiet: true });
     // Everything up to entry.rev is applied now: nothing is missing below it.
     chat.missingSeqs.clear();
     if (typeof entry.rev === "number") advanceCursor(chat, entry.rev);
     renderChatList();
+    updateTitle();
     if (chat.id === openChatId) renderConversationHead();
   }
 
@@ -432,7 +463,7 @@
 
   /** §4's reconnect procedure: GET /chats → sync with every cursor → apply → resend. */
   async function onConnect() {
-    setConnection("online");
+    setConnection("syncing");
     try {
       const knownBefore = new Set(chats.keys());
       const items = await apiAll("/chats");
@@ -442,11 +473,14 @@
       await syncChats(null);
       // Chats missing from the list and not reported `left` by sync (e.g. never synced) go too.
       for (const id of knownBefore) if (!listed.has(id)) removeChat(id, true);
+      for (const [clientId, entry] of outbox) if (!chats.has(entry.chat_id)) outbox.delete(clientId);
+      saveOutbox();
       const open = openChatId && chats.get(openChatId);
       if (open && !open.messages) await loadLatest(open);
       else if (open) { renderConversation(); markRead(open); }
       for (const entry of outbox.values()) if (entry.status === "pending" || entry.error === "timeout") sendEntry(entry);
       updateTitle();
+      if (socket.connected) setConnection("online");
     } catch (error) {
       if (!signedOut) setStatus(t("action_failed", { message: error.message }));
     }
@@ -572,6 +606,7 @@
     if (!chat) return;
     const entry = { client_id: newClientId(), chat_id: chat.id, body, status: "pending", created_at: new Date().toISOString() };
     outbox.set(entry.client_id, entry);
+    saveOutbox();
     sendEntry(entry);
     stopTyping();
     scrollToBottom();
@@ -675,7 +710,7 @@
   const searchBox = $("chat-search");
 
   function sortedChats() {
-    const activity = (chat) => (chat.lastMessage && chat.lastMessage.created_at) || "";
+    const activity = (chat) => (chat.lastMessage && chat.lastMessage.created_at) || chat.seenAt;
     return Array.from(chats.values()).sort((a, b) => (activity(b) > activity(a) ? 1 : activity(b) < activity(a) ? -1 : b.id - a.id));
   }
 

@@ -1,0 +1,299 @@
+"""The chat page in a real browser against the production entry point (DESIGN.md §4, issue 4).
+
+Every user has their own browser context (own cookies). One user's connection goes through a
+loopback proxy the test controls, so it can be cut for real.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+
+import jwt
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.support.proxy import TcpProxy
+from tests.support.server import LiveServer
+
+PASSWORD = "correct horse battery"
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    # Many sign-ups in one module: lift the per-IP login limit, not the point here.
+    server = LiveServer(tmp_path_factory.mktemp("chat-live"), env={"LOGIN_RATE_LIMIT": "1000 per minute"}).start()
+    yield server
+    server.stop()
+
+
+class ChatUser:
+    """An account on the live server and the means to sign a browser context in as it."""
+
+    def __init__(self, server: LiveServer, first_name: str):
+        number = next(_numbers)
+        self.first_name = first_name
+        self.last_name = f"Tester{number}x{first_name}"
+        self.name = f"{self.first_name} {self.last_name}"
+        self.email = f"{first_name.lower()}{number}@example.org"
+        api = server.url + "/api/v1"
+        response = requests.post(api + "/auth/register", json={
+            "email": self.email, "password": PASSWORD, "first_name": first_name, "last_name": self.last_name})
+        assert response.status_code == 201, response.text
+        self.id = response.json()["id"]
+        response = requests.post(api + "/auth/token", json={"email": self.email, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        self.tokens = response.json()
+        self.api = api
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens['access_token']}"}
+
+    def cookies(self, base_url: str) -> list[dict]:
+        """The cookies the login page sets: the two JWTs (HttpOnly) and their CSRF values."""
+        cookies = []
+        for kind in ("access", "refresh"):
+            token = self.tokens[f"{kind}_token"]
+            csrf = jwt.decode(token, options={"verify_signature": False})["csrf"]
+            cookies.append({"name": f"{kind}_token_cookie", "value": token, "url": base_url,
+                            "httpOnly": True, "sameSite": "Lax"})
+            cookies.append({"name": f"csrf_{kind}_token", "value": csrf, "url": base_url, "sameSite": "Lax"})
+        return cookies
+
+    def create_group(self, title: str, members: list["ChatUser"]) -> int:
+        response = requests.post(self.api + "/chats", headers=self.headers(), json={
+            "type": "group", "title": title, "member_ids": [member.id for member in members]})
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+
+@pytest.fixture
+def make_user(live_server):
+    return lambda first_name: ChatUser(live_server, first_name)
+
+
+@pytest.fixture
+def open_chat_page(new_page, live_server):
+    """`open_chat_page(user, base_url=None)` → that user's /chat page, connected."""
+
+    def open_page(user: ChatUser, base_url: str | None = None):
+        base_url = base_url or live_server.url
+        page = new_page()
+        page.context.add_cookies(user.cookies(base_url))
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(base_url + "/chat")
+        expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+        return page
+
+    return open_page
+
+
+def chat_item(page, text: str):
+    return page.locator("#chat-list li", has_text=text)
+
+
+def open_conversation(page, text: str):
+    chat_item(page, text).locator("button").click()
+    expect(page.locator("#conversation-title")).to_have_text(re.compile(re.escape(text)))
+
+
+def send(page, text: str):
+    page.locator("#composer-input").fill(text)
+    page.locator("#composer-input").press("Enter")
+
+
+def bodies(page):
+    return page.locator("#message-list li.msg .msg-body")
+
+
+def pick_user(page, dialog: str, user: ChatUser):
+    page.locator(f"#{dialog}-search").fill(user.last_name)
+    page.locator(f"#{dialog}-results button", has_text=user.name).click()
+
+
+def test_two_users_chat_privately_with_typing_and_seen(open_chat_page, make_user):
+    alice, bob = make_user("Alice"), make_user("Bob")
+    alice_page, bob_page = open_chat_page(alice), open_chat_page(bob)
+
+    alice_page.locator("#new-private-button").click()
+    pick_user(alice_page, "private", bob)
+    expect(alice_page.locator("#conversation-title")).to_have_text(bob.name)
+
+    send(alice_page, "Hello Bob")
+    mine = alice_page.locator("#message-list li.msg.mine")
+    expect(mine.locator(".msg-body")).to_have_text(["Hello Bob"])
+    # Acknowledged, not yet read: "sent".
+    expect(mine.locator(".msg-status")).to_have_attribute("data-status", "sent")
+
+    # Bob's list shows the new chat with one unread message, and so does the tab title.
+    expect(chat_item(bob_page, alice.name).locator(".unread-badge")).to_have_text("1")
+    expect(bob_page).to_have_title(re.compile(r"^\(1\) "))
+    open_conversation(bob_page, alice.name)
+    expect(bodies(bob_page)).to_have_text(["Hello Bob"])
+    expect(bob_page).not_to_have_title(re.compile(r"^\(\d+\) "))
+
+    # Bob has read it: Alice sees "seen".
+    expect(mine.locator(".msg-status")).to_have_attribute("data-status", "seen")
+
+    # Bob types: Alice sees it; Bob sends: the indicator goes and the reply arrives.
+    bob_page.locator("#composer-input").press_sequentially("Hi Al")
+    expect(alice_page.locator("#typing-indicator")).to_contain_text(bob.first_name)
+    bob_page.locator("#composer-input").press_sequentially("ice")
+    bob_page.locator("#composer-input").press("Enter")
+    expect(bodies(alice_page)).to_have_text(["Hello Bob", "Hi Alice"])
+    expect(alice_page.locator("#typing-indicator")).to_have_text("")
+    expect(bodies(bob_page)).to_have_text(["Hello Bob", "Hi Alice"])
+
+
+def test_group_chat_of_three(open_chat_page, make_user):
+    alice, bob, carol = make_user("Alice"), make_user("Bob"), make_user("Carol")
+    pages = {user: open_chat_page(user) for user in (alice, bob, carol)}
+
+    alice_page = pages[alice]
+    alice_page.locator("#new-group-button").click()
+    alice_page.locator("#group-title").fill("Study group")
+    pick_user(alice_page, "group", bob)
+    pick_user(alice_page, "group", carol)
+    expect(alice_page.locator("#group-chosen li")).to_have_count(2)
+    alice_page.locator("#group-create").click()
+    expect(alice_page.locator("#conversation-title")).to_have_text("Study group")
+
+    for user in (bob, carol):
+        expect(chat_item(pages[user], "Study group")).to_be_visible()
+        open_conversation(pages[user], "Study group")
+
+    expected = []
+    for user in (alice, bob, carol):
+        text = f"{user.first_name} says hi"
+        send(pages[user], text)
+        expected.append(text)
+        for page in pages.values():
+            expect(bodies(page)).to_have_text(expected)
+
+    # The search box filters the chat list.
+    search = pages[bob].locator("#chat-search")
+    search.fill("no such chat")
+    expect(chat_item(pages[bob], "Study group")).to_be_hidden()
+    expect(pages[bob].locator("#chat-list-empty")).to_be_visible()
+    search.fill("study")
+    expect(chat_item(pages[bob], "Study group")).to_be_visible()
+
+    # Others' messages carry their sender's name in a group.
+    expect(pages[carol].locator("#message-list li.msg.theirs .msg-sender")).to_have_text([alice.name, bob.name])
+    # The member list shows all three.
+    alice_page.locator("#members-button").click()
+    expect(alice_page.locator("#member-list li")).to_have_count(3)
+
+
+def test_cut_connection_comes_back_with_every_message_once_in_order(open_chat_page, make_user, live_server):
+    alice, bob, carol = make_user("Alice"), make_user("Bob"), make_user("Carol")
+    alice.create_group("Reconnect group", [bob, carol])
+    with TcpProxy(("127.0.0.1", live_server.port)) as proxy:
+        carol_page = open_chat_page(carol, base_url=proxy.url)
+        alice_page, bob_page = open_chat_page(alice), open_chat_page(bob)
+        for page in (alice_page, bob_page, carol_page):
+            open_conversation(page, "Reconnect group")
+        send(alice_page, "before the cut")
+        expect(bodies(carol_page)).to_have_text(["before the cut"])
+
+        proxy.hold()
+        assert proxy.cut() >= 1
+        expect(carol_page.locator("#chat-app")).to_have_attribute("data-connection", "reconnecting")
+
+        expected = ["before the cut"]
+        for number in range(1, 7):
+            page = alice_page if number % 2 else bob_page
+            send(page, f"while away {number}")
+            expected.append(f"while away {number}")
+            expect(bodies(page)).to_have_text(expected)
+        # Carol writes while cut off: pending now, delivered once she is back.
+        send(carol_page, "written offline")
+        expect(carol_page.locator("#pending-list .msg-status")).to_have_attribute("data-status", "pending")
+        expect(bodies(carol_page)).to_have_text(["before the cut"])
+
+        proxy.resume()
+        expect(carol_page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+        expected.append("written offline")
+        for page in (alice_page, bob_page, carol_page):
+            expect(bodies(page)).to_have_text(expected)
+        expect(carol_page.locator("#pending-list li")).to_have_count(0)
+        seqs = carol_page.locator("#message-list li.msg").evaluate_all("items => items.map(i => Number(i.dataset.seq))")
+        assert seqs == list(range(1, len(expected) + 1))
+
+
+def test_markup_in_a_message_is_shown_as_text(open_chat_page, make_user):
+    alice, bob = make_user("Alice"), make_user("Bob")
+    payload = "<img src=x onerror=alert(1)>"
+    alice_page, bob_page = open_chat_page(alice), open_chat_page(bob)
+    alice_page.locator("#new-private-button").click()
+    pick_user(alice_page, "private", bob)
+    send(alice_page, payload)
+    open_conversation(bob_page, alice.name)
+    for page in (alice_page, bob_page):
+        expect(bodies(page)).to_have_text([payload])
+        expect(page.locator("#messages img")).to_have_count(0)
+        assert page.dialogs == []
+
+
+def test_history_loads_while_scrolling_up(open_chat_page, make_user):
+    alice, bob = make_user("Alice"), make_user("Bob")
+    response = requests.post(alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id})
+    chat_id = response.json()["id"]
+    texts = [f"message {number}" for number in range(1, 61)]
+    for number, text in enumerate(texts, 1):
+        response = requests.post(f"{alice.api}/chats/{chat_id}/messages", headers=alice.headers(),
+                                 json={"client_id": f"history-{number}", "body": text})
+        assert response.status_code == 201, response.text
+
+    bob_page = open_chat_page(bob)
+    expect(chat_item(bob_page, alice.name).locator(".unread-badge")).to_have_text("60")
+    open_conversation(bob_page, alice.name)
+    expect(bodies(bob_page)).to_have_count(50)
+    expect(bodies(bob_page).last).to_have_text("message 60")
+    bob_page.locator("#messages").evaluate("box => { box.scrollTop = 0; }")
+    expect(bodies(bob_page)).to_have_text(texts)
+    expect(bob_page.locator("#history-note")).not_to_have_text("")
+    assert not bob_page.locator("#history-note button").count()
+
+
+def test_proxy_forwards_holds_cuts_and_refuses():
+    import socket
+    import threading
+
+    upstream = socket.create_server(("127.0.0.1", 0))
+
+    def echo():
+        while True:
+            try:
+                connection, _ = upstream.accept()
+            except OSError:
+                return
+            threading.Thread(target=lambda c=connection: [c.sendall(d) for d in iter(lambda: c.recv(1024), b"")],
+                             daemon=True).start()
+
+    threading.Thread(target=echo, daemon=True).start()
+    with TcpProxy(upstream.getsockname()) as proxy:
+        client = socket.create_connection((proxy.host, proxy.port), timeout=5)
+        client.sendall(b"ping")
+        assert client.recv(16) == b"ping"
+
+        proxy.hold()
+        assert proxy.cut() == 1
+        assert client.recv(16) == b""                     # closed by the proxy
+        held = socket.create_connection((proxy.host, proxy.port), timeout=5)
+        held.sendall(b"waiting")
+        held.settimeout(0.3)
+        with pytest.raises(socket.timeout):
+            held.recv(16)                                 # accepted, not forwarded
+        proxy.resume()
+        held.settimeout(5)
+        assert held.recv(16) == b"waiting"
+
+        proxy.refuse()
+        refused = socket.create_connection((proxy.host, proxy.port), timeout=5)
+        assert refused.recv(16) == b""
+        for sock in (client, held, refused):
+            sock.close()
+    upstream.close()
