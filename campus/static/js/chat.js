@@ -23,6 +23,7 @@
   const TYPING_REPEAT_MS = 3000;     // re-announce while the user keeps typing
   const TYPING_IDLE_MS = 4000;       // stop announcing after this long without input
   const GAP_SYNC_DELAY_MS = 200;     // let a late broadcast arrive before syncing a gap
+  const SYNC_CHUNK = 200;            // chats per `sync` call (the server caps one call)
   const BASE_TITLE = document.title;
 
   /* ---------- small helpers ---------- */
@@ -417,16 +418,20 @@
     busy.forEach((chat) => { chat.resyncWanted = true; });
     const batch = wanted.filter((chat) => !chat.syncing);
     if (!batch.length) return true;
-    const cursors = {};
-    for (const chat of batch) { cursors[String(chat.id)] = chat.cursor; chat.syncing = true; }
-    const ack = await emitWithAck("sync", { cursors });
-    for (const chat of batch) chat.syncing = false;
-    if (!ack || !ack.ok) return false;
-    for (const entry of ack.chats || []) applySyncEntry(entry);
+    let synced = true;
+    for (let start = 0; start < batch.length; start += SYNC_CHUNK) {
+      const chunk = batch.slice(start, start + SYNC_CHUNK);
+      const cursors = {};
+      for (const chat of chunk) { cursors[String(chat.id)] = chat.cursor; chat.syncing = true; }
+      const ack = await emitWithAck("sync", { cursors });
+      for (const chat of chunk) chat.syncing = false;
+      if (ack && ack.ok) for (const entry of ack.chats || []) applySyncEntry(entry);
+      else synced = false;
+    }
     const again = batch.filter((chat) => chat.resyncWanted && chats.has(chat.id));
     again.forEach((chat) => { chat.resyncWanted = false; });
     if (again.length) await syncChats(again.map((chat) => chat.id));
-    return true;
+    return synced;
   }
 
   function applySyncEntry(entry) {
@@ -491,6 +496,7 @@
   function connect() {
     socket = io(config.namespace, {
       transports: ["websocket", "polling"],
+      tryAllTransports: true,          // fall back to long polling where WebSockets are blocked
       // A function, so every reconnect reads the current CSRF cookie (it changes on refresh).
       auth: (send) => send({ csrf: cookie(config.csrf.access_cookie) }),
     });
