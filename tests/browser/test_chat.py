@@ -297,3 +297,24 @@ def test_proxy_forwards_holds_cuts_and_refuses():
         for sock in (client, held, refused):
             sock.close()
     upstream.close()
+
+
+def test_expired_access_cookie_is_refreshed_when_the_socket_reconnects(open_chat_page, make_user, live_server):
+    alice = make_user("Alice")
+    with TcpProxy(("127.0.0.1", live_server.port)) as proxy:
+        page = open_chat_page(alice, base_url=proxy.url)
+        # The access cookie expires while the page is open (the refresh cookie is still good).
+        claims = jwt.decode(alice.tokens["access_token"], options={"verify_signature": False})
+        claims.update(iat=claims["iat"] - 7200, nbf=claims["iat"] - 7200, exp=claims["iat"] - 3600)
+        expired = jwt.encode(claims, live_server.environment()["JWT_SECRET_KEY"], algorithm="HS256")
+        page.context.add_cookies([{"name": "access_token_cookie", "value": expired, "url": proxy.url,
+                                   "httpOnly": True, "sameSite": "Lax"}])
+        proxy.hold()
+        proxy.cut()
+        expect(page.locator("#chat-app")).to_have_attribute("data-connection", "reconnecting")
+        proxy.resume()
+        # The socket is refused with token_expired; the page refreshes and connects again.
+        expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+        access = next(cookie["value"] for cookie in page.context.cookies(proxy.url)
+                      if cookie["name"] == "access_token_cookie")
+        assert access != expired

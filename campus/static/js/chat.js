@@ -467,7 +467,9 @@
   }
 
   /** §4's reconnect procedure: GET /chats → sync with every cursor → apply → resend. */
+  let connectRun = 0;
   async function onConnect() {
+    const run = ++connectRun;
     setConnection("syncing");
     try {
       const knownBefore = new Set(chats.keys());
@@ -483,11 +485,15 @@
       const open = openChatId && chats.get(openChatId);
       if (open && !open.messages) await loadLatest(open);
       else if (open) { renderConversation(); markRead(open); }
-      for (const entry of outbox.values()) if (entry.status === "pending" || entry.error === "timeout") sendEntry(entry);
       updateTitle();
-      if (socket.connected) setConnection("online");
+      if (run === connectRun && socket.connected) setConnection("online");
     } catch (error) {
       if (!signedOut) setStatus(t("action_failed", { message: error.message }));
+    }
+    // Step 5, resend: only for the latest connect (a newer one runs the procedure again).
+    if (run === connectRun && socket.connected) {
+      caughtUp = true;
+      pumpOutbox();
     }
   }
 
@@ -502,6 +508,7 @@
     });
     socket.on("connect", onConnect);
     socket.on("disconnect", (reason) => {
+      caughtUp = false;
       setConnection("reconnecting");
       for (const chat of chats.values()) clearTyping(chat);
       if (reason === "io server disconnect" && !signedOut) socket.connect();
@@ -581,30 +588,55 @@
 
   /* ---------- sending ---------- */
 
-  function sendEntry(entry) {
-    if (!socket || !socket.connected) { entry.status = "pending"; renderPending(entry); return; }
-    entry.status = "pending";
-    entry.error = null;
-    entry.attempt = (entry.attempt || 0) + 1;
-    const attempt = entry.attempt;
-    renderPending(entry);
+  /*
+   * The outbox sends one message at a time, in the order written: the server numbers concurrent
+   * sends of one socket in any order, so the next goes only after the previous one's ack.
+   * An ack error that may pass later (rate_limited, internal_error, no answer) is retried with
+   * the same client_id a few times; one that never will (validation_error, too_large, forbidden,
+   * not_found) — or too many retries — shows the message as failed, with a Retry button.
+   */
+  const RETRYABLE = new Set(["rate_limited", "internal_error", "timeout"]);
+  const MAX_AUTOMATIC_TRIES = 3;
+  let inFlight = null;
+  let caughtUp = false;   // the reconnect procedure has run since the last (re)connect
+
+  function pumpOutbox() {
+    if (inFlight || !caughtUp || !socket || !socket.connected) return;
+    const entry = Array.from(outbox.values()).find((candidate) => candidate.status === "pending" && !candidate.waitUntil);
+    if (!entry) return;
+    inFlight = entry;
+    entry.tries = (entry.tries || 0) + 1;
     const payload = { chat_id: entry.chat_id, client_id: entry.client_id, body: entry.body };
     socket.timeout(ACK_TIMEOUT_MS).emit("send_message", payload, (err, ack) => {
-      if (!outbox.has(entry.client_id) || attempt !== entry.attempt) return;
-      if (err) {
-        // Disconnected: the reconnect procedure resends it. Connected but silent: let the user retry.
-        if (socket.connected) { entry.status = "failed"; entry.error = "timeout"; renderPending(entry); }
-        return;
-      }
-      if (ack && ack.ok && ack.message) {
+      if (inFlight === entry) inFlight = null;
+      if (!outbox.has(entry.client_id)) { pumpOutbox(); return; }
+      if (err && !socket.connected) return;   // the reconnect procedure sends it again
+      if (!err && ack && ack.ok && ack.message) {
         applyMessage(ack.message, { live: true });
       } else {
-        entry.status = "failed";
-        entry.error = (ack && ack.error && ack.error.code) || "internal_error";
-        entry.errorMessage = ack && ack.error && ack.error.message;
-        renderPending(entry);
+        const code = err ? "timeout" : (ack && ack.error && ack.error.code) || "internal_error";
+        if (RETRYABLE.has(code) && entry.tries < MAX_AUTOMATIC_TRIES) {
+          // Let the others go first; come back to this one after a pause.
+          entry.waitUntil = true;
+          setTimeout(() => { entry.waitUntil = false; pumpOutbox(); }, 1000 * entry.tries);
+        } else {
+          entry.status = "failed";
+          entry.error = code;
+          renderPending(entry);
+        }
       }
+      pumpOutbox();
     });
+  }
+
+  /** Queue (or re-queue, by the Retry button) a message; it keeps its client_id. */
+  function sendEntry(entry) {
+    entry.status = "pending";
+    entry.error = null;
+    entry.tries = 0;
+    entry.waitUntil = false;
+    renderPending(entry);
+    pumpOutbox();
   }
 
   function sendMessage(body) {
