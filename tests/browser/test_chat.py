@@ -75,11 +75,16 @@ def make_user(live_server):
 
 @pytest.fixture
 def open_chat_page(new_page, live_server):
-    """`open_chat_page(user, base_url=None)` → that user's /chat page, connected."""
+    """`open_chat_page(user, base_url=None, prepare=None)` → that user's /chat page, connected.
 
-    def open_page(user: ChatUser, base_url: str | None = None):
+    `prepare(page)` runs before the page loads (permissions, init scripts).
+    """
+
+    def open_page(user: ChatUser, base_url: str | None = None, prepare=None):
         base_url = base_url or live_server.url
         page = new_page()
+        if prepare:
+            prepare(page)
         page.context.add_cookies(user.cookies(base_url))
         page.dialogs = []
         page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
@@ -318,3 +323,51 @@ def test_expired_access_cookie_is_refreshed_when_the_socket_reconnects(open_chat
         access = next(cookie["value"] for cookie in page.context.cookies(proxy.url)
                       if cookie["name"] == "access_token_cookie")
         assert access != expired
+
+
+RECORD_NOTIFICATIONS = """
+window.shownNotifications = [];
+window.Notification = class extends window.Notification {
+  constructor(title, options) {
+    super(title, options);
+    window.shownNotifications.push({title, body: options && options.body});
+  }
+};
+"""
+
+SET_VISIBILITY = """state => {
+  Object.defineProperty(document, "visibilityState", {configurable: true, get: () => state});
+  Object.defineProperty(document, "hidden", {configurable: true, get: () => state === "hidden"});
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+def test_hidden_page_counts_unread_in_the_title_and_notifies(open_chat_page, make_user, live_server):
+    alice, bob = make_user("Alice"), make_user("Bob")
+    chat_id = requests.post(alice.api + "/chats", headers=alice.headers(),
+                            json={"type": "private", "user_id": bob.id}).json()["id"]
+
+    def prepare(page):
+        page.context.grant_permissions(["notifications"], origin=live_server.url)
+        page.add_init_script(RECORD_NOTIFICATIONS)
+
+    bob_page = open_chat_page(bob, prepare=prepare)
+    expect(bob_page.locator("#enable-notifications")).to_be_hidden()   # already granted: no offer
+    expect(chat_item(bob_page, alice.name)).to_be_visible()
+    open_conversation(bob_page, alice.name)
+    bob_page.evaluate(SET_VISIBILITY, "hidden")
+
+    response = requests.post(f"{alice.api}/chats/{chat_id}/messages", headers=alice.headers(),
+                             json={"client_id": "while-hidden", "body": "are you there?"})
+    assert response.status_code == 201, response.text
+    expect(bodies(bob_page)).to_have_text(["are you there?"])
+    expect(bob_page).to_have_title(re.compile(r"^\(1\) "))
+    bob_page.wait_for_function("window.shownNotifications.length === 1")
+    assert bob_page.evaluate("window.shownNotifications[0].body") == "are you there?"
+
+    # Back on the page: the message is read, the count goes, Alice sees "seen".
+    bob_page.evaluate(SET_VISIBILITY, "visible")
+    expect(bob_page).not_to_have_title(re.compile(r"^\(\d+\) "))
+    alice_page = open_chat_page(alice)
+    open_conversation(alice_page, bob.name)
+    expect(alice_page.locator("#message-list li.msg.mine .msg-status")).to_have_attribute("data-status", "seen")
