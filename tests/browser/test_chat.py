@@ -50,16 +50,14 @@ class ChatUser:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens['access_token']}"}
 
-    def cookies(self, base_url: str) -> list[dict]:
-        """The cookies the login page sets: the two JWTs (HttpOnly) and their CSRF values."""
-        cookies = []
-        for kind in ("access", "refresh"):
-            token = self.tokens[f"{kind}_token"]
-            csrf = jwt.decode(token, options={"verify_signature": False})["csrf"]
-            cookies.append({"name": f"{kind}_token_cookie", "value": token, "url": base_url,
-                            "httpOnly": True, "sameSite": "Lax"})
-            cookies.append({"name": f"csrf_{kind}_token", "value": csrf, "url": base_url, "sameSite": "Lax"})
-        return cookies
+    def sign_in(self, page, base_url: str) -> None:
+        """Open the chat signed out, get sent to the login form, sign in, land on the chat."""
+        page.goto(base_url + "/chat")
+        assert "/login" in page.url
+        page.fill("input[name=email]", self.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form[action*=login] button[type=submit]")
+        page.wait_for_url("**/chat")
 
     def create_group(self, title: str, members: list["ChatUser"]) -> int:
         response = requests.post(self.api + "/chats", headers=self.headers(), json={
@@ -85,10 +83,9 @@ def open_chat_page(new_page, live_server):
         page = new_page()
         if prepare:
             prepare(page)
-        page.context.add_cookies(user.cookies(base_url))
         page.dialogs = []
         page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(base_url + "/chat")
+        user.sign_in(page, base_url)
         expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
         return page
 
@@ -309,7 +306,9 @@ def test_expired_access_cookie_is_refreshed_when_the_socket_reconnects(open_chat
     with TcpProxy(("127.0.0.1", live_server.port)) as proxy:
         page = open_chat_page(alice, base_url=proxy.url)
         # The access cookie expires while the page is open (the refresh cookie is still good).
-        claims = jwt.decode(alice.tokens["access_token"], options={"verify_signature": False})
+        access = next(cookie["value"] for cookie in page.context.cookies(proxy.url)
+                      if cookie["name"] == "access_token_cookie")
+        claims = jwt.decode(access, options={"verify_signature": False})
         claims.update(iat=claims["iat"] - 7200, nbf=claims["iat"] - 7200, exp=claims["iat"] - 3600)
         expired = jwt.encode(claims, live_server.environment()["JWT_SECRET_KEY"], algorithm="HS256")
         page.context.add_cookies([{"name": "access_token_cookie", "value": expired, "url": proxy.url,
