@@ -370,3 +370,51 @@ def test_hidden_page_counts_unread_in_the_title_and_notifies(open_chat_page, mak
     alice_page = open_chat_page(alice)
     open_conversation(alice_page, bob.name)
     expect(alice_page.locator("#message-list li.msg.mine .msg-status")).to_have_attribute("data-status", "seen")
+
+
+def test_refused_message_shows_failed_with_a_retry_that_reuses_its_client_id(open_chat_page, make_user):
+    alice, bob = make_user("Alice"), make_user("Bob")
+    chat_id = requests.post(alice.api + "/chats", headers=alice.headers(),
+                            json={"type": "private", "user_id": bob.id}).json()["id"]
+    alice_page = open_chat_page(alice)
+    open_conversation(alice_page, bob.name)
+    # A NUL character is refused by the server (validation_error): the message never gets stored.
+    alice_page.locator("#composer-input").evaluate("box => { box.value = 'bad \\u0000 text'; }")
+    alice_page.locator("#composer-input").press("Enter")
+    pending = alice_page.locator("#pending-list li")
+    expect(pending.locator(".msg-status")).to_have_attribute("data-status", "failed")
+    client_id = pending.get_attribute("data-client-id")
+
+    pending.locator(".retry-button").click()
+    expect(pending.locator(".msg-status")).to_have_attribute("data-status", "failed")
+    expect(pending).to_have_count(1)
+    assert pending.get_attribute("data-client-id") == client_id
+    send(alice_page, "good text")
+    expect(bodies(alice_page)).to_have_text(["good text"])
+    history = requests.get(f"{alice.api}/chats/{chat_id}/messages", headers=alice.headers()).json()["items"]
+    assert [message["body"] for message in history] == ["good text"]
+
+
+def test_rename_and_leave_a_group_from_the_member_list(open_chat_page, make_user):
+    alice, bob, carol = make_user("Alice"), make_user("Bob"), make_user("Carol")
+    alice.create_group("Old name", [bob, carol])
+    alice_page, bob_page = open_chat_page(alice), open_chat_page(bob)
+    open_conversation(alice_page, "Old name")
+    open_conversation(bob_page, "Old name")
+
+    alice_page.locator("#members-button").click()
+    expect(alice_page.locator("#member-list li")).to_have_count(3)
+    alice_page.locator("#rename-input").fill("New name")
+    alice_page.locator("#rename-button").click()
+    expect(alice_page.locator("#conversation-title")).to_have_text("New name")
+    expect(bob_page.locator("#conversation-title")).to_have_text("New name")
+    expect(chat_item(bob_page, "New name")).to_be_visible()
+
+    # A plain member may not rename; they may leave (after confirming).
+    bob_page.locator("#members-button").click()
+    expect(bob_page.locator("#rename-area")).to_be_hidden()
+    bob_page.locator("#leave-button").click()
+    bob_page.locator("#leave-confirm").click()
+    expect(chat_item(bob_page, "New name")).to_have_count(0)
+    expect(bob_page.locator("#conversation")).to_be_hidden()
+    expect(alice_page.locator("#member-list li")).to_have_count(2)
