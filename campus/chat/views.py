@@ -54,6 +54,7 @@ def page_strings() -> dict[str, str]:
         "group_needs_title": _("Give the group a name."),
         "message_too_long": _("A message can be at most 4000 characters."),
         "notifications_blocked": _("Notifications are blocked in this browser."),
+        "announcements_only": _("Only teachers and admins post in announcement chats."),
     }
 
 
@@ -67,6 +68,8 @@ def chat():
         "user": {"id": user.id, "first_name": user.first_name, "last_name": user.last_name},
         "api": "/api/v1",
         "namespace": "/chat",
+        # Only decides whether an announcement chat shows a composer; the server checks each send.
+        "can_post_announcements": user.can("chat.post_announcements"),
         "csrf": {
             "access_cookie": config["JWT_ACCESS_CSRF_COOKIE_NAME"],
             "refresh_cookie": config["JWT_REFRESH_CSRF_COOKIE_NAME"],

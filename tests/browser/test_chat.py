@@ -418,3 +418,31 @@ def test_rename_and_leave_a_group_from_the_member_list(open_chat_page, make_user
     expect(chat_item(bob_page, "New name")).to_have_count(0)
     expect(bob_page.locator("#conversation")).to_be_hidden()
     expect(alice_page.locator("#member-list li")).to_have_count(2)
+
+
+def test_students_read_their_major_announcements_and_write_in_their_cohort(open_chat_page, make_user, live_server):
+    from tests.browser.test_admin import flask_cli
+
+    admin_email = f"chat-admin-{next(_numbers)}@example.org"
+    flask_cli(live_server, "users", "create-admin", admin_email, "--password", PASSWORD, "--role", "admin")
+    token = requests.post(live_server.url + "/api/v1/auth/token",
+                          json={"email": admin_email, "password": PASSWORD}).json()["access_token"]
+    admin = {"Authorization": f"Bearer {token}"}
+    major = requests.post(live_server.url + "/api/v1/majors", headers=admin,
+                          json={"name": f"Physics {next(_numbers)}"}).json()
+    student = make_user("Sasha")
+    response = requests.post(live_server.url + "/api/v1/students", headers=admin, json={
+        "first_name": "Sasha", "last_name": student.last_name, "date_of_birth": "2004-05-06",
+        "email": student.email, "phone_number": "+79161234567", "address": "Lenina street 1, Moscow",
+        "enrollment_year": 2023, "course": 2, "major_id": major["id"], "user_id": student.id})
+    assert response.status_code == 201, response.text
+
+    page = open_chat_page(student)
+    announcements = page.locator("#chat-list li[data-kind=major] button")
+    announcements.click()
+    expect(page.locator("#read-only-note")).to_be_visible()
+    expect(page.locator("#composer")).to_be_hidden()
+    page.locator("#chat-list li[data-kind=cohort] button").click()
+    expect(page.locator("#read-only-note")).to_be_hidden()
+    send(page, "hello cohort")
+    expect(bodies(page)).to_have_text(["hello cohort"])

@@ -49,3 +49,10 @@ def test_markup_in_a_name_cannot_leave_the_json_block(client, auth, make_user):
 def test_guests_may_not_open_the_chat(client, auth, make_user):
     sign_in(client, auth, make_user(role="guest"))
     assert client.get("/chat").status_code == 403
+
+
+def test_only_those_who_may_post_announcements_get_a_composer_there(client, auth, make_user):
+    sign_in(client, auth, make_user(role="teacher"))
+    assert page_config(client.get("/chat").get_data(as_text=True))["can_post_announcements"] is True
+    sign_in(client, auth, make_user(role="user"))
+    assert page_config(client.get("/chat").get_data(as_text=True))["can_post_announcements"] is False

@@ -800,7 +800,7 @@
     time ? el("time", { className: "chat-item-time", datetime: chat.lastMessage.created_at }, shortTime(time)) : null,
     el("span", { className: "chat-item-preview" }, previewText(chat.lastMessage)),
     chat.unread > 0 ? el("span", { className: "unread-badge", "aria-label": t("unread", { count: chat.unread }) }, String(chat.unread)) : null);
-    return el("li", { dataset: { chatId: String(chat.id) } }, button);
+    return el("li", { dataset: { chatId: String(chat.id), kind: chat.kind || chat.type } }, button);
   }
 
   function updateTitle() {
@@ -829,7 +829,7 @@
     renderChatList();
     if (!chat.messages) loadLatest(chat);
     else { scrollToBottom(); markRead(chat); }
-    $("composer-input").focus();
+    if (mayPost(chat)) $("composer-input").focus();
   }
 
   function closeConversation() {
@@ -842,10 +842,19 @@
     pendingList.replaceChildren();
   }
 
+  /** Major chats are announcements: only teachers and admins get a composer there. */
+  function mayPost(chat) {
+    return chat.kind !== "major" || config.can_post_announcements;
+  }
+
   function renderConversation() {
     const chat = chats.get(openChatId);
     if (!chat) return;
     renderConversationHead();
+    const posting = mayPost(chat);
+    $("composer").hidden = !posting;
+    $("read-only-note").hidden = posting;
+    $("read-only-note").textContent = posting ? "" : t("announcements_only");
     messageList.replaceChildren();
     if (chat.messages) {
       const seqs = Array.from(chat.messages.keys()).sort((a, b) => a - b);
