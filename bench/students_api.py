@@ -129,6 +129,8 @@ def main() -> None:
             ("major_id, walking next_cursor", teacher, {"major_id": major}, True),
             ("q=иван (Cyrillic search)", teacher, {"q": "иван"}, False),
             ("q=иван + major_id", teacher, {"q": "иван", "major_id": major}, False),
+            # Worst case: a substring nobody has — LIKE '%…%' reads the whole name index.
+            ("q=зюзя, no match (whole index read)", teacher, {"q": "зюзя"}, False),
         ]
         client = app.test_client()
         rows = []
