@@ -446,3 +446,39 @@ def test_students_read_their_major_announcements_and_write_in_their_cohort(open_
     expect(page.locator("#read-only-note")).to_be_hidden()
     send(page, "hello cohort")
     expect(bodies(page)).to_have_text(["hello cohort"])
+
+
+def test_a_missed_broadcast_is_noticed_by_its_seq_gap_and_synced(open_chat_page, make_user):
+    alice, bob = make_user("Alice"), make_user("Bob")
+    chat_id = requests.post(alice.api + "/chats", headers=alice.headers(),
+                            json={"type": "private", "user_id": bob.id}).json()["id"]
+    dropped = []
+
+    def drop_one_broadcast(page):
+        """Bob's WebSocket goes through Playwright, which loses the "message" event of one message."""
+
+        def handle(client):
+            server = client.connect_to_server()
+
+            def to_page(frame):
+                if isinstance(frame, str) and frame.startswith('42/chat,["message"') and "lost in transit" in frame:
+                    dropped.append(frame)
+                    return
+                client.send(frame)
+
+            server.on_message(to_page)
+            client.on_message(lambda frame: server.send(frame))
+
+        page.route_web_socket(re.compile(r"/socket\.io/"), handle)
+
+    bob_page = open_chat_page(bob, prepare=drop_one_broadcast)
+    open_conversation(bob_page, alice.name)
+    for number, text in enumerate(["one", "lost in transit", "three"], 1):
+        response = requests.post(f"{alice.api}/chats/{chat_id}/messages", headers=alice.headers(),
+                                 json={"client_id": f"gap-{number}", "body": text})
+        assert response.status_code == 201, response.text
+    # "three" arrives with seq 3 after seq 1: the page syncs the chat and gets seq 2 from there.
+    expect(bodies(bob_page)).to_have_text(["one", "lost in transit", "three"])
+    assert len(dropped) == 1
+    seqs = bob_page.locator("#message-list li.msg").evaluate_all("items => items.map(i => Number(i.dataset.seq))")
+    assert seqs == [1, 2, 3]
