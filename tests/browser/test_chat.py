@@ -482,3 +482,20 @@ def test_a_missed_broadcast_is_noticed_by_its_seq_gap_and_synced(open_chat_page,
     assert len(dropped) == 1
     seqs = bob_page.locator("#message-list li.msg").evaluate_all("items => items.map(i => Number(i.dataset.seq))")
     assert seqs == [1, 2, 3]
+
+
+def test_online_dot_and_last_seen_follow_presence(open_chat_page, make_user):
+    alice, bob = make_user("Alice"), make_user("Bob")
+    requests.post(alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id})
+    alice_page = open_chat_page(alice)
+    open_conversation(alice_page, bob.name)
+    dot = chat_item(alice_page, bob.name).locator(".presence-dot")
+    expect(dot).not_to_have_class(re.compile(r"\bonline\b"))
+
+    bob_page = open_chat_page(bob)
+    expect(dot).to_have_class(re.compile(r"\bonline\b"))
+    expect(alice_page.locator("#conversation-status")).to_have_text("online")
+
+    bob_page.close()
+    expect(dot).not_to_have_class(re.compile(r"\bonline\b"))
+    expect(alice_page.locator("#conversation-status")).to_contain_text("last seen")
