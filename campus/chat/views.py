@@ -54,6 +54,11 @@ def page_strings() -> dict[str, str]:
         "group_needs_title": _("Give the group a name."),
         "message_too_long": _("A message can be at most 4000 characters."),
         "notifications_blocked": _("Notifications are blocked in this browser."),
+        "edit": _("Edit"),
+        "delete": _("Delete"),
+        "delete_confirm": _("Delete for everyone?"),
+        "save": _("Save"),
+        "cancel": _("Cancel"),
         "announcements_only": _("Only teachers and admins post in announcement chats."),
     }
 

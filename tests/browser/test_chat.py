@@ -499,3 +499,27 @@ def test_online_dot_and_last_seen_follow_presence(open_chat_page, make_user):
     bob_page.close()
     expect(dot).not_to_have_class(re.compile(r"\bonline\b"))
     expect(alice_page.locator("#conversation-status")).to_contain_text("last seen")
+
+
+def test_own_messages_can_be_edited_and_deleted_for_everyone(open_chat_page, make_user):
+    alice, bob = make_user("Alice"), make_user("Bob")
+    requests.post(alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id})
+    alice_page, bob_page = open_chat_page(alice), open_chat_page(bob)
+    open_conversation(alice_page, bob.name)
+    open_conversation(bob_page, alice.name)
+    send(alice_page, "typo here")
+    send(alice_page, "sent by mistake")
+    expect(bodies(bob_page)).to_have_text(["typo here", "sent by mistake"])
+    expect(bob_page.locator("#message-list li.msg .edit-button")).to_have_count(0)   # not Bob's to edit
+
+    first, second = alice_page.locator("#message-list li.msg.mine").nth(0), alice_page.locator("#message-list li.msg.mine").nth(1)
+    first.locator(".edit-button").click()
+    first.locator(".edit-input").fill("typo fixed")
+    first.locator(".edit-input").press("Enter")   # a newline in the box, not a submit
+    first.locator(".edit-form button[type=submit]").click()
+    second.locator(".delete-button").click()
+    second.locator(".delete-button").click()       # "Delete for everyone?" — yes
+
+    for page in (alice_page, bob_page):
+        expect(page.locator("#message-list li.msg .msg-body")).to_have_text(["typo fixed", "Message deleted"])
+        expect(page.locator("#message-list li.msg").nth(0).locator(".msg-edited")).to_be_visible()

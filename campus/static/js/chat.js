@@ -942,13 +942,53 @@
     const meta = el("div", { className: "msg-meta" },
       created ? el("time", { datetime: message.created_at, title: fullFormat.format(created) }, shortTime(created)) : null,
       message.edited_at && !message.deleted_at ? el("span", { className: "msg-edited" }, t("edited")) : null,
-      mine ? statusNode(ownStatus(chat, message)) : null);
+      mine ? statusNode(ownStatus(chat, message)) : null,
+      mine && !message.deleted_at ? el("span", { className: "msg-actions" },
+        el("button", { type: "button", className: "link-button edit-button", onclick: (event) => startEdit(event, message) }, t("edit")),
+        el("button", { type: "button", className: "link-button delete-button", onclick: (event) => askDelete(event, message) }, t("delete"))) : null);
     return el("li", {
       className: "msg " + (mine ? "mine" : "theirs"),
       dataset: { seq: String(message.seq), id: String(message.id), clientId: message.client_id || "", sender: String(message.sender_id) },
     },
     !mine && chat.type !== "private" ? el("span", { className: "msg-sender" }, userName(message.sender_id)) : null,
     body, attachment, meta);
+  }
+
+  /** Edit one's own message in place; the ack (and message_updated) bring the new state. */
+  function startEdit(event, message) {
+    const item = event.target.closest("li.msg");
+    const box = el("textarea", { className: "edit-input", rows: "2", maxlength: "4000", "aria-label": t("edit") });
+    box.value = message.body || "";
+    const error = el("span", { className: "edit-error", role: "alert" });
+    const form = el("form", { className: "edit-form" }, box,
+      el("span", { className: "edit-buttons" },
+        el("button", { type: "submit" }, t("save")),
+        el("button", { type: "button", onclick: () => renderConversation() }, t("cancel")), error));
+    form.addEventListener("submit", async (submit) => {
+      submit.preventDefault();
+      const body = box.value.trim();
+      if (!body || body === message.body) { renderConversation(); return; }
+      const ack = await emitWithAck("edit_message", { message_id: message.id, body });
+      if (ack && ack.ok) applyMessage(ack.message, { live: true });
+      else error.textContent = t("action_failed", { message: (ack && ack.error && ack.error.message) || t("reconnecting") });
+    });
+    item.querySelector(".msg-body").replaceWith(form);
+    box.focus();
+  }
+
+  /** Deleting asks once more in place (no blocking confirm()). */
+  function askDelete(event, message) {
+    const button = event.target;
+    if (button.dataset.confirming) {
+      emitWithAck("delete_message", { message_id: message.id }).then((ack) => {
+        if (ack && ack.ok) applyMessage(ack.message, { live: true });
+        else setStatus(t("action_failed", { message: (ack && ack.error && ack.error.message) || t("reconnecting") }));
+      });
+      return;
+    }
+    button.dataset.confirming = "1";
+    button.textContent = t("delete_confirm");
+    button.classList.add("danger");
   }
 
   function attachmentNode(attachment) {
