@@ -56,7 +56,13 @@ def chat_created(chat: dict) -> None:
 
 
 def member_added(chat: dict, user_id: int) -> None:
-    rooms.move_user(user_id, join=[chat["id"]])
+    members_added(chat, [user_id])
+
+
+def members_added(chat: dict, user_ids: list[int]) -> None:
+    """The users' sockets join the chat, then the chat (newcomers included) hears of it once."""
+    for user_id in user_ids:
+        rooms.move_user(user_id, join=[chat["id"]])
     _emit("chat_updated", {"change": "member_added", "chat": chat}, chat_room(chat["id"]))
 
 
@@ -66,9 +72,16 @@ def member_leaving(chat_id: int, user_id: int) -> None:
 
 
 def member_removed(chat: dict, user_id: int) -> None:
-    rooms.move_user(user_id, leave=[chat["id"]])
+    members_removed(chat, [user_id])
+
+
+def members_removed(chat: dict, user_ids: list[int]) -> None:
+    """After the commit: the users' sockets leave again (see `member_leaving`); the chat and the
+    removed users hear of it once."""
+    for user_id in user_ids:
+        rooms.move_user(user_id, leave=[chat["id"]])
     payload = {"change": "member_removed", "chat": chat}
-    _emit("chat_updated", payload, [chat_room(chat["id"]), user_room(user_id)])
+    _emit("chat_updated", payload, [chat_room(chat["id"]), *(user_room(user_id) for user_id in user_ids)])
 
 
 def chat_renamed(chat: dict) -> None:

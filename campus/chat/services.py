@@ -536,8 +536,9 @@ def _add(chat: Chat, user_id: int, role: str) -> tuple[dict[str, Any], bool]:
     if db.session.get(ChatMember, (chat.id, user_id)) is not None:
         return describe_chat(chat), False
     try:
-        _seq, rev = _bump(chat.id, chat_change=True)
-        db.session.add(ChatMember(chat_id=chat.id, user_id=user_id, role=role, joined_rev=rev))
+        last_seq, rev = _bump(chat.id, chat_change=True)
+        db.session.add(ChatMember(chat_id=chat.id, user_id=user_id, role=role, joined_rev=rev,
+                                  last_read_seq=last_seq))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -627,47 +628,58 @@ def _campus_chat(kind: str, major_id: int, year: int | None, title: str) -> Chat
     return chat
 
 
-def sync_campus_memberships(user_id: int) -> None:
-    """Bring the user's campus chat memberships in step with their student record.
+def sync_campus_memberships(user_ids: int | Iterable[int]) -> None:
+    """Bring these users' campus chat memberships in step with their student records.
 
-    Member of the major chat and the cohort chat (major + enrollment year) of the linked student
-    record; out of those they no longer belong to. Memberships a teacher took by hand are left
-    alone. One unit of work; sockets move and members hear of it after the commit.
+    Each is a member of the major chat and the cohort chat (major + enrollment year) of their
+    linked student record, and out of those they no longer belong to; memberships a teacher took
+    by hand are left alone. One unit of work for the batch (an import links many students at
+    once); after the commit sockets move, and each touched chat is described and announced once.
     """
     from campus.majors.models import Major
     from campus.students.models import Student
 
-    record = db.session.execute(
-        select(Student.major_id, Student.enrollment_year, Major.name)
-        .join(Major, Major.id == Student.major_id).where(Student.user_id == user_id)).first()
-    wanted: dict[str, tuple[str, int, int | None, str]] = {}
-    if record is not None:
-        major_id, year, name = record
-        wanted[_campus_key(MAJOR, major_id, None)] = (MAJOR, major_id, None, name)
-        wanted[_campus_key(COHORT, major_id, year)] = (COHORT, major_id, year, f"{name}, {year}")
-    current = {chat.key: (chat, member) for chat, member in db.session.execute(
-        select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
-        .where(ChatMember.user_id == user_id, Chat.kind.is_not(None)))}
-    added, removed = [], []
-    for key, (kind, major_id, year, title) in wanted.items():
-        if key in current:
-            current[key][1].directory = True
-            continue
-        chat = _campus_chat(kind, major_id, year, title)
-        _seq, rev = _bump(chat.id, chat_change=True)
-        db.session.add(ChatMember(chat_id=chat.id, user_id=user_id, role=MEMBER, joined_rev=rev, directory=True))
-        added.append(chat.id)
-    for key, (chat, member) in current.items():
-        if key not in wanted and member.directory:
-            notify.member_leaving(chat.id, user_id)
-            _bump(chat.id, chat_change=True)
-            db.session.delete(member)
-            removed.append(chat.id)
+    user_ids = sorted({user_ids} if isinstance(user_ids, int) else set(user_ids))
+    records = {user_id: (major_id, year, name) for user_id, major_id, year, name in db.session.execute(
+        select(Student.user_id, Student.major_id, Student.enrollment_year, Major.name)
+        .join(Major, Major.id == Student.major_id).where(Student.user_id.in_(user_ids)))}
+    memberships: dict[int, dict[str, tuple[Chat, ChatMember]]] = {user_id: {} for user_id in user_ids}
+    for chat, member in db.session.execute(
+            select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
+            .where(ChatMember.user_id.in_(user_ids), Chat.kind.is_not(None))):
+        memberships[member.user_id][chat.key] = (chat, member)
+    added: dict[int, list[int]] = {}    # chat id → users added
+    removed: dict[int, list[int]] = {}  # chat id → users removed
+    for user_id in user_ids:
+        wanted: dict[str, tuple[str, int, int | None, str]] = {}
+        if user_id in records:
+            major_id, year, name = records[user_id]
+            wanted[_campus_key(MAJOR, major_id, None)] = (MAJOR, major_id, None, name)
+            wanted[_campus_key(COHORT, major_id, year)] = (COHORT, major_id, year, f"{name}, {year}")
+        current = memberships[user_id]
+        for key, (kind, major_id, year, title) in wanted.items():
+            if key in current:
+                current[key][1].directory = True
+                continue
+            chat = _campus_chat(kind, major_id, year, title)
+            last_seq, rev = _bump(chat.id, chat_change=True)
+            # A newcomer starts with the chat's history read, not hundreds of unread messages.
+            db.session.add(ChatMember(chat_id=chat.id, user_id=user_id, role=MEMBER, joined_rev=rev,
+                                      last_read_seq=last_seq, directory=True))
+            added.setdefault(chat.id, []).append(user_id)
+        for key, (chat, member) in current.items():
+            if key not in wanted and member.directory:
+                notify.member_leaving(chat.id, user_id)
+                _bump(chat.id, chat_change=True)
+                db.session.delete(member)
+                removed.setdefault(chat.id, []).append(user_id)
     db.session.commit()
-    for chat_id in added:
-        notify.member_added(describe_chat(db.session.get(Chat, chat_id)), user_id)
-    for chat_id in removed:
-        notify.member_removed(describe_chat(db.session.get(Chat, chat_id)), user_id)
+    for chat_id in sorted(set(added) | set(removed)):
+        described = describe_chat(db.session.get(Chat, chat_id))
+        if chat_id in added:
+            notify.members_added(described, added[chat_id])
+        if chat_id in removed:
+            notify.members_removed(described, removed[chat_id])
 
 
 def list_campus_chats(user: User) -> list[dict[str, Any]]:
@@ -682,8 +694,7 @@ def list_campus_chats(user: User) -> list[dict[str, Any]]:
 
 def on_student_membership_changed(_sender, user_ids: list[int], **_extra) -> None:
     """Receiver of `campus.students.signals.student_membership_changed` (after its commit)."""
-    for user_id in user_ids:
-        sync_campus_memberships(user_id)
+    sync_campus_memberships(user_ids)
 
 
 def sync_all_campus_memberships() -> int:
@@ -691,6 +702,6 @@ def sync_all_campus_memberships() -> int:
     from campus.students.models import Student
 
     user_ids = list(db.session.scalars(select(Student.user_id).where(Student.user_id.is_not(None))))
-    for user_id in user_ids:
-        sync_campus_memberships(user_id)
+    for start in range(0, len(user_ids), 500):
+        sync_campus_memberships(user_ids[start:start + 500])
     return len(user_ids)

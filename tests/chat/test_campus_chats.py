@@ -135,3 +135,39 @@ def test_the_cli_backfills_campus_chats(app, runner, make_user, make_major, make
     result = runner.invoke(args=["chat", "sync-campus"])
     assert result.exit_code == 0, result.output
     assert len(campus_chats_of(app, student)) == 2
+
+
+def test_an_import_of_linked_students_fills_the_chats_in_one_go(app, make_user, make_major, connect):
+    from campus.chat import services
+    from campus.students.models import Student
+
+    major = make_major()
+    users = [make_user("student") for _ in range(5)]
+    watcher = connect(users[0])
+    with app.app_context():
+        for n, user_id in enumerate(users):  # linked rows written directly, then one sync
+            db.session.add(Student(first_name="A", last_name=f"B{n}", date_of_birth=date(2004, 1, 1),
+                                   email=f"imp{n}@example.test", phone_number="+79123456789",
+                                   address="Somewhere 1, Some city", enrollment_year=YEAR, course=1,
+                                   major_id=major, user_id=user_id, search_name=f"a b{n}"))
+        db.session.commit()
+        services.sync_campus_memberships(users)
+    cohort = chat_id_of(app, f"cohort:{major}:{YEAR}")
+    with app.app_context():
+        members = db.session.scalars(select(ChatMember.user_id).where(ChatMember.chat_id == cohort)).all()
+    assert sorted(members) == sorted(users)
+    announced = [e for e in watcher.events("chat_updated") if e["chat"]["id"] == cohort]
+    assert len(announced) == 1 and len(announced[0]["chat"]["members"]) == 5
+
+
+def test_a_newcomer_starts_with_the_history_read(app, client, auth, make_user, make_major, make_student, connect):
+    first, later = make_user("student"), make_user("student")
+    major = make_major()
+    make_student(major_id=major, user_id=first, enrollment_year=YEAR)
+    cohort = chat_id_of(app, f"cohort:{major}:{YEAR}")
+    sock = connect(first)
+    for n in range(3):
+        sock.ack("send_message", {"chat_id": cohort, "client_id": f"h{n}", "body": "earlier"})
+    make_student(major_id=major, user_id=later, enrollment_year=YEAR)
+    items = client.get(f"{API}/chats", headers=auth.headers(later)).get_json()["items"]
+    assert {c["id"]: c["unread"] for c in items}[cohort] == 0
