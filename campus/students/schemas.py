@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from campus.core.api import PageArgsSchema
-from campus.core.phones import format_phone, normalize_phone
+from campus.core.phones import normalize_phone
 from campus.core.schemas import MAX_SAFE_INTEGER, Id, Int, StrictSchema, Text
 from campus.students import rules
 from campus.users.schemas import Email
@@ -123,7 +123,3 @@ class StudentListArgsSchema(PageArgsSchema):
 class StudentListSchema(Schema):
     items = fields.List(fields.Raw())
     next_cursor = fields.String(allow_none=True)
-
-
-def formatted_phone(student) -> str:
-    return format_phone(student.phone_number)

@@ -5,7 +5,6 @@ finds it in the list; a linked student corrects their phone on "my record".
 """
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
