@@ -523,3 +523,22 @@ def test_own_messages_can_be_edited_and_deleted_for_everyone(open_chat_page, mak
     for page in (alice_page, bob_page):
         expect(page.locator("#message-list li.msg .msg-body")).to_have_text(["typo fixed", "Message deleted"])
         expect(page.locator("#message-list li.msg").nth(0).locator(".msg-edited")).to_be_visible()
+
+
+def test_chat_list_is_usable_from_the_keyboard_while_messages_arrive(open_chat_page, make_user):
+    alice, bob = make_user("Alice"), make_user("Bob")
+    chat_id = requests.post(alice.api + "/chats", headers=alice.headers(),
+                            json={"type": "private", "user_id": bob.id}).json()["id"]
+    bob_page = open_chat_page(bob)
+    item = chat_item(bob_page, alice.name).locator("button")
+    item.focus()
+    requests.post(f"{alice.api}/chats/{chat_id}/messages", headers=alice.headers(),
+                  json={"client_id": "keyboard-1", "body": "ping"})
+    expect(item.locator(".unread-badge")).to_have_text("1")   # the list was redrawn …
+    expect(item).to_be_focused()                              # … and focus stayed on the chat
+    bob_page.keyboard.press("Enter")
+    expect(bodies(bob_page)).to_have_text(["ping"])
+    expect(bob_page.locator("#composer-input")).to_be_focused()
+    bob_page.keyboard.type("pong")
+    bob_page.keyboard.press("Enter")
+    expect(bodies(bob_page)).to_have_text(["ping", "pong"])

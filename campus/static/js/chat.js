@@ -773,7 +773,14 @@
       item.hidden = !chatMatches(chat, query);
       items.push(item);
     }
+    // Redrawing must not take keyboard focus away from the chat the user is on.
+    const focused = chatList.contains(document.activeElement) && document.activeElement.closest("li");
+    const focusedId = focused ? focused.dataset.chatId : null;
     chatList.replaceChildren(...items);
+    if (focusedId) {
+      const again = chatList.querySelector('li[data-chat-id="' + focusedId + '"] button');
+      if (again) again.focus();
+    }
     const empty = $("chat-list-empty");
     const visible = items.filter((item) => !item.hidden).length;
     empty.hidden = visible > 0;
