@@ -1,17 +1,28 @@
 """Who is online: connected sockets counted per user.
 
-The count lives in the worker's memory: exact with one server process (the SQLite default).
-With several workers each counts its own sockets, so "online" means "connected to this worker"
-when a worker is asked, and an "offline" announced by one worker while the user still has a tab
-on another is corrected by that tab's next connect. Correct enough for a dot in the UI; the
-truth about delivery never depends on it (rooms and `sync` do).
+One worker (the SQLite default): the count lives in the worker's memory and is exact.
+
+Several workers (Redis as the message queue): each worker still counts its own sockets, and
+mirrors the set of users it holds to a Redis hash of its own, `<prefix>:host:<id>`, with a
+heartbeat (`<prefix>:hosts`, a sorted set of worker ids by last beat). A user is online when this
+worker or any worker that beat within `TTL` holds a socket of theirs, so a tab closed on one
+worker does not announce "offline" while another tab is open on another, and the users of a
+crashed worker go offline once its heartbeat is `TTL` old. Redis trouble degrades to the local
+count (logged), never to a refused connection. Delivery never depends on presence (rooms and
+`sync` do).
 """
 from __future__ import annotations
 
+import logging
 import threading
+import time
+import uuid
 from collections import Counter
+from typing import Iterable
 
 from flask import current_app
+
+log = logging.getLogger(__name__)
 
 
 class PresenceCounter:
@@ -22,13 +33,13 @@ class PresenceCounter:
         self._lock = threading.Lock()
 
     def connected(self, user_id: int) -> bool:
-        """Count a new socket; True when it is the user's first (they came online)."""
+        """Count a new socket; True when the user came online (their first socket)."""
         with self._lock:
             self._counts[user_id] += 1
             return self._counts[user_id] == 1
 
     def disconnected(self, user_id: int) -> bool:
-        """Count a closed socket; True when it was the user's last (they went offline)."""
+        """Count a closed socket; True when the user went offline (their last socket)."""
         with self._lock:
             if self._counts[user_id] <= 1:
                 self._counts.pop(user_id, None)
@@ -39,7 +50,115 @@ class PresenceCounter:
     def is_online(self, user_id: int) -> bool:
         return self._counts.get(user_id, 0) > 0
 
+    def online_among(self, user_ids: Iterable[int]) -> set[int]:
+        return {user_id for user_id in user_ids if self._counts.get(user_id, 0) > 0}
+
+
+class SharedPresence(PresenceCounter):
+    """The local count plus the other live workers' users, through Redis (see the module doc)."""
+
+    TTL = 90.0   # seconds after its last beat that a worker's users still count as online
+    BEAT = 30.0  # seconds between beats
+
+    def __init__(self, redis_url: str, prefix: str) -> None:
+        super().__init__()
+        import redis
+
+        self.redis = redis.Redis.from_url(redis_url)
+        self.host = uuid.uuid4().hex
+        self.prefix = prefix
+        self.hosts_key = f"{prefix}:hosts"
+        self._beating = False
+
+    def _host_key(self, host: str) -> str:
+        return f"{self.prefix}:host:{host}"
+
+    def beat(self) -> None:
+        """Say this worker is alive; forget workers silent for long."""
+        now = time.time()
+        pipe = self.redis.pipeline()
+        pipe.zadd(self.hosts_key, {self.host: now})
+        pipe.zremrangebyscore(self.hosts_key, "-inf", now - 10 * self.TTL)
+        pipe.expire(self._host_key(self.host), int(self.TTL * 2))
+        pipe.execute()
+
+    def _start_beating(self) -> None:
+        if self._beating:
+            return
+        self._beating = True
+        from campus.extensions import socketio
+
+        def beat_forever() -> None:
+            while True:
+                try:
+                    self.beat()
+                except Exception:
+                    log.exception("presence heartbeat failed")
+                socketio.sleep(self.BEAT)
+
+        socketio.start_background_task(beat_forever)
+
+    def _elsewhere(self, user_ids: list[int]) -> set[int]:
+        """Which of `user_ids` have a socket on another live worker."""
+        if not user_ids:
+            return set()
+        hosts = [h.decode() for h in self.redis.zrangebyscore(self.hosts_key, time.time() - self.TTL, "+inf")]
+        hosts = [h for h in hosts if h != self.host]
+        if not hosts:
+            return set()
+        pipe = self.redis.pipeline()
+        for host in hosts:
+            pipe.hmget(self._host_key(host), user_ids)
+        found: set[int] = set()
+        for values in pipe.execute():
+            found.update(user_id for user_id, value in zip(user_ids, values) if value is not None)
+        return found
+
+    def connected(self, user_id: int) -> bool:
+        first_here = super().connected(user_id)
+        try:
+            self._start_beating()
+            if first_here:
+                self.redis.hset(self._host_key(self.host), str(user_id), 1)
+                self.beat()
+                return not self._elsewhere([user_id])
+        except Exception:
+            log.exception("presence: Redis unavailable, counting this worker only")
+        return first_here
+
+    def disconnected(self, user_id: int) -> bool:
+        last_here = super().disconnected(user_id)
+        if not last_here:
+            return False
+        try:
+            self.redis.hdel(self._host_key(self.host), str(user_id))
+            return not self._elsewhere([user_id])
+        except Exception:
+            log.exception("presence: Redis unavailable, counting this worker only")
+            return True
+
+    def is_online(self, user_id: int) -> bool:
+        return bool(self.online_among([user_id]))
+
+    def online_among(self, user_ids: Iterable[int]) -> set[int]:
+        user_ids = list(user_ids)
+        here = super().online_among(user_ids)
+        try:
+            return here | self._elsewhere([u for u in user_ids if u not in here])
+        except Exception:
+            log.exception("presence: Redis unavailable, counting this worker only")
+            return here
+
 
 def presence() -> PresenceCounter:
     """This app's counter (tests build many apps; each starts with nobody online)."""
-    return current_app.extensions.setdefault("campus_chat_presence", PresenceCounter())
+    app = current_app
+    counter = app.extensions.get("campus_chat_presence")
+    if counter is None:
+        queue = app.config.get("SOCKETIO_MESSAGE_QUEUE") or ""
+        if queue.startswith(("redis://", "rediss://")):
+            counter = SharedPresence(queue, f"campus:presence:{app.config.get('SOCKETIO_CHANNEL', 'flask-socketio')}")
+        else:
+            counter = PresenceCounter()
+        counter = app.extensions.setdefault("campus_chat_presence", counter)
+    return counter

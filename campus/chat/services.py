@@ -112,17 +112,17 @@ MESSAGE_COLUMNS = (Message.id, Message.chat_id, Message.seq, Message.rev, Messag
 
 def _members_of(chat_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     members: dict[int, list[dict[str, Any]]] = {}
-    online = presence()
     rows = db.session.execute(
         select(ChatMember.chat_id, ChatMember.user_id, ChatMember.role, ChatMember.last_read_seq,
                User.first_name, User.last_name, User.last_seen_at)
         .join(User, User.id == ChatMember.user_id)
         .where(ChatMember.chat_id.in_(list(chat_ids)))
-        .order_by(ChatMember.chat_id, ChatMember.joined_rev, ChatMember.user_id))
+        .order_by(ChatMember.chat_id, ChatMember.joined_rev, ChatMember.user_id)).all()
+    online = presence().online_among({row.user_id for row in rows})
     for chat_id, user_id, role, last_read_seq, first_name, last_name, last_seen in rows:
         members.setdefault(chat_id, []).append({
             "user_id": user_id, "role": role, "first_name": first_name, "last_name": last_name,
-            "last_read_seq": last_read_seq, "online": online.is_online(user_id), "last_seen": last_seen,
+            "last_read_seq": last_read_seq, "online": user_id in online, "last_seen": last_seen,
         })
     return members
 

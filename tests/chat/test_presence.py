@@ -1,0 +1,66 @@
+"""Presence across workers: each worker's users mirrored to Redis with a heartbeat, so closing a
+tab on one worker does not announce "offline" while another tab is open on another, and a dead
+worker's users go offline when its heartbeat is old."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from campus.chat.presence import PresenceCounter, SharedPresence
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def workers():
+    from tests.support.services_available import require_redis
+
+    url = require_redis()
+    prefix = f"campus-test-presence-{uuid.uuid4().hex}"
+    made = []
+
+    def make() -> SharedPresence:
+        worker = SharedPresence(url, prefix)
+        worker._beating = True  # beats by hand in these tests
+        made.append(worker)
+        return worker
+
+    yield make
+    for worker in made:
+        keys = list(worker.redis.scan_iter(f"{prefix}:*"))
+        if keys:
+            worker.redis.delete(*keys)
+
+
+def test_a_user_with_tabs_on_two_workers_is_online_until_the_last_closes(workers):
+    one, two = workers(), workers()
+    assert one.connected(5) is True        # came online
+    assert two.connected(5) is False       # already online (on the other worker)
+    assert one.disconnected(5) is False    # still open on worker two
+    assert one.is_online(5) and one.online_among([5, 6]) == {5}
+    assert two.disconnected(5) is True     # now offline everywhere
+    assert not one.is_online(5)
+
+
+def test_a_dead_workers_users_go_offline_when_its_heartbeat_is_old(workers):
+    alive, dead = workers(), workers()
+    dead.connected(7)
+    assert alive.is_online(7)
+    dead.redis.zadd(dead.hosts_key, {dead.host: time.time() - 2 * SharedPresence.TTL})
+    assert not alive.is_online(7)
+    assert alive.connected(7) is True
+
+
+def test_without_redis_the_local_count_answers():
+    broken = SharedPresence("redis://127.0.0.1:1/0", "campus-test-nowhere")
+    broken._beating = True
+    assert broken.connected(3) is True and broken.is_online(3)
+    assert broken.disconnected(3) is True and not broken.is_online(3)
+
+
+def test_one_worker_counts_sockets():
+    counter = PresenceCounter()
+    assert [counter.connected(1), counter.connected(1)] == [True, False]
+    assert [counter.disconnected(1), counter.disconnected(1)] == [False, True]
