@@ -258,6 +258,11 @@ def edit_message(user: Principal, message_id: int, body: str) -> dict[str, Any]:
     if message.body == body:
         return dump_message(message)
     _seq, rev = _bump(chat.id)
+    # Read the message again under the chat's lock: a deletion committed meanwhile wins.
+    db.session.refresh(message)
+    if message.deleted_at is not None:
+        db.session.rollback()
+        raise ValidationError(_("A deleted message can't be edited."), fields={"message_id": [_("Deleted.")]})
     message.body, message.rev, message.edited_at = body, rev, utcnow()
     db.session.flush()
     payload = dump_message(message)
@@ -279,6 +284,11 @@ def delete_message(user: Principal, message_id: int) -> dict[str, Any]:
     if message.deleted_at is not None:
         return dump_message(message)
     _seq, rev = _bump(chat.id)
+    db.session.refresh(message)  # under the chat's lock: deleted meanwhile?
+    if message.deleted_at is not None:
+        payload = dump_message(message)
+        db.session.rollback()
+        return payload
     message.body, message.attachment_id, message.rev, message.deleted_at = None, None, rev, utcnow()
     db.session.flush()
     payload = dump_message(message)

@@ -69,3 +69,25 @@ def test_racing_resends_store_one_message(app, make_user, chats):
     with app.app_context():
         assert db.session.scalars(select(Message.seq).where(Message.chat_id == chat_id)).all() == [1]
         assert db.session.get(Chat, chat_id).last_seq == 1
+
+
+def test_an_edit_racing_a_deletion_never_brings_the_text_back(app, make_user, chats):
+    ann = make_user()
+    chat_id = chats.private(ann, ann)
+    with app.app_context():
+        message_id = services.send_message(services.load_actor(ann), chat_id, client_id="r", body="secret")[0]["id"]
+
+    def edit_or_delete(n: int) -> None:
+        actor = services.load_actor(ann)
+        if n % 2:
+            services.delete_message(actor, message_id)
+        else:
+            try:
+                services.edit_message(actor, message_id, f"edit {n}")
+            except services.ValidationError:
+                pass  # it was deleted first
+
+    assert run_in_threads(app, edit_or_delete) == []
+    with app.app_context():
+        message = db.session.get(Message, message_id)
+        assert message.deleted_at is not None and message.body is None
