@@ -259,8 +259,9 @@ async function main() {
   const lines = readline.createInterface({ input: process.stdin });
   lines.on("line", (line) => { if (line.trim()) chat.send(chatId, line); });
   lines.on("close", async () => {
-    // Wait (bounded) until everything typed is acknowledged, then leave.
-    for (let i = 0; i < 100 && chat.pending.size > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    // Wait (at most 30 s) until everything typed is acknowledged, then leave.
+    for (let i = 0; i < 300 && chat.pending.size > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    if (chat.pending.size > 0) console.error(`${chat.pending.size} message(s) not acknowledged`);
     chat.close();
   });
 }

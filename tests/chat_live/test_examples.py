@@ -71,3 +71,28 @@ def test_js_example_sends_what_is_typed(live, api):
     assert run.returncode == 0, run.stderr
     assert [m["body"] for m in api.history(bob, chat_id)] == ["first line", "second line"]
     assert "#2 user" in run.stdout  # its own messages came back as events or acks, in seq order
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_js_example_resends_what_was_typed_while_the_server_was_down(live, api):
+    ann, bob = api.register("ann"), api.register("bob")
+    chat_id = api.ok(ann, "POST", "/chats", json={"type": "private", "user_id": bob.id})["id"]
+    node = subprocess.Popen(["node", str(EXAMPLES / "client.js"), live.url, ann.email, PASSWORD, str(chat_id)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        node.stdin.write("before the crash\n")
+        node.stdin.flush()
+        eventually(lambda: len(api.history(bob, chat_id)) == 1, "the first line to be stored")
+        live.kill()
+        node.stdin.write("typed while the server was down\n")
+        node.stdin.flush()
+        live.start()
+        # End of input (communicate closes stdin): the example leaves once all is acknowledged.
+        _out, err = node.communicate(timeout=60)
+    finally:
+        if node.poll() is None:
+            node.kill()
+            node.wait(10)
+    assert node.returncode == 0 and "not acknowledged" not in err, err
+    assert [m["body"] for m in api.history(bob, chat_id)] == ["before the crash", "typed while the server was down"]
+
