@@ -33,6 +33,23 @@ ACTION_LABELS = {
     "students.imported": _l("Students imported"),
 }
 
+# What each permission lets a role do (campus.roles.services.PERMISSIONS), as admins read it.
+PERMISSION_LABELS = {
+    "profile.edit": _l("See and edit one's own profile"),
+    "chat.use": _l("Private chats and the group chats one belongs to"),
+    "directory.read_public": _l("See the directory's public fields"),
+    "users.search": _l("Search users to start a chat"),
+    "students.own_record": _l("See one's own student record and correct its contact fields"),
+    "directory.read_full": _l("See full student records"),
+    "chat.join_campus": _l("Join any major or cohort chat"),
+    "chat.post_announcements": _l("Post in major (announcement) chats"),
+    "chat.moderate": _l("Delete others' messages and remove members in user-created groups"),
+    "directory.write": _l("Create, edit and delete students and majors"),
+    "users.manage": _l("Activate, deactivate and change roles up to moderator"),
+    "audit.read": _l("Read the audit log"),
+    "users.manage_admins": _l("Grant and remove admin and super_admin"),
+}
+
 TARGET_LABELS = {
     "user": _l("Account"),
     "major": _l("Major"),
@@ -42,6 +59,10 @@ TARGET_LABELS = {
 
 def target_label(target_type: str) -> str:
     return str(TARGET_LABELS.get(target_type, target_type))
+
+
+def permission_label(name: str) -> str:
+    return str(PERMISSION_LABELS.get(name, name))
 
 
 def role_label(name: str | None) -> str:

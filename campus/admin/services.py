@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from campus.audit.models import AuditEntry
 from campus.audit.services import query_entries
@@ -90,3 +90,10 @@ def assignable_role_names(actor: User) -> list[str]:
     limit_role = roles.SUPER_ADMIN if actor.can("users.manage_admins") else roles.MODERATOR
     limit = db.session.scalar(select(Role.rank).where(Role.name == limit_role))
     return list(db.session.scalars(select(Role.name).where(Role.rank <= limit).order_by(Role.rank)))
+
+
+def roles_with_counts() -> list[tuple[Role, int]]:
+    """Every role, lowest first, with how many accounts hold it."""
+    query = (select(Role, func.count(User.id)).outerjoin(User, User.role_id == Role.id)
+             .group_by(Role.id).order_by(Role.rank))
+    return [(role, count) for role, count in db.session.execute(query)]

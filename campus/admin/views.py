@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from campus.admin import services
 from campus.admin.forms import ActiveForm, AuditFilterForm, RoleForm, UserFilterForm
-from campus.admin.labels import action_label, role_label, target_label, value_label
+from campus.admin.labels import action_label, permission_label, role_label, target_label, value_label
 from campus.core.errors import CampusError
 from campus.extensions import db
 from campus.users import services as users
@@ -22,7 +22,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.context_processor
 def admin_helpers():
     return {"role_label": role_label, "action_label": action_label, "target_label": target_label,
-            "value_label": value_label}
+            "value_label": value_label, "permission_label": permission_label}
 
 
 def _form_errors(form) -> None:
@@ -117,6 +117,13 @@ def change_active(user_id: int):
             else:
                 flash(_("%(name)s is deactivated.", name=target.full_name), "success")
     return redirect(url_for(".user_detail", user_id=user_id))
+
+
+@bp.route("/roles")
+@page_permission_required("users.manage")
+def roles_overview():
+    """DESIGN.md §3's table as seeded: each role, what it may do, how many hold it."""
+    return render_template("admin/roles.html", roles=services.roles_with_counts())
 
 
 @bp.route("/audit")

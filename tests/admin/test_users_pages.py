@@ -313,3 +313,24 @@ def test_role_names_are_translated(app, make_user, browser_for):
     make_user("moderator")
     page = browser_for(admin).get("/admin/users").get_data(as_text=True)
     assert "Модератор" in page and "Пользователи" in page
+
+
+# --- roles ----------------------------------------------------------------------------------
+
+def test_roles_page_shows_the_design_table_with_counts(make_user, browser_for):
+    admin = make_user("admin")
+    make_user("teacher")
+    make_user("teacher")
+    page = browser_for(admin).get("/admin/roles").get_data(as_text=True)
+    rows = {chunk.split('"')[0]: chunk for chunk in page.split('<tr data-role="')[1:]}
+    assert list(rows) == ["guest", "user", "student", "teacher", "moderator", "admin", "super_admin"]
+    assert "/admin/users?role=teacher\">2</a>" in rows["teacher"]
+    assert "Read the audit log" in rows["admin"] and "Read the audit log" not in rows["super_admin"]
+    assert "Grant and remove admin and super_admin" in rows["super_admin"]
+    assert "See and edit one&#39;s own profile" in rows["guest"] and "See and edit" in rows["user"]
+
+
+def test_roles_page_in_russian_and_only_for_admins(make_user, browser_for):
+    page = browser_for(make_user("admin", language="ru")).get("/admin/roles").get_data(as_text=True)
+    assert "Главный администратор" in page and "Читать журнал аудита" in page
+    assert browser_for(make_user("moderator")).get("/admin/roles").status_code == 403
