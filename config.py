@@ -92,6 +92,13 @@ class Config:
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Campus <no-reply@campus.local>")
     PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 3600)
 
+    # argon2id cost (argon2-cffi's defaults, RFC 9106's low-memory profile): passes, KiB of
+    # memory, lanes. Each hash runs in an OS thread under eventlet/gevent (campus.core.concurrency);
+    # docs/performance.md has its measured cost. Raising them re-hashes passwords at next login.
+    PASSWORD_HASH_TIME_COST = env_int("PASSWORD_HASH_TIME_COST", 3)
+    PASSWORD_HASH_MEMORY_COST = env_int("PASSWORD_HASH_MEMORY_COST", 64 * 1024)
+    PASSWORD_HASH_PARALLELISM = env_int("PASSWORD_HASH_PARALLELISM", 4)
+
     # Tokens (flask-jwt-extended). Browsers get HttpOnly cookies with CSRF double submit.
     JWT_TOKEN_LOCATION = ["headers", "cookies"]
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=env_int("JWT_ACCESS_TOKEN_SECONDS", 15 * 60))
@@ -153,8 +160,8 @@ class TestingConfig(Config):
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
     RATELIMIT_STORAGE_URI = "memory://"
     SOCKETIO_MESSAGE_QUEUE = None
-    # Cheap hashing keeps the suite fast; production parameters are tested separately.
-    PASSWORD_HASH_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+    # Cheap hashing keeps the suite fast; the live-server tests run the production parameters.
+    PASSWORD_HASH_TIME_COST, PASSWORD_HASH_MEMORY_COST, PASSWORD_HASH_PARALLELISM = 1, 1024, 1
 
 
 class ProductionConfig(Config):

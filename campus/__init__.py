@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     from campus.chat.rooms import client_manager as chat_client_manager
     from campus.core.sockets import origin_check
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
+    from campus.users import passwords
     from campus.users.tokens import resolve_token
 
     db.init_app(app)
@@ -47,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     jwt.init_app(app)
     set_token_resolver(app, resolve_token)
+    passwords.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.config["MAIL_BACKEND"] = BACKENDS.get(app.config["MAIL_BACKEND"], app.config["MAIL_BACKEND"])

@@ -85,7 +85,7 @@ def test_seed_demo_refuses_outside_development(app, runner):
 def dev_app(db_url, tmp_path):
     config = type("DevTest", (DevelopmentConfig,), {
         "SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"),
-        "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
+        "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_COST": 1024, "PASSWORD_HASH_PARALLELISM": 1})
     app = create_app(config)
     yield app
     with app.app_context():

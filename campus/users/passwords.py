@@ -1,8 +1,10 @@
-"""Password hashing with argon2id, off the event loop."""
+"""Password hashing with argon2id, off the event loop, at the cost the config sets."""
 from __future__ import annotations
 
+from typing import Mapping
+
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.exceptions import HashingError, InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 
 from campus.core.concurrency import offload
@@ -12,29 +14,53 @@ from campus.core.concurrency import offload
 _DUMMY_PASSWORD = "campus-dummy-password-for-timing"
 
 
+def hasher_for(config: Mapping) -> PasswordHasher:
+    """The argon2id hasher of `PASSWORD_HASH_TIME_COST` / `_MEMORY_COST` (KiB) / `_PARALLELISM`.
+
+    Raises `RuntimeError` for parameters argon2 refuses, so a bad setting stops the start-up
+    instead of failing the first login.
+    """
+    params = {"time_cost": config["PASSWORD_HASH_TIME_COST"],
+              "memory_cost": config["PASSWORD_HASH_MEMORY_COST"],
+              "parallelism": config["PASSWORD_HASH_PARALLELISM"]}
+    hasher = PasswordHasher(**params)
+    try:
+        hasher.hash("check the parameters")
+    except HashingError as error:  # says which parameter is wrong
+        raise RuntimeError(f"PASSWORD_HASH_* settings {params} are refused by argon2: {error}") from None
+    return hasher
+
+
+def init_app(app) -> None:
+    """Build the hasher once at start-up (and check its settings)."""
+    app.extensions["campus_hasher"] = hasher_for(app.config)
+
+
 def _hasher() -> PasswordHasher:
-    params = current_app.config.get("PASSWORD_HASH_PARAMS") or {}
-    return current_app.extensions.setdefault(("campus_hasher", tuple(sorted(params.items()))),
-                                             PasswordHasher(**params))
+    return current_app.extensions["campus_hasher"]
 
 
 def hash_password(password: str) -> str:
     return offload(_hasher().hash, password)
 
 
+def _dummy_hash() -> str:
+    dummy = current_app.extensions.get("campus_dummy_hash")
+    if dummy is None:
+        dummy = current_app.extensions["campus_dummy_hash"] = hash_password(_DUMMY_PASSWORD)
+    return dummy
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
-    hasher = _hasher()
     if password_hash is None:
-        dummy = current_app.extensions.get("campus_dummy_hash")
-        if dummy is None:
-            dummy = current_app.extensions["campus_dummy_hash"] = hasher.hash(_DUMMY_PASSWORD)
-        password_hash = dummy
+        password_hash = _dummy_hash()
         password = password + "\x01"  # never matches
     try:
-        return offload(hasher.verify, password_hash, password)
+        return offload(_hasher().verify, password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made with other parameters than the configured ones."""
     return _hasher().check_needs_rehash(password_hash)

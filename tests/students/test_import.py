@@ -146,7 +146,7 @@ def test_seed_demo_adds_majors_and_students_once(db_url, tmp_path):
 
     config = type("DevTest", (DevelopmentConfig,), {
         "SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"),
-        "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
+        "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_COST": 1024, "PASSWORD_HASH_PARALLELISM": 1})
     app = create_app(config)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed", "demo"]).exit_code == 0
