@@ -9,6 +9,7 @@ import argparse
 import logging
 import resource
 import socket
+from typing import Callable
 
 from flask import Flask
 
@@ -111,13 +112,19 @@ def serve(app: Flask, mode: str, args: argparse.Namespace) -> None:
         raise SystemExit(f"SOCKETIO_ASYNC_MODE must be eventlet or gevent for wsgi.py, not {mode!r}")
 
 
-def main(mode: str, argv: list[str] | None = None) -> None:
-    from campus import create_app
+def main(mode: str, argv: list[str] | None = None,
+         factory: Callable[[], Flask] | None = None) -> None:
+    """Build the app with `factory` (default `campus.create_app`) and serve it in `mode`.
+
+    The event loop must already be patched (wsgi.py does it before importing anything else).
+    """
+    if factory is None:
+        from campus import create_app as factory
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
     try:
-        app = create_app()
+        app = factory()
     except RuntimeError as error:  # a refused configuration: say why, without a traceback
         raise SystemExit(f"Campus cannot start: {error}") from None
     cooperative_postgres(app, mode)

@@ -15,9 +15,14 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import requests
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,9 +41,27 @@ def prepare_database(url: str) -> None:
     subprocess.run([*flask, "seed", "roles"], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
+@contextmanager
+def throwaway_postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server at `server_url` (its URL), dropped after."""
+    url = make_url(server_url)
+    name = f"campus_live_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url.set(drivername="postgresql+psycopg2", database="postgres"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 class LiveServer:
     def __init__(self, tmp_path: Path, *, database_url: str | None = None, mode: str = "eventlet",
-                 env: dict[str, str] | None = None, port: int | None = None, prepare: bool = True):
+                 env: dict[str, str] | None = None, port: int | None = None, prepare: bool = True,
+                 entry: tuple[str, ...] = ("wsgi.py",)):
         self.tmp_path = Path(tmp_path)
         self.database_url = database_url or f"sqlite:///{self.tmp_path / 'live.db'}"
         self.mode = mode
@@ -46,6 +69,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.tmp_path / f"server-{self.port}.log"
         self.extra_env = env or {}
+        self.entry = entry  # the program's arguments before --host/--port, e.g. ("-m", "module")
         self.process: subprocess.Popen | None = None
         if prepare:
             prepare_database(self.database_url)
@@ -70,7 +94,7 @@ class LiveServer:
     def start(self, timeout: float = 30) -> "LiveServer":
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "wsgi.py", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, *self.entry, "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT, env=self.environment(), stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + timeout

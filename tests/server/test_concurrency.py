@@ -1,0 +1,153 @@
+"""The production server keeps serving while one request waits: on PostgreSQL, on argon2.
+
+Overlap is proven by order, never by durations: PostgreSQL's own clock shows a short query
+running and finishing inside a long one's sleep, and /healthz answers many times while password
+hashes are being computed.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from tests.server.clients import PASSWORD, register
+from tests.support.server import LiveServer, throwaway_postgres_database
+from tests.support.services_available import require_postgres
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def postgres_server(tmp_path_factory):
+    """`python wsgi.py` (eventlet) on a fresh PostgreSQL database, plus /test/slow-query."""
+    with throwaway_postgres_database(require_postgres()) as url:
+        server = LiveServer(tmp_path_factory.mktemp("slow-queries"), database_url=url,
+                            entry=("-m", "tests.server.slow_queries"))
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def active_sleeps(database_url: str) -> int:
+    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()")).scalar()
+    finally:
+        engine.dispose()
+
+
+def sleeps_seen_together(database_url: str, count: int, while_running) -> bool:
+    """Poll pg_stat_activity until `count` pg_sleep queries are active at once (True), or until
+    `while_running()` turns false or a minute has passed (False)."""
+    for _ in range(600):  # ~0.05 s apart, plus the query
+        if active_sleeps(database_url) >= count:
+            return True
+        if not while_running():
+            return False
+        threading.Event().wait(0.05)
+    return False
+
+
+def slow_query(server: LiveServer, seconds: float) -> dict:
+    response = requests.get(server.url + "/test/slow-query", params={"seconds": seconds}, timeout=120)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    return {"pid": data["pid"], "started": datetime.fromisoformat(data["started"]),
+            "ended": datetime.fromisoformat(data["ended"])}
+
+
+@pytest.mark.postgres
+def test_two_slow_queries_do_not_block_each_other_under_eventlet(postgres_server):
+    with ThreadPoolExecutor(2) as pool:
+        long = pool.submit(slow_query, postgres_server, 6)
+        # The long query is sleeping in PostgreSQL before the short one is even sent.
+        assert sleeps_seen_together(postgres_server.database_url, 1, lambda: not long.done())
+        short = pool.submit(slow_query, postgres_server, 0.5)
+        both_active = sleeps_seen_together(postgres_server.database_url, 2, lambda: not long.done())
+        long, short = long.result(), short.result()
+
+    assert both_active, "the two backends were never seen sleeping at the same time"
+    assert long["pid"] != short["pid"]
+    # A server blocked by the first query could not even read the second request until it ended.
+    assert long["started"] < short["started"] < short["ended"] < long["ended"]
+
+
+@pytest.mark.postgres
+def test_the_database_answers_many_requests_at_once(postgres_server):
+    """Many concurrent requests on a cold pool: no connection hangs, every one is answered."""
+    _user_id, token = register(postgres_server.url)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def me(_):
+        return requests.get(postgres_server.url + "/api/v1/users/me", headers=headers, timeout=60).status_code
+
+    with ThreadPoolExecutor(24) as pool:
+        statuses = list(pool.map(me, range(240)))
+    assert statuses == [200] * 240
+
+
+# --- argon2 off the event loop --------------------------------------------------------------
+
+LOGINS = 6
+
+
+@pytest.fixture
+def sqlite_server(tmp_path):
+    server = LiveServer(tmp_path, env={"LOGIN_RATE_LIMIT": "1000 per minute"}).start()
+    yield server
+    server.stop()
+
+
+def test_health_check_answers_while_passwords_are_hashed(sqlite_server):
+    """Production's argon2 parameters; /healthz is polled while LOGINS logins are in flight.
+
+    If a hash ran on the event loop, nothing else could be answered while it ran: the health
+    check could only slip in between hashes, about once per login. Offloaded to threads, it
+    keeps answering all along.
+    """
+    email = f"hasher-{uuid.uuid4().hex[:8]}@example.test"
+    register(sqlite_server.url, email)
+    lock = threading.Lock()
+    timeline: list[str] = []
+    logins_done = threading.Event()
+
+    def record(event: str) -> None:
+        with lock:
+            timeline.append(event)
+
+    def login(_) -> int:
+        response = requests.post(sqlite_server.url + "/api/v1/auth/token", timeout=120,
+                                 json={"email": email, "password": PASSWORD})
+        record("login")
+        return response.status_code
+
+    def heartbeat() -> None:
+        for _ in range(100_000):
+            if logins_done.is_set():
+                return
+            if requests.get(sqlite_server.url + "/healthz", timeout=60).status_code == 200:
+                record("beat")
+
+    beating = threading.Thread(target=heartbeat)
+    with ThreadPoolExecutor(LOGINS) as pool:
+        record("start")
+        statuses = pool.map(login, range(LOGINS))
+        beating.start()
+        statuses = list(statuses)
+    logins_done.set()
+    beating.join(120)
+
+    assert statuses == [200] * LOGINS
+    last_login = len(timeline) - timeline[::-1].index("login")
+    beats = timeline[:last_login].count("beat")
+    assert beats > 3 * LOGINS, f"/healthz answered only {beats} times during {LOGINS} logins"
