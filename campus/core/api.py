@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from typing import Any, Callable, Iterable, Sequence
 
 from flask import current_app, request
@@ -114,9 +115,27 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error, RecursionError):
         values = None
-    if not isinstance(values, list) or len(values) != arity or any(isinstance(v, (list, dict)) for v in values):
+    if not isinstance(values, list) or len(values) != arity or not all(map(_storable, values)):
         raise ValidationError(fields={"cursor": ["Not a valid cursor."]})
     return values
+
+
+def _storable(value: Any) -> bool:
+    """A key value a database driver can bind (a forged one would be a driver error, a 500):
+    a 64-bit integer, a finite number, text without NUL or lone surrogates, a boolean or null."""
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return "\x00" not in value
+    return False
 
 
 def page(items: Iterable[Any], limit: int, key: Callable[[Any], Sequence[Any]]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from campus.students import rules
+from campus.users.forms import email_address, plain_text
 
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 SORT_CHOICES = [("name", _l("Name, A→Z")), ("-name", _l("Name, Z→A"))]
@@ -54,7 +55,7 @@ class StudentFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Name"), validators=[Optional(), Length(max=100), plain_text])
     major_id = SelectField(_l("Major"), choices=[], validators=[Optional()])
     course = SelectField(_l("Course"), choices=[], validators=[Optional()])
     enrollment_year = IntegerField(_l("Enrollment year"), validators=[Optional(), NumberRange(1900, 9999)])
@@ -96,7 +97,8 @@ class StudentForm(FlaskForm):
     course = SelectField(_l("Course"), choices=course_choices(), validators=[InputRequired()])
     major_id = SelectField(_l("Major"), choices=[], validators=[InputRequired()])
     special_notes = TextAreaField(_l("Special notes"), validators=[Optional(), Length(max=rules.NOTES_LENGTH)])
-    account_email = EmailField(_l("Linked account (email)"), validators=[Optional(), Length(max=254)],
+    account_email = EmailField(_l("Linked account (email)"), validators=[Optional(), Length(max=254), plain_text,
+                                                                         email_address],
                                description=_l("Leave empty for no account."))
     photo = FileField(_l("Photo"), validators=[FileAllowed(PHOTO_EXTENSIONS, _l("JPEG, PNG or WebP only."))],
                       description=_l("JPEG, PNG or WebP."))

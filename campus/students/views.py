@@ -50,7 +50,10 @@ def index():
         try:
             result = services.list_students(viewer, limit=24, **form.filters())
         except ValidationError as error:
-            add_field_errors(form, error.fields or {})
+            fields = dict(error.fields or {})
+            if fields.pop("cursor", None):  # a hidden field: say it where it shows
+                form.form_errors.append(_("This page link is broken or out of date; start from the first page."))
+            add_field_errors(form, fields)
     return render_template("students/index.html", form=form, students=result["items"],
                            links=_page_links(result["next_cursor"]), full=full)
 

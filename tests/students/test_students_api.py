@@ -51,6 +51,7 @@ BAD = [
     ("first_name", 5), ("last_name", None),
     ("date_of_birth", years_ago(14, days=1)), ("date_of_birth", years_ago(101, days=-1)),
     ("date_of_birth", years_ago(-1)), ("date_of_birth", "17.05.2004"), ("date_of_birth", 20040517),
+    ("date_of_birth", "0001-01-01"), ("date_of_birth", "9999-12-31"), ("date_of_birth", "2004-02-30"),
     ("email", "not-an-email"), ("email", "a@" + "b" * 260 + ".ru"),
     ("phone_number", "12"), ("phone_number", "+7 912 345"), ("phone_number", "phone"), ("phone_number", ""),
     ("address", "a" * 9), ("address", "a" * 201),
