@@ -53,6 +53,43 @@ def test_page_permission_matrix(app, make_user, make_student, browser_for, ids, 
     assert response.status_code == expected
 
 
+# (path, who may, form data factory, success status); POSTs carry a valid CSRF token.
+POSTS = [
+    ("/students/new", WRITERS, lambda ids: form_data(ids["major"]), 302),
+    ("/students/{student}/edit", WRITERS, lambda ids: form_data(ids["major"], first_name="Анна", last_name="Орлова"), 302),
+    ("/students/{student}/delete", WRITERS, lambda ids: {}, 302),
+    ("/majors/new", WRITERS, lambda ids: {"name": "Химия", "description": ""}, 302),
+    ("/majors/{major}/edit", WRITERS, lambda ids: {"name": "Физика", "description": "Новое"}, 302),
+    ("/majors/{empty_major}/delete", WRITERS, lambda ids: {}, 302),
+    ("/students/me", READERS - {"user"}, lambda ids: {"phone_number": "8 903 111 22 33",
+                                                      "address": "Казань, ул. Баумана, 5"}, 302),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path, allowed, data, success", POSTS, ids=[p[0] for p in POSTS])
+def test_page_post_permission_matrix(app, make_user, make_major, make_student, browser_for, ids, role, path,
+                                     allowed, data, success):
+    ids = ids | {"empty_major": make_major("Пустая")}
+    user = make_user(role)
+    if role == "student":
+        make_student(ids["major"], user_id=user)
+    browser = browser_for(user)
+    token = browser.csrf("/profile") if role == "guest" else browser.csrf("/")
+    response = browser.post(path.format(**ids), data(ids) | {"csrf_token": token}, follow=False)
+    expected = success if role in allowed else 403
+    if path == "/students/me" and role in allowed and role != "student":
+        expected = 404  # may have a record, but this account is not linked to one
+    assert response.status_code == expected, response.get_data(as_text=True)[-1500:]
+    assert "security token" not in response.get_data(as_text=True)  # refused for the role, not for CSRF
+
+
+@pytest.mark.parametrize("path", [p for p, _a in PAGES])
+def test_signed_out_visitors_get_no_directory_page(app, client, ids, path):
+    response = client.get(path.format(**ids), headers={"Accept": "text/html"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
 def test_signed_out_visitors_are_sent_to_the_login_page(app, client, ids):
     if "users_views.login" not in app.view_functions:
         pytest.skip("the login page has not landed yet")

@@ -36,14 +36,22 @@ ENDPOINTS = [
     ("upload photo", WRITERS, "post", "/api/v1/students/{student}/photo",
      lambda ids: {"data": {"photo": (io.BytesIO(jpeg()), "p.jpg")}, "content_type": "multipart/form-data"}, 200),
     ("delete photo", WRITERS, "delete", "/api/v1/students/{student}/photo", None, 204),
+    ("get photo", READERS, "get", "/api/v1/students/{photo_student}/photo", None, 200),
+    ("get thumbnail", READERS, "get", "/api/v1/students/{photo_student}/photo?size=thumb", None, 200),
     ("my record (unlinked)", OWNERS, "get", "/api/v1/students/me", None, 404),
 ]
 
 
 @pytest.fixture
-def ids(make_major, make_student):
+def ids(app, make_major, make_student):
+    from campus.students import services
+
     major = make_major("Физика")
-    return {"major": major, "empty_major": make_major("Пустая"), "student": make_student(major)}
+    photo_student = make_student(major)
+    with app.app_context():
+        services.set_photo(None, services.get_student(photo_student), jpeg(), "p.jpg")
+    return {"major": major, "empty_major": make_major("Пустая"), "student": make_student(major),
+            "photo_student": photo_student}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -82,3 +90,19 @@ def test_cookie_authenticated_writes_need_the_csrf_header(client, make_user, aut
     client.set_cookie("access_token_cookie", tokens["access_token"])
     response = client.patch(f"/api/v1/majors/{ids['major']}", json={"description": "x"})
     assert response.status_code == 403 and response.get_json()["error"]["code"] == "csrf_failed"
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+def test_own_record_matrix(client, make_user, auth, make_student, role):
+    """Every role, linked to a record: who reads it whole at /me and corrects its contact fields."""
+    user = make_user(role)
+    student = make_student(user_id=user)
+    headers = auth.headers(user)
+    mine = client.get("/api/v1/students/me", headers=headers)
+    assert mine.status_code == (200 if role in OWNERS else 403)
+    shown = client.get(f"/api/v1/students/{student}", headers=headers)
+    assert shown.status_code == (200 if role in READERS else 403)
+    if role in READERS:
+        assert ("email" in shown.get_json()) == (role in OWNERS)  # a plain user sees public fields only
+    response = client.patch(f"/api/v1/students/{student}", headers=headers, json={"phone_number": "8 903 111 22 33"})
+    assert response.status_code == (200 if role in OWNERS else 403), response.get_json()
