@@ -130,3 +130,27 @@ def test_a_cursor_from_another_sort_or_forged_types_is_422(client, teacher, make
     assert response.status_code == 422
     forged = encode_cursor(["name", "L1", "A", "1"])
     assert client.get("/api/v1/students", headers=teacher, query_string={"cursor": forged}).status_code == 422
+
+
+@pytest.mark.parametrize("q, sort", [("иванов", "name"), ("ЁЛКИН", "-name"), ("елкина", "enrollment_year")])
+def test_cyrillic_search_pages_over_thousands_of_rows(client, teacher, make_major, bulk_students, q, sort):
+    """A search's keyset pages hold every match exactly once, in order, and nothing else."""
+    majors = [make_major() for _ in range(2)]
+    chooser = random.Random(11)
+    surnames = ["ИВАНОВ", "Иванов", "иванова", "Иваненко", "Ёлкин", "ЕЛКИНА", "елкин", "Ёлкина", "Петров", "Smith"]
+    rows = [{"first_name": chooser.choice(["Анна", "Борис", "Ёжик"]), "last_name": chooser.choice(surnames),
+             "major_id": chooser.choice(majors), "enrollment_year": chooser.choice([2022, 2023])}
+            for _ in range(3000)]
+    bulk_students(rows)
+    needle = q.casefold().replace("ё", "е")
+    expected = sorted(
+        (r for r in rows if needle in r["last_name"].casefold().replace("ё", "е")),
+        key=lambda r: (r["enrollment_year"], r["last_name"], r["first_name"]) if sort == "enrollment_year"
+        else (r["last_name"], r["first_name"]), reverse=sort.startswith("-"))
+    items, pages = fetch_all(client, teacher, q=q, sort=sort, limit=37)
+    assert len(expected) > 500
+    assert len(items) == len(expected) and len({item["id"] for item in items}) == len(items)
+    assert pages == -(-len(expected) // 37)
+    order = ((lambda i: (i["enrollment_year"], i["last_name"], i["first_name"])) if sort == "enrollment_year"
+             else (lambda i: (i["last_name"], i["first_name"])))
+    assert [order(item) for item in items] == [order(r) for r in expected]
