@@ -357,6 +357,40 @@ def test_password_reset_through_the_mailed_link_is_single_use(client, make_user,
     assert spent.status_code == 400 and "not valid any more" in text_of(spent)
 
 
+def test_an_expired_reset_link_is_refused_and_changes_nothing(app, client, make_user, monkeypatch):
+    import time
+
+    from itsdangerous import TimestampSigner
+
+    from campus.users.services import make_reset_token
+
+    user_id = make_user(email="bob@example.test")
+    before = load_user(app, user_id).password_hash
+    issued_at = int(time.time()) - app.config["PASSWORD_RESET_MAX_AGE"] - 60
+    with monkeypatch.context() as patch, app.test_request_context():
+        patch.setattr(TimestampSigner, "get_timestamp", lambda self: issued_at)
+        link = "/reset-password/" + make_reset_token(db.session.get(User, user_id))
+    response = client.get(link)
+    assert response.status_code == 400 and "This link has expired." in text_of(response)
+    posted = post_form(client, link, {"password": "brand new 3", "confirm": "brand new 3"}, token_from="/login")
+    assert posted.status_code == 400
+    assert load_user(app, user_id).password_hash == before
+
+
+def test_the_reset_link_reveals_nothing_of_the_password_hash(app, client, make_user):
+    from itsdangerous import URLSafeTimedSerializer
+
+    user_id = make_user(email="bob@example.test")
+    post_form(client, "/forgot-password", {"email": "bob@example.test"})
+    token = reset_link_for(app, "bob@example.test").rsplit("/", 1)[1]
+    payload = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="campus-password-reset").loads(token)
+    password_hash = load_user(app, user_id).password_hash
+    assert payload["uid"] == user_id
+    # The payload is only base64 (signed, not encrypted): whoever sees the link reads it.
+    assert set(payload) == {"uid", "pw"}
+    assert payload["pw"] not in password_hash
+
+
 def test_a_forged_reset_link_is_refused(client):
     response = client.get("/reset-password/not-a-real-token")
     assert response.status_code == 400
@@ -499,3 +533,52 @@ def test_the_profile_language_stays_after_signing_out(client, make_user):
     sign_in(client, "bob@example.test")
     post_form(client, "/profile", {"first_name": "Bob", "last_name": "Smith", "phone": "", "language": ""})
     assert client.get_cookie("lang") is None
+
+
+# --- the browser session's cookies -----------------------------------------------------------
+
+def cookie_headers(response) -> dict[str, str]:
+    """Set-Cookie headers of a response by cookie name."""
+    return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+
+
+def test_tokens_live_in_httponly_samesite_cookies_and_only_the_csrf_values_are_readable(client, make_user):
+    make_user(email="bob@example.test")
+    cookies = cookie_headers(sign_in(client, "bob@example.test"))
+    for name in ("access_token_cookie", "refresh_token_cookie"):
+        assert "HttpOnly" in cookies[name] and "SameSite=Lax" in cookies[name], cookies[name]
+    for name in ("csrf_access_token", "csrf_refresh_token"):
+        # The double-submit values: page scripts read them to send X-CSRF-TOKEN.
+        assert "HttpOnly" not in cookies[name] and "SameSite=Lax" in cookies[name], cookies[name]
+
+
+def test_a_page_refreshes_an_expired_access_cookie_transparently(app, client, make_user):
+    from datetime import timedelta
+
+    from flask_jwt_extended import create_access_token
+
+    user_id = make_user(email="bob@example.test")
+    sign_in(client, "bob@example.test")
+    with app.app_context():
+        expired = create_access_token(identity=str(user_id), additional_claims={"gen": 0},
+                                      expires_delta=timedelta(seconds=-1))
+    for set_access in (lambda: client.set_cookie("access_token_cookie", expired),
+                       lambda: client.delete_cookie("access_token_cookie")):
+        set_access()
+        response = client.get("/profile")
+        assert response.status_code == 200 and "bob@example.test" in text_of(response)
+        fresh = cookie_headers(response)["access_token_cookie"]
+        assert "HttpOnly" in fresh and "SameSite=Lax" in fresh
+        me = client.get("/api/v1/users/me")  # the new access cookie works on its own
+        assert me.status_code == 200 and me.get_json()["id"] == user_id
+
+
+def test_a_page_whose_refresh_cookie_was_revoked_is_signed_out(client, make_user, auth):
+    user_id = make_user(email="bob@example.test")
+    sign_in(client, "bob@example.test")
+    client.delete_cookie("access_token_cookie")
+    other_device = auth.headers(user_id)
+    assert client.post("/api/v1/auth/logout", json={"everywhere": True}, headers=other_device).status_code == 204
+    response = client.get("/profile")
+    assert response.status_code == 302 and response.location == "/login?next=/profile"
+    assert client.get_cookie("refresh_token_cookie") is None
