@@ -1,6 +1,7 @@
 """Issuing, checking and revoking JWTs: Campus's own and the main backend's (Django SimpleJWT)."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from typing import Any
 
@@ -84,10 +85,20 @@ def _resolve_external(token: str, accepted: tuple[str, ...]) -> tuple[User, dict
     user = db.session.scalar(select(User).where(User.external_id == str(claims["user_id"])))
     if user is None:
         raise AuthError("Unknown user.", code="token_invalid")
-    if claims.get("jti") and _is_blocklisted(str(claims["jti"])):
+    claims["jti"] = _external_jti(token, claims)
+    if _is_blocklisted(claims["jti"]):
         raise AuthError("Token has been revoked.", code="token_revoked")
     _require_active(user)
     return user, claims
+
+
+def _external_jti(token: str, claims: dict[str, Any]) -> str:
+    """The blocklist key of a main-backend token: its `jti` when it is a short string (SimpleJWT's
+    default), else a digest of the token itself, so every such token can be logged out."""
+    jti = claims.get("jti")
+    if isinstance(jti, str) and 0 < len(jti) <= 64:
+        return jti
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _require_active(user: User) -> None:

@@ -204,6 +204,7 @@ def django(request, db_url, tmp_path, rsa_keys):
             now = int(time.time())
             claims = {"token_type": token_type, "exp": now + lifetime, "iat": now,
                       "jti": uuid.uuid4().hex, "user_id": user_id, "aud": audience, "iss": issuer, **extra}
+            claims = {name: value for name, value in claims.items() if value is not None}  # None: left out
             signing_key = key or (DJANGO_SECRET if algorithm == "HS256" else private)
             return pyjwt.encode(claims, signing_key, algorithm=algorithm)
 
@@ -258,6 +259,17 @@ def test_django_access_token_can_log_itself_out(django):
     token = django.token(77)
     assert django.client.post("/api/v1/auth/logout", headers=bearer(token)).status_code == 204
     assert_refused(django.me(token), "token_revoked")
+
+
+@pytest.mark.parametrize("jti", [None, "", "j" * 300], ids=["missing", "empty", "too-long"])
+def test_django_token_without_a_usable_jti_still_logs_out_for_good(django, jti):
+    django.make_user(external_id="77")
+    token = django.token(77, jti=jti)
+    other = django.token(77, jti=jti, lifetime=301)  # another token of the same kind stays good
+    assert django.me(token).status_code == 200
+    assert django.client.post("/api/v1/auth/logout", headers=bearer(token)).status_code == 204
+    assert_refused(django.me(token), "token_revoked")
+    assert django.me(other).status_code == 200
 
 
 @pytest.mark.parametrize("changes", [
