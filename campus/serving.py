@@ -27,6 +27,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS)
     parser.add_argument("--backlog", type=int, default=LISTEN_BACKLOG)
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    parser.add_argument("--proxies", type=int, default=0, metavar="N",
+                        help="reverse proxies in front (nginx: 1) whose X-Forwarded-For, -Proto and "
+                             "-Host are trusted; 0 (the default): the connection's own address")
     return parser.parse_args(argv)
 
 
@@ -90,10 +93,20 @@ def cooperative_postgres(app: Flask, mode: str) -> None:
     patch_psycopg()
 
 
+def behind_proxies(app, proxies: int):
+    """Client address, scheme and host as the proxies saw them: the login rate limit counts per
+    client address, which would otherwise be the proxy's for everyone."""
+    if proxies <= 0:
+        return app
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    return ProxyFix(app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
 def serve(app: Flask, mode: str, args: argparse.Namespace) -> None:
     raise_open_file_limit(args.max_connections + 100)
     sock = listening_socket(args.host, args.port, args.backlog)
-    wsgi_app = without_websocket_compression(app)
+    wsgi_app = without_websocket_compression(behind_proxies(app, args.proxies))
     log.warning("Campus serving on http://%s:%d (%s)", args.host, sock.getsockname()[1], mode)
     if mode == "eventlet":
         import eventlet

@@ -1,0 +1,61 @@
+"""`python wsgi.py --proxies 1`: behind nginx, the login rate limit counts per client, not per proxy.
+
+Without the option, X-Forwarded-For is not believed, so a client cannot dodge the limit by
+inventing addresses.
+"""
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.server.clients import ChatClient, register
+from tests.support.server import LiveServer
+
+pytestmark = pytest.mark.server
+
+LIMIT = 2  # logins per minute per client address
+
+
+def start(tmp_path, *options: str) -> LiveServer:
+    return LiveServer(tmp_path, entry=("wsgi.py", *options),
+                      env={"LOGIN_RATE_LIMIT": f"{LIMIT} per minute"}).start()
+
+
+def login(server: LiveServer, client_address: str) -> int:
+    return requests.post(server.url + "/api/v1/auth/token", timeout=60,
+                         headers={"X-Forwarded-For": client_address},
+                         json={"email": "nobody@example.test", "password": "wrong password"}).status_code
+
+
+@pytest.fixture
+def server_behind_nginx(tmp_path):
+    server = start(tmp_path, "--proxies", "1")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server_facing_clients(tmp_path):
+    server = start(tmp_path)
+    yield server
+    server.stop()
+
+
+def test_behind_a_proxy_each_client_has_its_own_login_limit(server_behind_nginx):
+    assert [login(server_behind_nginx, "203.0.113.1") for _ in range(LIMIT + 1)] == [401] * LIMIT + [429]
+    assert login(server_behind_nginx, "203.0.113.2") == 401
+
+
+def test_without_proxies_a_forged_forwarded_for_does_not_reset_the_limit(server_facing_clients):
+    assert [login(server_facing_clients, "203.0.113.1") for _ in range(LIMIT + 1)] == [401] * LIMIT + [429]
+    assert login(server_facing_clients, "203.0.113.2") == 429
+
+
+def test_behind_a_proxy_sockets_still_connect_over_websocket(server_behind_nginx):
+    _user_id, token = register(server_behind_nginx.url)
+    client = ChatClient().connect(server_behind_nginx.url, auth={"token": token},
+                                  headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "http"})
+    try:
+        assert client.connected and client.sio.transport() == "websocket"
+    finally:
+        client.close()
