@@ -74,6 +74,9 @@ def store_image(data: bytes, filename: str | None, *, area: str, max_side: int =
         with Image.open(io.BytesIO(data), formats=[PIL_FORMATS[mime]]) as image:
             if image.width * image.height > config.get("MEDIA_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS):
                 raise TooLarge(_("The image has too many pixels."))
+            # A JPEG decodes straight at 1/2…1/8 scale when that still covers max_side: a 40 Mpx
+            # photo then needs a few MB of pixels instead of 120 MB (a no-op for other formats).
+            image.draft(None, (max_side, max_side))
             image.load()
             clean = _clean_copy(image, mime)
     except Image.DecompressionBombError:

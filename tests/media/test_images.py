@@ -143,3 +143,92 @@ def test_storage_refuses_paths_that_are_not_generated_keys(app):
         for area, key in (("photos", "../../etc/passwd"), ("../x", "0" * 32 + ".jpg"), ("photos", "a.jpg")):
             with pytest.raises(ValueError):
                 storage.path_for(area, key)
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A tiny, valid PNG header declaring a huge 1-bit image (the pixels are never all there)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * 65536, 9)  # a few rows; decoding would want them all
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def stored_files(app) -> list:
+    from pathlib import Path
+
+    return [p for p in Path(app.config["MEDIA_ROOT"]).rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("width, height", [(100_000, 100_000), (7_000, 7_000), (2**31 - 1, 1)])
+def test_a_png_bomb_is_413_at_the_default_limits(app, client, admin, make_student, width, height):
+    """Refused from the header's dimensions, before any pixel is decoded (Pillow's own bomb check
+    would only start at 89 Mpx)."""
+    student = make_student()
+    data = png_bomb(width, height)
+    assert len(data) < 50_000
+    response = upload(client, admin, student, data, "bomb.png")
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "too_large"
+    assert stored_files(app) == []
+    assert client.get(f"/api/v1/students/{student}", headers=admin).get_json()["photo_url"] is None
+
+
+def test_a_request_over_max_content_length_is_413_with_the_error_body(app, client, admin, make_student):
+    app.config["MAX_CONTENT_LENGTH"] = 200_000
+    response = upload(client, admin, make_student(), b"\xff\xd8\xff" + b"\x00" * 300_000, "big.jpg")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"]
+    assert stored_files(app) == []
+
+
+@pytest.mark.parametrize("fmt, filename", [("PNG", "gps.png"), ("WEBP", "gps.webp")])
+def test_exif_is_stripped_from_png_and_webp_too(client, admin, make_student, fmt, filename):
+    original = image_bytes(fmt, exif=True)
+    assert Image.open(io.BytesIO(original)).getexif()
+    url = upload(client, admin, make_student(), original, filename).get_json()["photo_url"]
+    for size in ("", "&size=thumb"):
+        stored = Image.open(io.BytesIO(client.get(url + size, headers=admin).data))
+        assert not stored.getexif() and "exif" not in stored.info
+
+
+def test_text_chunks_icc_profiles_and_trailing_data_are_dropped(client, admin, make_student):
+    from PIL import ImageCms, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "secret note")
+    info.add_itxt("Author", "Иван Петров")
+    out = io.BytesIO()
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.new("RGB", (32, 32), (1, 2, 3)).save(out, "PNG", pnginfo=info, icc_profile=icc)
+    original = out.getvalue() + b"<?php system($_GET['c']); ?>"
+    url = upload(client, admin, make_student(), original, "notes.png").get_json()["photo_url"]
+    data = client.get(url, headers=admin).data
+    stored = Image.open(io.BytesIO(data))
+    assert not {"Comment", "Author", "icc_profile"} & set(stored.info)
+    assert b"secret note" not in data and b"php" not in data and data.endswith(b"IEND\xaeB`\x82")
+
+
+def test_exif_orientation_is_applied_before_it_is_dropped(client, admin, make_student):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    out = io.BytesIO()
+    Image.new("RGB", (80, 40)).save(out, "JPEG", exif=exif.tobytes())
+    url = upload(client, admin, make_student(), out.getvalue(), "turned.jpg").get_json()["photo_url"]
+    assert Image.open(io.BytesIO(client.get(url, headers=admin).data)).size == (40, 80)
+
+
+@pytest.mark.parametrize("mode, fmt, filename", [
+    ("I;16", "PNG", "deep.png"), ("CMYK", "JPEG", "print.jpg"), ("P", "PNG", "palette.png"),
+    ("LA", "PNG", "grey-alpha.png"), ("1", "PNG", "bits.png"), ("RGBA", "WEBP", "alpha.webp"),
+])
+def test_unusual_pixel_modes_are_accepted(client, admin, make_student, mode, fmt, filename):
+    out = io.BytesIO()
+    Image.new(mode, (30, 20)).save(out, fmt)
+    response = upload(client, admin, make_student(), out.getvalue(), filename)
+    assert response.status_code == 200, response.get_json()
+    stored = Image.open(io.BytesIO(client.get(response.get_json()["photo_url"], headers=admin).data))
+    assert stored.size == (30, 20)
