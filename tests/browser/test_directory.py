@@ -115,3 +115,78 @@ def test_a_student_corrects_their_phone_on_my_record(page):
     assert error.is_visible()
     assert page.locator("input[name=phone_number]").get_attribute("aria-invalid") == "true"
     assert page.locator("#my-record .phone").inner_text() == "+7 903 555-12-34"
+
+
+def fits_the_width(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_on_a_phone_in_russian_with_the_keyboard_only(new_page):
+    """A 360 px wide screen, Russian, no mouse: every directory page fits without sideways scrolling;
+    search, open a card and come back with keys alone."""
+    page = new_page(viewport={"width": 360, "height": 740}, locale="ru-RU", is_mobile=True, has_touch=True)
+    sign_in(page, "teacher", "/students/")
+    page.click("form.language-switch button[value=ru]")  # the demo accounts prefer English
+    page.wait_for_selector("form.language-switch button[value=ru][aria-pressed=true]")
+    try:
+        check_phone_and_keyboard(page)
+    finally:
+        page.click("form.language-switch button[value=en]")
+
+
+def check_phone_and_keyboard(page) -> None:
+    page.goto("/students/")
+    assert page.locator("h1").inner_text() == "Студенты"
+    for path in ("/students/", "/majors/"):
+        page.goto(path)
+        assert fits_the_width(page), path
+    page.goto("/students/")
+    student_path = page.locator("#students .student-card .name").first.get_attribute("href")
+    page.goto(student_path)
+    assert fits_the_width(page), student_path
+    # Keyboard: Tab reaches the search box, Enter searches, Tab reaches a card's link, Enter opens it.
+    page.goto("/students/")
+    surname = card_names(page)[0].split()[0]
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "q":
+            break
+    else:
+        pytest.fail("Tab never reached the search box")
+    page.keyboard.type(surname.lower())
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q="))
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('.student-card') !== null"):
+            break
+    else:
+        pytest.fail("Tab never reached a student card")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert surname in focused
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/students/\d+$"))
+    assert surname in page.locator("h1").inner_text()
+    # Every visible control of the list's filter form has a label.
+    page.goto("/students/")
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('form.filters input, form.filters select')]
+        .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length))
+        .map(el => el.name)""")
+    assert unlabelled == []
+
+
+def test_admin_pages_fit_a_phone_and_label_every_field(new_page):
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    sign_in(page, "admin", "/students/new")
+    student_path = None
+    for path in ("/students/new", "/majors/", "/majors/new", "/students/"):
+        page.goto(path)
+        assert fits_the_width(page), path
+    student_path = page.locator("#students .student-card .name").first.get_attribute("href")
+    for path in ("/students/new", student_path + "/edit", "/majors/new"):
+        page.goto(path)
+        assert fits_the_width(page), path
+        unlabelled = page.evaluate("""() => [...document.querySelectorAll('main form input, main form select, main form textarea')]
+            .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length))
+            .map(el => el.name)""")
+        assert unlabelled == [], path
