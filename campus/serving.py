@@ -22,10 +22,12 @@ LISTEN_BACKLOG = 4096
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python wsgi.py", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS)
-    parser.add_argument("--backlog", type=int, default=LISTEN_BACKLOG)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    parser.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS,
+                        help="open connections served at once (default: %(default)s)")
+    parser.add_argument("--backlog", type=int, default=LISTEN_BACKLOG,
+                        help="listen backlog (default: %(default)s)")
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
     parser.add_argument("--proxies", type=int, default=0, metavar="N",
                         help="reverse proxies in front (nginx: 1) whose X-Forwarded-For, -Proto and "

@@ -59,3 +59,16 @@ def test_behind_a_proxy_sockets_still_connect_over_websocket(server_behind_nginx
         assert client.connected and client.sio.transport() == "websocket"
     finally:
         client.close()
+
+
+def test_behind_a_proxy_the_handshake_accepts_the_public_origin_only(server_behind_nginx):
+    """nginx passes Host and X-Forwarded-Proto (docs/deployment.md): the browser's origin is the
+    public https one, which is Campus's own."""
+    def handshake(origin: str) -> int:
+        return requests.get(server_behind_nginx.url + "/socket.io/?EIO=4&transport=polling", timeout=30,
+                            headers={"Host": "campus.example.edu", "X-Forwarded-Proto": "https",
+                                     "X-Forwarded-For": "203.0.113.9", "Origin": origin}).status_code
+
+    assert handshake("https://campus.example.edu") == 200
+    assert handshake("http://campus.example.edu") == 400
+    assert handshake("https://evil.example") == 400
