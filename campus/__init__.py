@@ -108,12 +108,15 @@ def register_blueprints(app: Flask) -> None:
 
 def register_namespaces(app: Flask) -> None:
     from campus.chat.events import ChatNamespace
-    from campus.chat.services import on_student_membership_changed
+    from campus.chat.services import on_sessions_ended, on_student_membership_changed
     from campus.extensions import socketio
     from campus.students.signals import student_membership_changed
+    from campus.users.signals import sessions_ended
 
-    # Campus chats follow the directory (connecting the same receiver again is a no-op).
+    # Campus chats follow the directory; revoked credentials end their sockets (connecting the
+    # same receiver again is a no-op).
     student_membership_changed.connect(on_student_membership_changed)
+    sessions_ended.connect(on_sessions_ended)
 
     # The SocketIO object outlives an app (tests build many); register the namespace once.
     if not any(handler.namespace == "/chat" for handler in socketio.namespace_handlers):

@@ -12,16 +12,19 @@ import time
 
 from flask import current_app, request
 from flask_babel import gettext as _
-from flask_socketio import Namespace, join_room
+from flask_jwt_extended import decode_token
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from campus.chat import notify, rooms, services
 from campus.chat.presence import presence
 from campus.chat.schemas import (
     EditMessageSchema, MessageIdSchema, ReadSchema, SendMessageSchema, SyncSchema, TypingSchema,
 )
-from campus.core.errors import Forbidden, RateLimited, ValidationError
+from campus.core.errors import AuthError, Forbidden, RateLimited, ValidationError
 from campus.core.schemas import load_or_raise
+from campus.core.security import resolve_token
 from campus.core.sockets import acked, authenticate_socket, chat_room, error_ack, user_room
+from campus.extensions import db
 
 SEND, EDIT, DELETE, READ, TYPING, SYNC = (SendMessageSchema(), EditMessageSchema(), MessageIdSchema(),
                                           ReadSchema(), TypingSchema(), SyncSchema())
@@ -58,6 +61,11 @@ class ChatNamespace(Namespace):
     def __init__(self, namespace: str = "/chat"):
         super().__init__(namespace)
         self.user_of_sid: dict[str, int] = {}
+        # The `jti`s whose revocation ends each socket (see `campus.chat.rooms.end_sessions`).
+        self.tokens_of_sid: dict[str, frozenset[str]] = {}
+        # Bumped whenever sessions end on this worker: a connect that overlapped one checks its
+        # credentials again before it completes.
+        self.sessions_ended = 0
 
     # --- dispatch -------------------------------------------------------------------------
 
@@ -80,7 +88,8 @@ class ChatNamespace(Namespace):
     # --- connection ---------------------------------------------------------------------
 
     def on_connect(self, auth=None):
-        user, _claims = authenticate_socket(auth)
+        ended_before = self.sessions_ended
+        user, claims = authenticate_socket(auth)
         room = user_room(user.id)
         # Rooms do not survive a reconnect: join the user's own room and every chat's, from the
         # database, under the user's move lock (see campus.chat.rooms).
@@ -90,11 +99,50 @@ class ChatNamespace(Namespace):
             for chat_id in chat_ids:
                 join_room(chat_room(chat_id))
         self.user_of_sid[request.sid] = user.id
+        self.tokens_of_sid[request.sid] = self._session_tokens(auth, claims)
+        if self.sessions_ended != ended_before:
+            # A logout may have been applied here before this socket was in the user's room.
+            self._check_still_signed_in(auth)
         if presence().connected(user.id):
             notify.presence(chat_ids, user.id, True, services.last_seen(user.id))
         return True
 
+    @staticmethod
+    def _session_tokens(auth, claims: dict) -> frozenset[str]:
+        """The access token's `jti` and, for the page (cookie auth), the refresh cookie's: the
+        page renews its access token from it, so a logout that revokes the refresh token ends
+        the sockets opened with any access token of that browser session."""
+        tokens = {claims["jti"]} if claims.get("jti") else set()
+        refresh = None if isinstance(auth, dict) and auth.get("token") is not None else \
+            request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"])
+        if refresh:
+            try:
+                refresh_claims = decode_token(refresh)
+            except Exception:  # an unusable refresh cookie ends nothing
+                refresh_claims = {}
+            if refresh_claims.get("type") == "refresh" and refresh_claims.get("sub") == claims.get("sub"):
+                tokens.add(refresh_claims["jti"])
+        return frozenset(tokens)
+
+    def _check_still_signed_in(self, auth) -> None:
+        """Authenticate again (and the page's refresh cookie); refuse the connection if revoked."""
+        sid = request.sid
+        db.session.rollback()  # read the revocation: a fresh transaction, no cached user
+        try:
+            _user, claims = authenticate_socket(auth)
+            if self.tokens_of_sid[sid] - {claims.get("jti")}:  # the refresh cookie counts too
+                resolve_token(request.cookies[current_app.config["JWT_REFRESH_COOKIE_NAME"]], "refresh")
+        except (ConnectionRefusedError, AuthError):
+            self.user_of_sid.pop(sid, None)
+            self.tokens_of_sid.pop(sid, None)
+            raise ConnectionRefusedError("unauthorized", {"code": "token_revoked"}) from None
+
+    def opened_with(self, sid: str) -> frozenset[str]:
+        """The token ids whose revocation ends the socket `sid` (empty if unknown here)."""
+        return self.tokens_of_sid.get(sid, frozenset())
+
     def on_disconnect(self, *_reason):
+        self.tokens_of_sid.pop(request.sid, None)
         user_id = self.user_of_sid.pop(request.sid, None)
         if user_id is not None and presence().disconnected(user_id):
             chat_ids, last_seen = services.went_offline(user_id)

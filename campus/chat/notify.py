@@ -86,3 +86,9 @@ def members_removed(chat: dict, user_ids: list[int]) -> None:
 
 def chat_renamed(chat: dict) -> None:
     _emit("chat_updated", {"change": "renamed", "chat": chat}, chat_room(chat["id"]))
+
+
+def sessions_ended(user_id: int, token_ids: list[str] | None) -> None:
+    """The user's sockets opened with `token_ids` (None: all of them) are disconnected, on every
+    worker, so revoked credentials stop hearing anything at once."""
+    rooms.end_sessions(user_id, token_ids)

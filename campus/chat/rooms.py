@@ -14,6 +14,10 @@ Ordering is what keeps a removed member from hearing the chat again: the removal
 in between), so any message committed after the removal is published after the leave, and
 every worker applies the leave first. Losing an event the other way (a commit that fails after
 the leave) costs the member nothing that `sync` does not restore.
+
+The same event ends sessions: when a user's credentials stop working (logout, password change,
+deactivation) each worker disconnects the user's local sockets — all of them, or those opened
+with one of the revoked tokens (`end_sessions`).
 """
 from __future__ import annotations
 
@@ -39,13 +43,29 @@ def user_lock(user_room_name: str) -> threading.Lock:
 
 
 def _apply_move(manager: BaseManager, namespace: str, room: str, data: dict) -> None:
-    """Put the local sockets of one user's room into `join` and out of `leave` rooms."""
+    """Put the local sockets of one user's room into `join` and out of `leave` rooms, or end them."""
     with user_lock(room):
+        if data.get("end"):
+            _end_local_sockets(manager, namespace, room, data.get("tokens"))
+            return
         for sid, eio_sid in list(manager.get_participants(namespace, room)):
             for joined in data.get("join", ()):
                 manager.basic_enter_room(sid, namespace, joined, eio_sid=eio_sid)
             for left in data.get("leave", ()):
                 manager.basic_leave_room(sid, namespace, left)
+
+
+def _end_local_sockets(manager: BaseManager, namespace: str, room: str, tokens: list[str] | None) -> None:
+    """Disconnect this worker's sockets of one user's room: all, or those opened with `tokens`."""
+    handler = manager.server.namespace_handlers.get(namespace)
+    if handler is not None:
+        handler.sessions_ended += 1  # a connect in progress checks its credentials again
+    revoked = None if tokens is None else set(tokens)
+    for sid, _eio_sid in list(manager.get_participants(namespace, room)):
+        if revoked is not None and not (handler and handler.opened_with(sid) & revoked):
+            continue
+        if manager.is_connected(sid, namespace):
+            manager.server.disconnect(sid, namespace=namespace, ignore_queue=True)
 
 
 class LocalManager(socketio.Manager):
@@ -97,3 +117,11 @@ def move_user(user_id: int, *, join: list[int] = (), leave: list[int] = ()) -> N
 
     flask_socketio.emit(MOVE_EVENT, {"join": [chat_room(c) for c in join], "leave": [chat_room(c) for c in leave]},
                         namespace=NAMESPACE, to=user_room(user_id))
+
+
+def end_sessions(user_id: int, token_ids: list[str] | None = None) -> None:
+    """Every socket of `user_id`, on every worker, is disconnected — or only those opened with
+    one of `token_ids` (the `jti` of revoked tokens)."""
+    from campus.extensions import socketio as flask_socketio
+
+    flask_socketio.emit(MOVE_EVENT, {"end": True, "tokens": token_ids}, namespace=NAMESPACE, to=user_room(user_id))

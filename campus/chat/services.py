@@ -714,6 +714,12 @@ def on_student_membership_changed(_sender, user_ids: list[int], **_extra) -> Non
     sync_campus_memberships(user_ids)
 
 
+def on_sessions_ended(_sender, user_id: int, token_ids: list[str] | None = None, **_extra) -> None:
+    """Receiver of `campus.users.signals.sessions_ended` (after its commit): logged out,
+    password changed, deactivated — the sockets opened with those credentials are disconnected."""
+    notify.sessions_ended(user_id, token_ids)
+
+
 def sync_all_campus_memberships() -> int:
     """Every linked student's campus chats in step (after an import, or to backfill); how many."""
     from campus.students.models import Student

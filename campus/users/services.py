@@ -19,6 +19,7 @@ from campus.extensions import db
 from campus.roles import services as roles
 from campus.roles.models import Role
 from campus.users import tokens
+from campus.users.signals import announce_sessions_ended
 from campus.users.models import User
 from campus.users.passwords import hash_password, needs_rehash, verify_password
 
@@ -107,6 +108,7 @@ def change_password(user: User, current_password: str, new_password: str) -> dic
     user.password_hash = hash_password(new_password)
     tokens.revoke_all_tokens(user)
     db.session.commit()
+    announce_sessions_ended(user.id)
     return tokens.issue_tokens(user)
 
 
@@ -116,6 +118,7 @@ def logout(user: User, claims: dict[str, Any], *, everywhere: bool = False) -> N
     else:
         tokens.revoke_token(user, claims)
     db.session.commit()
+    announce_sessions_ended(user.id, None if everywhere else [claims["jti"]])
 
 
 def search_users(query: str, *, limit: int = 20, exclude_id: int | None = None) -> list[User]:
@@ -184,6 +187,7 @@ def reset_password(token: str, new_password: str) -> User:
     user.password_hash = hash_password(new_password)
     tokens.revoke_all_tokens(user)
     db.session.commit()
+    announce_sessions_ended(user.id)
     return user
 
 
@@ -245,6 +249,8 @@ def set_active(actor: User, target: User, active: bool) -> User:
     audit.record(actor.id, "user.activated" if active else "user.deactivated", "user", target.id,
                  not active, active)
     db.session.commit()
+    if not active:
+        announce_sessions_ended(target.id)
     return target
 
 

@@ -70,3 +70,13 @@ def test_two_workers_on_redis_move_each_others_sockets():
 
     assert move_until({"join": ["chat:7"], "leave": []}, {"chat:7"}) == {"chat:7"}
     assert move_until({"join": [], "leave": ["chat:7"]}, set()) == set()
+
+
+def test_ending_sessions_published_by_another_worker_disconnects_the_local_sockets():
+    manager = client_manager("redis://127.0.0.1:6379/15", channel="unused")
+    sid = attach(manager)
+    other = manager.connect("eio-" + uuid.uuid4().hex, NAMESPACE)  # another user's socket
+    manager._handle_emit({"method": "emit", "event": MOVE_EVENT, "data": [{"end": True, "tokens": None}],
+                          "namespace": NAMESPACE, "room": "user:5", "host_id": "another-worker"})
+    assert not manager.is_connected(sid, NAMESPACE)
+    assert manager.is_connected(other, NAMESPACE)

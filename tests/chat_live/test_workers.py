@@ -2,7 +2,7 @@
 
 A message sent through worker 1 reaches a member connected to worker 2, and membership changes
 made on worker 1 move the sockets on worker 2: the removed member stops receiving, the added one
-starts receiving without reconnecting.
+starts receiving without reconnecting; revoked credentials end sockets on both workers.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from tests.chat_live.conftest import LIVE_ENV
-from tests.support.chat_client import CampusApi, ChatSocket
+from tests.support.chat_client import PASSWORD, WAIT, Account, CampusApi, ChatSocket
 from tests.support.server import LiveServer
 from tests.support.services_available import require_redis
 
@@ -68,4 +68,29 @@ def test_messages_and_membership_changes_cross_workers(workers):
         assert ann_socket.wait_for_message(chat_id, body="over HTTP on worker 2") == over_http
     finally:
         for socket in (ann_socket, bob_socket, cid_socket):
+            socket.close()
+
+
+def test_revoked_credentials_end_sockets_on_both_workers(workers):
+    """A logout through worker 1 disconnects the sockets opened with that token on worker 2;
+    logging out everywhere disconnects the user's sockets on both."""
+    worker1, worker2 = workers
+    api = CampusApi(worker1.url)
+    phone = api.register("ann")
+    second = api.http.post(f"{worker1.url}/api/v1/auth/token", json={"email": phone.email, "password": PASSWORD},
+                           timeout=WAIT).json()
+    laptop = Account(phone.id, phone.email, second["access_token"], second["refresh_token"])
+    phone_socket = ChatSocket(worker2.url, phone.token).connect()
+    laptop_sockets = [ChatSocket(worker1.url, laptop.token).connect(), ChatSocket(worker2.url, laptop.token).connect()]
+    try:
+        assert api.call(phone, "POST", "/auth/logout").status_code == 204
+        phone_socket.wait_disconnected()
+        for socket in laptop_sockets:
+            assert socket.ok("sync", {"cursors": {}})["chats"] == []  # still connected and answered
+
+        assert api.call(laptop, "POST", "/auth/logout", json={"everywhere": True}).status_code == 204
+        for socket in laptop_sockets:
+            socket.wait_disconnected()
+    finally:
+        for socket in (phone_socket, *laptop_sockets):
             socket.close()

@@ -1,0 +1,35 @@
+"""Signals of the accounts domain, for the layers above it (chat) — users import none of them.
+
+`sessions_ended`
+    Sent **after the commit** of a logout, a logout everywhere, a password change or reset, and
+    a deactivation: credentials of the user stopped working, so whatever was opened with them
+    (the chat's sockets) must end too. One send per commit, with::
+
+        sender     the Flask app (`current_app._get_current_object()`)
+        user_id    int
+        token_ids  list[str]: the `jti` of the revoked tokens (a plain logout), or None when
+                   every token of the user stopped working
+
+    An exception in a receiver is logged and does not undo the committed change.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from blinker import Namespace
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+_signals = Namespace()
+sessions_ended = _signals.signal("sessions-ended")
+
+
+def announce_sessions_ended(user_id: int, token_ids: Iterable[str] | None = None) -> None:
+    """Send `sessions_ended` (call only after commit)."""
+    ids = None if token_ids is None else sorted(set(token_ids))
+    try:
+        sessions_ended.send(current_app._get_current_object(), user_id=user_id, token_ids=ids)
+    except Exception:
+        log.exception("a sessions_ended receiver failed for user %s", user_id)
