@@ -110,13 +110,17 @@ def ticker():
         pause(0)
 
 spawn(ticker)
+during_hash = during_verify = 0
 with app.app_context():
-    before = turns
-    stored = hash_password("correct horse 1")
-    during_hash = turns - before
-    before = turns
-    assert verify_password(stored, "correct horse 1")
-    during_verify = turns - before
+    # Best of three: eventlet's tpool runs a call inline while any thread holds the import lock
+    # (its worker threads may, just after they start), so one call may legitimately not yield.
+    for _ in range(3):
+        before = turns
+        stored = hash_password("correct horse 1")
+        during_hash = max(during_hash, turns - before)
+        before = turns
+        assert verify_password(stored, "correct horse 1")
+        during_verify = max(during_verify, turns - before)
 print(app.extensions["socketio"].async_mode, during_hash, during_verify)
 """
 
