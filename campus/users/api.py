@@ -54,7 +54,7 @@ def refresh():
     """
     from_cookie = bearer_token() is None
     user = authenticate_request(token_type="refresh")
-    pair = tokens.issue_tokens(user, refresh=False)
+    pair = tokens.issue_tokens(user, refresh=False, session_id=g.token_claims.get("sid"))
     if not from_cookie:
         return pair
 
@@ -71,7 +71,8 @@ def refresh():
 @auth_api.arguments(LogoutSchema, required=False)
 @auth_api.response(204)
 def logout(data):
-    """Revoke the presented token, or with `everywhere` every token of the user."""
+    """Revoke the presented token and the others of its sign-in (the pair `/auth/token` gave and
+    the access tokens refreshed from it), or with `everywhere` every token of the user."""
     user = authenticate_request(token_type=("access", "refresh"))
     services.logout(user, g.token_claims, everywhere=data.get("everywhere", False))
 

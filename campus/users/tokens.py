@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,9 +18,16 @@ from campus.extensions import db
 from campus.users.models import RevokedToken, User
 
 
-def issue_tokens(user: User, *, refresh: bool = True) -> dict[str, str]:
-    """A fresh access token (and refresh token) carrying the user's current token generation."""
-    claims = {"gen": user.token_generation}
+SESSION_PREFIX = "sid:"
+
+
+def issue_tokens(user: User, *, refresh: bool = True, session_id: str | None = None) -> dict[str, str]:
+    """A fresh access token (and refresh token) carrying the user's current token generation.
+
+    Tokens of one sign-in share a session id (`sid`): a pair, and the access tokens refreshed
+    from it (pass the refresh token's `session_id`). Logging out with any of them ends them all.
+    """
+    claims = {"gen": user.token_generation, "sid": session_id or uuid.uuid4().hex}
     tokens = {"access_token": create_access_token(identity=str(user.id), additional_claims=claims)}
     if refresh:
         tokens["refresh_token"] = create_refresh_token(identity=str(user.id), additional_claims=claims)
@@ -55,7 +63,7 @@ def resolve_token(token: str, token_type: str | tuple[str, ...] = "access") -> t
         user = None
     if user is None:
         raise AuthError("Invalid token.", code="token_invalid")
-    if claims.get("gen") != user.token_generation or _is_blocklisted(claims["jti"]):
+    if claims.get("gen") != user.token_generation or _is_blocklisted(claims["jti"], claims.get("sid")):
         raise AuthError("Token has been revoked.", code="token_revoked")
     _require_active(user)
     return user, claims
@@ -106,15 +114,26 @@ def _require_active(user: User) -> None:
         raise AuthError("This account is deactivated.", code="inactive")
 
 
-def _is_blocklisted(jti: str) -> bool:
-    return db.session.get(RevokedToken, jti) is not None
+def _is_blocklisted(jti: str, session_id: str | None = None) -> bool:
+    """Whether the token, or the sign-in session it belongs to, has been revoked."""
+    keys = [jti, SESSION_PREFIX + session_id] if isinstance(session_id, str) else [jti]
+    return db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti.in_(keys)).limit(1)) is not None
+
+
+def _block(user: User, key: str, expires_at: datetime) -> None:
+    if db.session.get(RevokedToken, key) is None:
+        db.session.add(RevokedToken(jti=key, user_id=user.id, expires_at=expires_at))
 
 
 def revoke_token(user: User, claims: dict[str, Any]) -> None:
-    """Put one token on the persisted blocklist until it would have expired anyway."""
-    expires_at = datetime.fromtimestamp(claims["exp"], timezone.utc)
-    if db.session.get(RevokedToken, claims["jti"]) is None:
-        db.session.add(RevokedToken(jti=claims["jti"], user_id=user.id, expires_at=expires_at))
+    """Put the token, and the sign-in session it belongs to, on the persisted blocklist until
+    they would have expired anyway: logging out with the access token ends its refresh token
+    too, and the other way round."""
+    _block(user, claims["jti"], datetime.fromtimestamp(claims["exp"], timezone.utc))
+    session_id = claims.get("sid")
+    if isinstance(session_id, str):
+        # The session's refresh token was issued before now, so it expires before this.
+        _block(user, SESSION_PREFIX + session_id, utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"])
     db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
 
 

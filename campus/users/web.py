@@ -36,12 +36,13 @@ def load_page_user() -> None:
     refresh = request.cookies.get(config["JWT_REFRESH_COOKIE_NAME"])
     if refresh:
         try:
-            user, _claims = resolve_token(refresh, "refresh")
+            user, refresh_claims = resolve_token(refresh, "refresh")
         except AuthError:
             g.clear_auth_cookies = True
             return
         g.current_user = user
-        g.refreshed_access = tokens.issue_tokens(user, refresh=False)["access_token"]
+        g.refreshed_access = tokens.issue_tokens(
+            user, refresh=False, session_id=refresh_claims.get("sid"))["access_token"]
         from flask_jwt_extended import decode_token
 
         g.token_claims = decode_token(g.refreshed_access)

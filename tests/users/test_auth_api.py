@@ -99,6 +99,32 @@ def test_logout_revokes_only_the_presented_token(client):
     assert other.status_code == 200
 
 
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_logout_with_the_access_token_ends_its_refresh_token_too(client):
+    register(client)
+    pair, other = login(client).get_json(), login(client).get_json()
+    assert client.post("/api/v1/auth/logout", headers=bearer(pair["access_token"])).status_code == 204
+    refreshed = client.post("/api/v1/auth/refresh", headers=bearer(pair["refresh_token"]))
+    assert refreshed.status_code == 401 and refreshed.get_json()["error"]["code"] == "token_revoked"
+    # Another sign-in of the same account goes on.
+    assert client.post("/api/v1/auth/refresh", headers=bearer(other["refresh_token"])).status_code == 200
+
+
+def test_logout_with_the_refresh_token_ends_the_access_tokens_refreshed_from_it(client):
+    register(client)
+    pair, other = login(client).get_json(), login(client).get_json()
+    refreshed = client.post("/api/v1/auth/refresh", headers=bearer(pair["refresh_token"])).get_json()["access_token"]
+    assert client.get("/api/v1/users/me", headers=bearer(refreshed)).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=bearer(pair["refresh_token"])).status_code == 204
+    for token in (pair["access_token"], refreshed):
+        response = client.get("/api/v1/users/me", headers=bearer(token))
+        assert response.status_code == 401 and response.get_json()["error"]["code"] == "token_revoked"
+    assert client.get("/api/v1/users/me", headers=bearer(other["access_token"])).status_code == 200
+
+
 def test_logout_everywhere_revokes_every_token(client):
     register(client)
     first, second = login(client).get_json(), login(client).get_json()

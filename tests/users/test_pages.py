@@ -555,7 +555,7 @@ def test_tokens_live_in_httponly_samesite_cookies_and_only_the_csrf_values_are_r
 def test_a_page_refreshes_an_expired_access_cookie_transparently(app, client, make_user):
     from datetime import timedelta
 
-    from flask_jwt_extended import create_access_token
+    from flask_jwt_extended import create_access_token, decode_token
 
     user_id = make_user(email="bob@example.test")
     sign_in(client, "bob@example.test")
@@ -571,6 +571,10 @@ def test_a_page_refreshes_an_expired_access_cookie_transparently(app, client, ma
         assert "HttpOnly" in fresh and "SameSite=Lax" in fresh
         me = client.get("/api/v1/users/me")  # the new access cookie works on its own
         assert me.status_code == 200 and me.get_json()["id"] == user_id
+        with app.app_context():  # and belongs to the refresh cookie's sign-in (one logout ends both)
+            claims = [decode_token(client.get_cookie(name).value, allow_expired=True)
+                      for name in ("access_token_cookie", "refresh_token_cookie")]
+        assert claims[0]["sid"] == claims[1]["sid"]
 
 
 def test_a_page_whose_refresh_cookie_was_revoked_is_signed_out(client, make_user, auth):
