@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, request
 
 from campus.core.api import api_blueprint, multipart
-from campus.core.errors import NotFound, ValidationError
+from campus.core.errors import NotFound, UnsupportedMediaType, ValidationError
 from campus.core.security import permission_required
 from campus.media.images import THUMB, mime_of_key
 from campus.media.serving import send_stored
@@ -96,6 +96,8 @@ def delete_student(student_id):
 def upload_photo(student_id):
     """Replace the photo: multipart field `photo`, JPEG/PNG/WebP by content and extension."""
     student = services.get_student(student_id)
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType("Send the photo as multipart/form-data, in the field 'photo'.")
     upload = request.files.get("photo")
     if upload is None or not upload.filename:
         raise ValidationError(fields={"photo": ["Send the image as the multipart field 'photo'."]})

@@ -232,3 +232,13 @@ def test_unusual_pixel_modes_are_accepted(client, admin, make_student, mode, fmt
     assert response.status_code == 200, response.get_json()
     stored = Image.open(io.BytesIO(client.get(response.get_json()["photo_url"], headers=admin).data))
     assert stored.size == (30, 20)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"json": {"photo": "aGVsbG8="}},
+    {"data": image_bytes(), "content_type": "image/jpeg"},
+    {"data": {"photo": "x"}, "content_type": "application/x-www-form-urlencoded"},
+], ids=["json", "raw image", "urlencoded"])
+def test_a_photo_not_sent_as_multipart_is_415(client, admin, make_student, kwargs):
+    response = client.post(f"/api/v1/students/{make_student()}/photo", headers=admin, **kwargs)
+    assert response.status_code == 415 and response.get_json()["error"]["code"]

@@ -146,3 +146,34 @@ def test_my_record_shows_hostile_values_as_errors(app, auth, make_user, make_stu
 
     with app.app_context():
         assert db.session.get(Student, student).phone_number == "+79123456789"
+
+
+@pytest.mark.parametrize("photo, name, message", [
+    ("bomb", "bomb.png", "too many pixels"),
+    ("big", "big.png", "too large"),
+    ("png", "photo.jpg", "extension does not match"),
+    ("png", "photo", "JPEG, PNG or WebP only."),
+    ("half", "half.png", "damaged"),
+])
+def test_refused_photos_on_the_admin_form_are_form_errors(app, auth, admin_id, filled, photo, name, message):
+    import io
+
+    from PIL import Image
+
+    from campus.students.models import Student
+    from tests.media.test_images import png_bomb
+
+    out = io.BytesIO()
+    Image.effect_noise((300, 300), 80).convert("RGB").save(out, "PNG")
+    small = io.BytesIO()
+    Image.new("RGB", (40, 40), (9, 9, 9)).save(small, "PNG")
+    data = {"bomb": png_bomb(50_000, 50_000), "big": out.getvalue(), "png": small.getvalue(),
+            "half": out.getvalue()[:2000]}[photo]
+    app.config["MEDIA_IMAGE_MAX_BYTES"] = 100_000
+    browser = Browser(app, auth).sign_in(admin_id)
+    form = form_data(filled) | {"csrf_token": browser.csrf("/students/new"), "photo": (io.BytesIO(data), name)}
+    response = browser.client.post("/students/new", data=form, content_type="multipart/form-data",
+                                   headers={"Accept": "text/html"})
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Student.id))) == 2
