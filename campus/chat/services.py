@@ -628,6 +628,11 @@ def _campus_key(kind: str, major_id: int, year: int | None) -> str:
     return f"major:{major_id}" if kind == MAJOR else f"cohort:{major_id}:{year}"
 
 
+def _campus_title(kind: str, major_name: str, year: int | None) -> str:
+    """A major chat is titled by the major, a cohort chat by the major and enrollment year."""
+    return (major_name if kind == MAJOR else f"{major_name}, {year}")[:100]
+
+
 def _campus_chat(kind: str, major_id: int, year: int | None, title: str) -> Chat:
     """The major's or cohort's chat, created on first need."""
     key = _campus_key(kind, major_id, year)
@@ -635,7 +640,7 @@ def _campus_chat(kind: str, major_id: int, year: int | None, title: str) -> Chat
     if chat is not None:
         return chat
     now = utcnow()
-    chat = Chat(type=GROUP, kind=kind, title=title[:100], major_id=major_id, enrollment_year=year, key=key,
+    chat = Chat(type=GROUP, kind=kind, title=title, major_id=major_id, enrollment_year=year, key=key,
                 rev=0, changed_rev=0, created_at=now, updated_at=now, last_activity_at=now)
     try:
         with db.session.begin_nested():
@@ -671,8 +676,8 @@ def sync_campus_memberships(user_ids: int | Iterable[int]) -> None:
         wanted: dict[str, tuple[str, int, int | None, str]] = {}
         if user_id in records:
             major_id, year, name = records[user_id]
-            wanted[_campus_key(MAJOR, major_id, None)] = (MAJOR, major_id, None, name)
-            wanted[_campus_key(COHORT, major_id, year)] = (COHORT, major_id, year, f"{name}, {year}")
+            wanted[_campus_key(MAJOR, major_id, None)] = (MAJOR, major_id, None, _campus_title(MAJOR, name, None))
+            wanted[_campus_key(COHORT, major_id, year)] = (COHORT, major_id, year, _campus_title(COHORT, name, year))
         current = memberships[user_id]
         for key, (kind, major_id, year, title) in wanted.items():
             if key in current:
@@ -712,6 +717,30 @@ def list_campus_chats(user: User) -> list[dict[str, Any]]:
 def on_student_membership_changed(_sender, user_ids: list[int], **_extra) -> None:
     """Receiver of `campus.students.signals.student_membership_changed` (after its commit)."""
     sync_campus_memberships(user_ids)
+
+
+def rename_campus_chats(major_id: int, name: str) -> list[int]:
+    """The major's chat and its cohort chats take the major's new name, each as a rename (its
+    next rev, `chat_updated` "renamed"); the ids of the chats renamed."""
+    renamed = []
+    for chat_id, kind, year, title in db.session.execute(
+            select(Chat.id, Chat.kind, Chat.enrollment_year, Chat.title)
+            .where(Chat.major_id == major_id, Chat.kind.is_not(None)).order_by(Chat.id)).all():
+        new_title = _campus_title(kind, name, year)
+        if new_title != title:
+            _bump(chat_id, chat_change=True)
+            db.session.execute(update(Chat).where(Chat.id == chat_id).values(title=new_title)
+                               .execution_options(synchronize_session=False))
+            renamed.append(chat_id)
+    db.session.commit()
+    for chat_id in renamed:
+        notify.chat_renamed(describe_chat(db.session.get(Chat, chat_id)))
+    return renamed
+
+
+def on_major_renamed(_sender, major_id: int, name: str, **_extra) -> None:
+    """Receiver of `campus.majors.signals.major_renamed` (after its commit)."""
+    rename_campus_chats(major_id, name)
 
 
 def on_sessions_ended(_sender, user_id: int, token_ids: list[str] | None = None, **_extra) -> None:

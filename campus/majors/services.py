@@ -13,6 +13,7 @@ from campus.core.api import decode_cursor, page
 from campus.core.errors import Conflict, NotFound, ValidationError
 from campus.extensions import db
 from campus.majors.models import Major
+from campus.majors.signals import announce_rename
 
 
 def _name_taken(name: str, exclude_id: int | None = None) -> bool:
@@ -81,6 +82,8 @@ def update_major(actor_id: int | None, major: Major, changes: dict[str, Any]) ->
     if new:
         audit.record(actor_id, "major.updated", "major", major.id, old, new)
         _commit()
+        if "name" in new:
+            announce_rename(major.id, new["name"])
     return get_major(major.id)
 
 

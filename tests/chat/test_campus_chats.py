@@ -171,3 +171,40 @@ def test_a_newcomer_starts_with_the_history_read(app, client, auth, make_user, m
     make_student(major_id=major, user_id=later, enrollment_year=YEAR)
     items = client.get(f"{API}/chats", headers=auth.headers(later)).get_json()["items"]
     assert {c["id"]: c["unread"] for c in items}[cohort] == 0
+
+
+def test_campus_chat_titles_follow_a_major_rename(app, client, make_user, make_major, make_student, connect, auth):
+    student = make_user("student")
+    major, other_major = make_major("Physics"), make_major("Chemistry")
+    make_student(major_id=major, user_id=student, enrollment_year=YEAR)
+    make_student(major_id=other_major, user_id=make_user("student"), enrollment_year=YEAR)
+    announcements, cohort = chat_id_of(app, f"major:{major}"), chat_id_of(app, f"cohort:{major}:{YEAR}")
+    cursors = {str(announcements): None, str(cohort): None}
+    sock = connect(student)
+    for answer in sock.ack("sync", {"cursors": {chat_id: 0 for chat_id in cursors}})["chats"]:
+        cursors[str(answer["chat_id"])] = answer["rev"]
+    sock.clear()
+
+    admin = make_user("admin")
+    response = client.patch(f"{API}/majors/{major}", json={"name": "Applied physics"}, headers=auth.headers(admin))
+    assert response.status_code == 200
+
+    assert campus_chats_of(app, student) == [("major", major, None, "Applied physics"),
+                                              ("cohort", major, YEAR, f"Applied physics, {YEAR}")]
+    renamed = sorted((e["chat"]["id"], e["chat"]["title"]) for e in sock.events("chat_updated") if e["change"] == "renamed")
+    assert renamed == [(announcements, "Applied physics"), (cohort, f"Applied physics, {YEAR}")]
+    # A client that missed the events gets the renamed chats from sync (each took its next rev).
+    synced = {a["chat_id"]: a for a in sock.ack("sync", {"cursors": cursors})["chats"]}
+    assert synced[announcements]["chat"]["title"] == "Applied physics"
+    assert synced[cohort]["rev"] == cursors[str(cohort)] + 1
+    # The other major's chats are untouched; a description-only change renames nothing.
+    assert chat_title(app, f"major:{other_major}") == "Chemistry"
+    sock.clear()
+    assert client.patch(f"{API}/majors/{major}", json={"description": "Now with labs."},
+                        headers=auth.headers(admin)).status_code == 200
+    assert sock.events("chat_updated") == []
+
+
+def chat_title(app, key):
+    with app.app_context():
+        return db.session.scalar(select(Chat.title).where(Chat.key == key))
