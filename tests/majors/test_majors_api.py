@@ -116,3 +116,27 @@ def test_unknown_major_is_404(client, admin):
 def test_bad_cursor_is_422(client, admin):
     response = client.get("/api/v1/majors", headers=admin, query_string={"cursor": "garbage!"})
     assert response.status_code == 422
+
+
+def test_a_major_may_change_the_case_of_its_own_name(client, admin, make_major):
+    major = make_major("прикладная физика")
+    response = client.patch(f"/api/v1/majors/{major}", headers=admin, json={"name": "Прикладная физика"})
+    assert response.status_code == 200 and response.get_json()["name"] == "Прикладная физика"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": None}, "name"), ({"name": "x"}, "name"), ({"description": "N\x00"}, "description"),
+    ({"student_count": 0}, "student_count"), ({"id": 5}, "id"),
+])
+def test_update_validation(client, admin, make_major, body, field):
+    major = make_major("Физика")
+    response = client.patch(f"/api/v1/majors/{major}", headers=admin, json=body)
+    assert response.status_code == 422 and field in response.get_json()["error"]["fields"]
+    assert client.get(f"/api/v1/majors/{major}", headers=admin).get_json()["name"] == "Физика"
+
+
+def test_a_major_is_exactly_the_contract_fields(client, admin, make_major):
+    make_major("Физика")
+    body = client.get("/api/v1/majors", headers=admin).get_json()
+    assert set(body) == {"items", "next_cursor"}
+    assert set(body["items"][0]) == {"id", "name", "description", "student_count"}

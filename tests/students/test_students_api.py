@@ -113,6 +113,18 @@ def test_email_is_unique_whatever_the_case(client, admin, major):
     assert "email" in response.get_json()["error"]["fields"]
 
 
+@pytest.mark.parametrize("first, again", [
+    ("Иван@Пример.РФ", "ИВАН@ПРИМЕР.РФ"),          # Cyrillic mailbox and domain, any case
+    ("olga@Университет.рф", "OLGA@университет.РФ"),
+    ("Anna@MAIL.RU", "anna@mail.ru"),
+])
+def test_email_is_unique_whatever_the_case_in_any_script(client, admin, major, first, again):
+    created = client.post("/api/v1/students", headers=admin, json=student_payload(major, email=first))
+    assert created.status_code == 201 and created.get_json()["email"] == first.lower()
+    response = client.post("/api/v1/students", headers=admin, json=student_payload(major, email=again))
+    assert response.status_code == 409 and "email" in response.get_json()["error"]["fields"]
+
+
 def test_an_account_links_to_one_record_only(client, admin, major, make_user):
     user = make_user("student")
     assert client.post("/api/v1/students", headers=admin, json=student_payload(major, user_id=user)).status_code == 201
