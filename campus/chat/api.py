@@ -8,12 +8,13 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from campus.chat import services
+from campus.chat.flood import check_flood
 from campus.chat.schemas import (
     AddMemberSchema, CampusChatListSchema, ChatListArgsSchema, ChatListSchema, ChatSchema, CreateChatSchema,
     HistoryArgsSchema, MessageBodyFields, MessageListSchema, MessageSchema, ReadBodySchema,
     RenameChatSchema,
 )
-from campus.core.api import api_blueprint
+from campus.core.api import ErrorSchema, api_blueprint
 from campus.core.security import permission_required
 
 chats_api = api_blueprint("chats_api", __name__, "/chats", "Private and group chats, members, messages")
@@ -109,8 +110,10 @@ def list_messages(args, chat_id):
 @chats_api.arguments(MessageBodyFields)
 @chats_api.response(201, MessageSchema)
 @chats_api.alt_response(200, schema=MessageSchema, description="The stored message for a repeated client_id")
+@chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
 def send_message(data, chat_id):
     """Send a message (as `send_message` on the socket; members' sockets receive it)."""
+    check_flood(g.current_user.id)
     message, created = services.send_message(g.current_user, chat_id, **data)
     return message, 201 if created else 200
 

@@ -7,20 +7,18 @@ event), and the answer is an ack — `{"ok": true, ...}` or `{"ok": false, "erro
 """
 from __future__ import annotations
 
-import threading
-import time
-
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_jwt_extended import decode_token
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from campus.chat import notify, rooms, services
+from campus.chat.flood import check_flood
 from campus.chat.presence import presence
 from campus.chat.schemas import (
     EditMessageSchema, MessageIdSchema, ReadSchema, SendMessageSchema, SyncSchema, TypingSchema,
 )
-from campus.core.errors import AuthError, Forbidden, RateLimited, ValidationError
+from campus.core.errors import AuthError, Forbidden, ValidationError
 from campus.core.schemas import load_or_raise
 from campus.core.security import resolve_token
 from campus.core.sockets import acked, authenticate_socket, chat_room, error_ack, user_room
@@ -28,31 +26,6 @@ from campus.extensions import db
 
 SEND, EDIT, DELETE, READ, TYPING, SYNC = (SendMessageSchema(), EditMessageSchema(), MessageIdSchema(),
                                           ReadSchema(), TypingSchema(), SyncSchema())
-
-
-class EventBudget:
-    """A token bucket per user: `rate` events a second, bursts up to `burst`.
-
-    Kept in the worker's memory: exact for one process; with several workers each allows the
-    rate, which still bounds a flood (HTTP limits do not cover socket events).
-    """
-
-    def __init__(self) -> None:
-        self._buckets: dict[int, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, user_id: int, rate: float, burst: float) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.get(user_id, (burst, now))
-            tokens = min(burst, tokens + (now - last) * rate)
-            if tokens < 1:
-                self._buckets[user_id] = (tokens, now)
-                return False
-            self._buckets[user_id] = (tokens - 1, now)
-            if len(self._buckets) > 100_000:  # forget idle users now and then
-                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
-            return True
 
 
 class ChatNamespace(Namespace):
@@ -153,10 +126,7 @@ class ChatNamespace(Namespace):
         user_id = self.user_of_sid.get(request.sid)
         if user_id is None:
             raise Forbidden(_("Not connected."))
-        app = current_app
-        budget = app.extensions.get("campus_chat_budget") or app.extensions.setdefault("campus_chat_budget", EventBudget())
-        if not budget.take(user_id, app.config["CHAT_EVENT_RATE"], app.config["CHAT_EVENT_BURST"]):
-            raise RateLimited(_("Too many events; slow down."))
+        check_flood(user_id)
         return services.load_actor(user_id)
 
     # --- events -------------------------------------------------------------------------

@@ -178,3 +178,22 @@ def test_chat_list_is_ordered_by_activity_and_paged(api, make_user):
 def test_error_messages_are_translated(client, auth, make_user):
     response = client.get(f"{API}/chats/999999", headers={**auth.headers(make_user()), "Accept-Language": "ru"})
     assert response.get_json()["error"]["message"] == "Чат не найден."
+
+
+def test_http_sends_share_the_sockets_flood_limit(app, api, make_user, connect, chats):
+    """A flood over POST …/messages is a 429 with §4's body, from the same per-user budget as the
+    socket's events (so a client refused on one can't go on over the other); nothing is stored."""
+    app.config.update(CHAT_EVENT_RATE=0.0001, CHAT_EVENT_BURST=3)
+    ann, bob = make_user(), make_user()
+    chat_id = chats.private(ann, bob)
+    sock = connect(ann)
+    assert sock.ack("send_message", {"chat_id": chat_id, "client_id": "s-1", "body": "over the socket"})["ok"]
+    sent = [api.post(ann, f"/chats/{chat_id}/messages", json={"client_id": f"h-{n}", "body": "hi"}) for n in range(3)]
+
+    assert [response.status_code for response in sent[:2]] == [201, 201]
+    assert error(sent[2], 429) == "rate_limited"
+    assert set(sent[2].get_json()["error"]) == {"code", "message"}
+    assert sock.ack("typing", {"chat_id": chat_id, "typing": True})["error"]["code"] == "rate_limited"
+    assert api.post(bob, f"/chats/{chat_id}/messages", json={"client_id": "b-1", "body": "bob's own budget"}).status_code == 201
+    assert [m["body"] for m in api.get(bob, f"/chats/{chat_id}/messages").get_json()["items"]] == [
+        "over the socket", "hi", "hi", "bob's own budget"]

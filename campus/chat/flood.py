@@ -1,0 +1,48 @@
+"""The chat's flood limit: one token bucket per user for socket events and HTTP sends alike.
+
+HTTP rate limits (flask-limiter) do not cover socket events, and a client blocked on the socket
+must not get around it by sending over `POST /chats/{id}/messages`: both take from the same
+bucket, with the settings `CHAT_EVENT_RATE` (events a second) and `CHAT_EVENT_BURST`.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from campus.core.errors import RateLimited
+
+
+class EventBudget:
+    """A token bucket per user: `rate` events a second, bursts up to `burst`.
+
+    Kept in the worker's memory: exact for one process; with several workers each allows the
+    rate, which still bounds a flood.
+    """
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, user_id: int, rate: float, burst: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(user_id, (burst, now))
+            tokens = min(burst, tokens + (now - last) * rate)
+            if tokens < 1:
+                self._buckets[user_id] = (tokens, now)
+                return False
+            self._buckets[user_id] = (tokens - 1, now)
+            if len(self._buckets) > 100_000:  # forget idle users now and then
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
+            return True
+
+
+def check_flood(user_id: int) -> None:
+    """Take one event from the user's budget; `RateLimited` when it is spent."""
+    app = current_app
+    budget = app.extensions.get("campus_chat_budget") or app.extensions.setdefault("campus_chat_budget", EventBudget())
+    if not budget.take(user_id, app.config["CHAT_EVENT_RATE"], app.config["CHAT_EVENT_BURST"]):
+        raise RateLimited(_("Too many events; slow down."))
