@@ -23,6 +23,7 @@ from campus.core.schemas import load_or_raise
 from campus.core.security import resolve_token
 from campus.core.sockets import acked, authenticate_socket, chat_room, error_ack, user_room
 from campus.extensions import db
+from campus.users.tokens import revocation_keys
 
 SEND, EDIT, DELETE, READ, TYPING, SYNC = (SendMessageSchema(), EditMessageSchema(), MessageIdSchema(),
                                           ReadSchema(), TypingSchema(), SyncSchema())
@@ -82,10 +83,11 @@ class ChatNamespace(Namespace):
 
     @staticmethod
     def _session_tokens(auth, claims: dict) -> frozenset[str]:
-        """The access token's `jti` and, for the page (cookie auth), the refresh cookie's: the
-        page renews its access token from it, so a logout that revokes the refresh token ends
-        the sockets opened with any access token of that browser session."""
-        tokens = {claims["jti"]} if claims.get("jti") else set()
+        """The access token's revocation keys (its `jti` and its sign-in session's) and, for the
+        page (cookie auth), the refresh cookie's: the page renews its access token from it, so a
+        logout that revokes the refresh token ends the sockets opened with any access token of
+        that browser session."""
+        tokens = set(revocation_keys(claims)) if claims.get("jti") else set()
         refresh = None if isinstance(auth, dict) and auth.get("token") is not None else \
             request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"])
         if refresh:
@@ -94,7 +96,7 @@ class ChatNamespace(Namespace):
             except Exception:  # an unusable refresh cookie ends nothing
                 refresh_claims = {}
             if refresh_claims.get("type") == "refresh" and refresh_claims.get("sub") == claims.get("sub"):
-                tokens.add(refresh_claims["jti"])
+                tokens.update(revocation_keys(refresh_claims))
         return frozenset(tokens)
 
     def _check_still_signed_in(self, auth) -> None:
@@ -103,7 +105,7 @@ class ChatNamespace(Namespace):
         db.session.rollback()  # read the revocation: a fresh transaction, no cached user
         try:
             _user, claims = authenticate_socket(auth)
-            if self.tokens_of_sid[sid] - {claims.get("jti")}:  # the refresh cookie counts too
+            if self.tokens_of_sid[sid] - set(revocation_keys(claims)):  # the refresh cookie counts too
                 resolve_token(request.cookies[current_app.config["JWT_REFRESH_COOKIE_NAME"]], "refresh")
         except (ConnectionRefusedError, AuthError):
             self.user_of_sid.pop(sid, None)

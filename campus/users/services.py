@@ -115,10 +115,11 @@ def change_password(user: User, current_password: str, new_password: str) -> dic
 def logout(user: User, claims: dict[str, Any], *, everywhere: bool = False) -> None:
     if everywhere:
         tokens.revoke_all_tokens(user)
+        revoked = None
     else:
-        tokens.revoke_token(user, claims)
+        revoked = tokens.revoke_token(user, claims)
     db.session.commit()
-    announce_sessions_ended(user.id, None if everywhere else [claims["jti"]])
+    announce_sessions_ended(user.id, revoked)
 
 
 def search_users(query: str, *, limit: int = 20, exclude_id: int | None = None) -> list[User]:

@@ -7,8 +7,10 @@
 
         sender     the Flask app (`current_app._get_current_object()`)
         user_id    int
-        token_ids  list[str]: the `jti` of the revoked tokens (a plain logout), or None when
-                   every token of the user stopped working
+        token_ids  list[str]: the blocklist keys of a plain logout — the revoked token's `jti`
+                   and `sid:<id>` of its sign-in session (`users.tokens.revocation_keys`;
+                   match them against the same function's keys of the token a socket was
+                   opened with) — or None when every token of the user stopped working
 
     An exception in a receiver is logged and does not undo the committed change.
 """

@@ -63,7 +63,7 @@ def resolve_token(token: str, token_type: str | tuple[str, ...] = "access") -> t
         user = None
     if user is None:
         raise AuthError("Invalid token.", code="token_invalid")
-    if claims.get("gen") != user.token_generation or _is_blocklisted(claims["jti"], claims.get("sid")):
+    if claims.get("gen") != user.token_generation or _is_blocklisted(claims):
         raise AuthError("Token has been revoked.", code="token_revoked")
     _require_active(user)
     return user, claims
@@ -94,7 +94,8 @@ def _resolve_external(token: str, accepted: tuple[str, ...]) -> tuple[User, dict
     if user is None:
         raise AuthError("Unknown user.", code="token_invalid")
     claims["jti"] = _external_jti(token, claims)
-    if _is_blocklisted(claims["jti"]):
+    claims.pop("sid", None)  # sessions are Campus's own; the main backend's tokens end one by one
+    if _is_blocklisted(claims):
         raise AuthError("Token has been revoked.", code="token_revoked")
     _require_active(user)
     return user, claims
@@ -114,27 +115,35 @@ def _require_active(user: User) -> None:
         raise AuthError("This account is deactivated.", code="inactive")
 
 
-def _is_blocklisted(jti: str, session_id: str | None = None) -> bool:
+def revocation_keys(claims: dict[str, Any]) -> list[str]:
+    """The blocklist keys that end a token: its `jti`, and `sid:<id>` for its sign-in session.
+
+    Whatever remembers what a token opened (the chat's sockets) matches on these keys.
+    """
+    session_id = claims.get("sid")
+    return [claims["jti"], SESSION_PREFIX + session_id] if isinstance(session_id, str) else [claims["jti"]]
+
+
+def _is_blocklisted(claims: dict[str, Any]) -> bool:
     """Whether the token, or the sign-in session it belongs to, has been revoked."""
-    keys = [jti, SESSION_PREFIX + session_id] if isinstance(session_id, str) else [jti]
+    keys = revocation_keys(claims)
     return db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti.in_(keys)).limit(1)) is not None
 
 
-def _block(user: User, key: str, expires_at: datetime) -> None:
-    if db.session.get(RevokedToken, key) is None:
-        db.session.add(RevokedToken(jti=key, user_id=user.id, expires_at=expires_at))
-
-
-def revoke_token(user: User, claims: dict[str, Any]) -> None:
+def revoke_token(user: User, claims: dict[str, Any]) -> list[str]:
     """Put the token, and the sign-in session it belongs to, on the persisted blocklist until
     they would have expired anyway: logging out with the access token ends its refresh token
-    too, and the other way round."""
-    _block(user, claims["jti"], datetime.fromtimestamp(claims["exp"], timezone.utc))
-    session_id = claims.get("sid")
-    if isinstance(session_id, str):
-        # The session's refresh token was issued before now, so it expires before this.
-        _block(user, SESSION_PREFIX + session_id, utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"])
+    too, and the other way round. Returns the keys blocked (`revocation_keys`)."""
+    keys = revocation_keys(claims)
+    # The session's refresh token was issued before now, so it expires before this.
+    session_expiry = utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+    for key in keys:
+        if db.session.get(RevokedToken, key) is None:
+            expires_at = (datetime.fromtimestamp(claims["exp"], timezone.utc) if key == claims["jti"]
+                          else session_expiry)
+            db.session.add(RevokedToken(jti=key, user_id=user.id, expires_at=expires_at))
     db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    return keys
 
 
 def revoke_all_tokens(user: User) -> None:
