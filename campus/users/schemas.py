@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
 from campus.core.phones import normalize_phone
-from campus.core.schemas import Id, StrictSchema, Text, UTCDateTimeField
+from campus.core.schemas import StrictSchema, Text, UTCDateTimeField
 
 LANGUAGES = ("en", "ru")
 PASSWORD_RULES = validate.Length(min=8, max=128)
@@ -99,15 +99,3 @@ class UserSearchArgsSchema(StrictSchema):
 class UserListSchema(Schema):
     items = fields.List(fields.Nested(PublicUserSchema))
     next_cursor = fields.String(allow_none=True)
-
-
-class RoleChangeSchema(StrictSchema):
-    role = Text(required=True, validate=validate.Length(max=32))
-
-
-class ActiveChangeSchema(StrictSchema):
-    is_active = fields.Boolean(required=True)
-
-
-class UserIdSchema(StrictSchema):
-    user_id = Id(required=True)

@@ -90,6 +90,27 @@ def test_revoked_token_is_token_revoked(client, make_user, auth):
     assert client.get(ME, headers=bearer(other)).status_code == 200
 
 
+def test_the_blocklist_outlives_a_restart_and_forgets_what_has_expired(app, db_url, tmp_path, client, make_user, auth):
+    from datetime import datetime, timedelta, timezone
+
+    from campus.users.models import RevokedToken
+
+    user_id = make_user()
+    token = auth.token(user_id)
+    with app.app_context():
+        stale = datetime.now(timezone.utc) - timedelta(minutes=1)
+        db.session.add(RevokedToken(jti="long-expired", user_id=user_id, expires_at=stale))
+        db.session.commit()
+    assert client.post("/api/v1/auth/logout", headers=bearer(token)).status_code == 204
+    restarted = create_app(config_for(db_url, tmp_path))  # a new process would see the same
+    assert_refused(restarted.test_client().get(ME, headers=bearer(token)), "token_revoked")
+    with restarted.app_context():
+        assert db.session.get(RevokedToken, "long-expired") is None
+        assert db.session.query(RevokedToken).count() == 2  # the token and its sign-in session
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_logout_everywhere_revokes_every_token(client, make_user, auth):
     user_id = make_user()
     first, second = auth.tokens(user_id), auth.tokens(user_id)
