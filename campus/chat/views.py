@@ -1,6 +1,8 @@
 """The chat page: a shell that `static/js/chat.js` fills over the JSON API and Socket.IO `/chat`."""
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, g, render_template
 from flask_babel import gettext as _
 
@@ -75,6 +77,12 @@ def chat():
         "namespace": "/chat",
         # Only decides whether an announcement chat shows a composer; the server checks each send.
         "can_post_announcements": user.can("chat.post_announcements"),
+        # The access cookie's remaining life and a fresh one's: chat.js refreshes ahead of expiry,
+        # so no API call goes out with an expired token (the browser logs every 401 as an error).
+        "access": {
+            "expires_in": max(int(g.token_claims["exp"] - time.time()), 0),
+            "lifetime": int(config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+        },
         "csrf": {
             "access_cookie": config["JWT_ACCESS_CSRF_COOKIE_NAME"],
             "refresh_cookie": config["JWT_REFRESH_CSRF_COOKIE_NAME"],

@@ -158,14 +158,26 @@
   }
 
   let refreshing = null;
+  // When the access cookie expires, by this page's clock. Calls refresh ahead of it: an expired
+  // token sent anyway would be a 401, which the browser logs as an error.
+  let accessExpiresAt = Date.now() + config.access.expires_in * 1000;
+  const REFRESH_AHEAD_MS = Math.min(60000, config.access.lifetime * 250);
+
+  function accessExpiring() {
+    return Date.now() >= accessExpiresAt - REFRESH_AHEAD_MS;
+  }
 
   /** POST /auth/refresh with the refresh cookie: a new access cookie. One request at a time. */
   function refreshAccess() {
     if (!refreshing) {
       const headers = { Accept: "application/json" };
       headers[config.csrf.refresh_header] = cookie(config.csrf.refresh_cookie);
+      const started = Date.now();
       refreshing = fetch(config.api + "/auth/refresh", { method: "POST", credentials: "same-origin", headers })
-        .then((response) => response.ok)
+        .then((response) => {
+          if (response.ok) accessExpiresAt = started + config.access.lifetime * 1000;
+          return response.ok;
+        })
         .catch(() => false)
         .finally(() => { setTimeout(() => { refreshing = null; }, 0); });
     }
@@ -174,6 +186,7 @@
 
   async function api(method, path, body) {
     for (let attempt = 0; ; attempt += 1) {
+      if (attempt === 0 && accessExpiring()) await refreshAccess();
       const headers = { Accept: "application/json" };
       if (body !== undefined) headers["Content-Type"] = "application/json";
       if (method !== "GET") headers[config.csrf.access_header] = cookie(config.csrf.access_cookie);
@@ -503,8 +516,12 @@
     socket = io(config.namespace, {
       transports: ["websocket", "polling"],
       tryAllTransports: true,          // fall back to long polling where WebSockets are blocked
-      // A function, so every reconnect reads the current CSRF cookie (it changes on refresh).
-      auth: (send) => send({ csrf: cookie(config.csrf.access_cookie) }),
+      // A function, so every reconnect reads the current CSRF cookie (it changes on refresh),
+      // refreshing first when the access cookie is about to expire.
+      auth: (send) => {
+        const ready = accessExpiring() ? refreshAccess() : Promise.resolve();
+        ready.then(() => send({ csrf: cookie(config.csrf.access_cookie) }));
+      },
     });
     socket.on("connect", onConnect);
     socket.on("disconnect", (reason) => {
