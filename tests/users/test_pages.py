@@ -586,3 +586,16 @@ def test_a_page_whose_refresh_cookie_was_revoked_is_signed_out(client, make_user
     response = client.get("/profile")
     assert response.status_code == 302 and response.location == "/login?next=/profile"
     assert client.get_cookie("refresh_token_cookie") is None
+
+
+def test_a_deactivated_users_browser_is_signed_out_at_once(app, client, make_user):
+    user_id = make_user(email="bob@example.test")
+    sign_in(client, "bob@example.test")
+    assert client.get("/profile").status_code == 200
+    with app.app_context():
+        db.session.get(User, user_id).is_active = False
+        db.session.commit()
+    response = client.get("/profile")
+    assert response.status_code == 302 and response.location == "/login?next=/profile"
+    assert client.get_cookie("access_token_cookie") is None and client.get_cookie("refresh_token_cookie") is None
+    assert "Sign in" in text_of(client.get("/"))
