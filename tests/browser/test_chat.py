@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import jwt
 import pytest
@@ -345,6 +347,26 @@ def test_the_page_refreshes_its_access_cookie_before_it_expires(open_chat_page, 
     access = next(cookie["value"] for cookie in page.context.cookies(live_server.url)
                   if cookie["name"] == "access_token_cookie")
     assert access != expired
+
+
+def test_a_russian_reader_sees_russian_and_times_in_their_own_time_zone(new_page, make_user, live_server):
+    alice, bob = make_user("Alice"), make_user("Bob")
+    assert requests.patch(alice.api + "/users/me", headers=alice.headers(), json={"language": "ru"}).status_code == 200
+    chat = requests.post(bob.api + "/chats", headers=bob.headers(), json={"type": "private", "user_id": alice.id})
+    sent = requests.post(f"{bob.api}/chats/{chat.json()['id']}/messages", headers=bob.headers(),
+                         json={"client_id": "tz-1", "body": "Привет"}).json()
+    zone = "Asia/Vladivostok"  # UTC+10, no daylight saving: never the server's or UTC's wall clock
+    page = new_page(locale="ru-RU", timezone_id=zone)
+    alice.sign_in(page, live_server.url)
+    expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.locator("#connection-status")).to_have_text("Подключено")
+
+    open_conversation(page, bob.name)
+    created = datetime.fromisoformat(sent["created_at"].replace("Z", "+00:00"))
+    expect(page.locator("#message-list li.msg time")).to_have_text(created.astimezone(ZoneInfo(zone)).strftime("%H:%M"))
+    send(page, "Ответ")
+    expect(page.locator("#message-list li.msg.mine .msg-status-text")).to_have_text("Отправлено")
 
 
 RECORD_NOTIFICATIONS = """

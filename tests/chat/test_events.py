@@ -80,6 +80,65 @@ def test_a_non_member_gets_not_found_as_for_a_missing_chat(app, make_user, conne
     assert stored_messages(app, chat_id) == []
 
 
+@pytest.mark.parametrize("outsider", ["never_a_member", "removed"])
+def test_every_event_on_a_chat_checks_membership(app, make_user, connect, chats, outsider):
+    """Each event reads membership from the database: an outsider — also one removed a moment
+    ago, with the socket opened while a member — gets not_found and the members hear nothing."""
+    owner, eve = make_user(), make_user()
+    chat_id = chats.group(owner, [eve] if outsider == "removed" else [])
+    owner_socket, eve_socket = connect(owner), connect(eve)
+    message = send(owner_socket, chat_id, "m-1")["message"]
+    if outsider == "removed":
+        with app.app_context():
+            services.remove_member(db.session.get(User, owner), chat_id, eve)
+    owner_socket.clear()
+
+    refusals = [
+        send(eve_socket, chat_id, "e-1"),
+        eve_socket.ack("edit_message", {"message_id": message["id"], "body": "changed"}),
+        eve_socket.ack("delete_message", {"message_id": message["id"]}),
+        eve_socket.ack("read", {"chat_id": chat_id, "seq": 1}),
+        eve_socket.ack("typing", {"chat_id": chat_id, "typing": True}),
+    ]
+    assert [error_code(ack) for ack in refusals] == ["not_found"] * 5
+    assert eve_socket.ack("sync", {"cursors": {str(chat_id): 0}})["chats"] == [
+        {"chat_id": chat_id, "rev": 0, "messages": [], "chat": None, "left": True, "reset": False}]
+    assert owner_socket.received() == []
+    assert [(m.body, m.deleted_at) for m in stored_messages(app, chat_id)] == [("hello", None)]
+
+
+def test_a_message_is_broadcast_and_acked_only_after_its_commit(app, make_user, connect, chats, monkeypatch):
+    """At the moment of the broadcast the message is already visible to another connection; a
+    commit that fails broadcasts nothing, stores nothing and answers an error ack."""
+    from campus.chat import notify
+
+    ann, bob = make_user(), make_user()
+    chat_id = chats.private(ann, bob)
+    ann_socket, bob_socket = connect(ann), connect(bob)
+    seen_by_others = []
+    broadcast = notify.message_created
+
+    def checking_broadcast(message):
+        with db.engine.connect() as other:  # a connection of its own: sees committed rows only
+            seen_by_others.append(other.execute(select(Message.body).where(Message.id == message["id"])).scalar())
+        broadcast(message)
+
+    monkeypatch.setattr(notify, "message_created", checking_broadcast)
+    assert send(ann_socket, chat_id, "c-1", "committed first")["ok"]
+    assert seen_by_others == ["committed first"]
+    assert [m["body"] for m in bob_socket.events("message")] == ["committed first"]
+
+    def failing_commit():
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(db.session, "commit", failing_commit)
+    assert error_code(send(ann_socket, chat_id, "c-2", "never committed")) == "internal_error"
+    monkeypatch.undo()
+    assert seen_by_others == ["committed first"]
+    assert [m["body"] for m in bob_socket.events("message")] == ["committed first"]
+    assert [m.body for m in stored_messages(app, chat_id)] == ["committed first"]
+
+
 @pytest.mark.parametrize("payload", [
     None, "a string", 12, [1, 2], {},
     {"chat_id": "1", "client_id": "a", "body": "x"},
