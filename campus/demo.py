@@ -1,4 +1,4 @@
-"""Demo data for development: one account per role, majors and a few hundred students."""
+"""Demo data for development: one account per role, majors, a few hundred students, a chat."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -28,6 +28,7 @@ def seed_demo() -> Iterator[str]:
                           last_name="Demo", role_name=role, language="en")
         yield f"demo account {email} / {DEMO_PASSWORD} ({role})"
     yield from seed_directory()
+    yield from seed_chat()
 
 
 DEMO_STUDENTS = 300
@@ -62,3 +63,34 @@ def seed_directory(count: int = DEMO_STUDENTS, seed: int = 2024) -> Iterator[str
         rows[0]["user_id"] = demo_student.id
     imported = import_students(rows)
     yield f"{imported} students" + (f" ({demo_student.email} is linked to the first)" if demo_student else "")
+
+
+DEMO_CHAT_TITLE = "Welcome to Campus"
+DEMO_CHAT_MEMBERS = ("teacher", "student", "admin", "user")
+DEMO_CHAT_LINES = (
+    ("teacher", "Welcome to Campus! This group is here to try the chat: write something."),
+    ("student", "Hello! Will the timetable for next week be out soon?"),
+    ("admin", "On Friday, as usual. Ask here if anything is unclear."),
+)
+
+
+def seed_chat() -> Iterator[str]:
+    """A group of demo accounts with a few messages, so the chat page has something to show.
+
+    Idempotent: the group is found by its title and owner, and the messages by their client_id.
+    """
+    from sqlalchemy import select
+
+    from campus.chat.models import GROUP, Chat
+    from campus.chat.services import create_group_chat, load_actor, send_message
+    from campus.extensions import db
+
+    accounts = {role: find_by_email(demo_email(role)) for role in DEMO_CHAT_MEMBERS}
+    owner = load_actor(accounts["teacher"].id)
+    chat_id = db.session.scalar(select(Chat.id).where(
+        Chat.type == GROUP, Chat.title == DEMO_CHAT_TITLE, Chat.created_by_id == owner.id))
+    if chat_id is None:
+        chat_id = create_group_chat(owner, DEMO_CHAT_TITLE, [user.id for user in accounts.values()])["id"]
+    for number, (role, body) in enumerate(DEMO_CHAT_LINES, start=1):
+        send_message(load_actor(accounts[role].id), chat_id, client_id=f"demo-{number}", body=body)
+    yield f"group chat \"{DEMO_CHAT_TITLE}\" with {len(DEMO_CHAT_LINES)} messages"
