@@ -113,13 +113,21 @@ def change_password(user: User, current_password: str, new_password: str) -> dic
 
 
 def logout(user: User, claims: dict[str, Any], *, everywhere: bool = False) -> None:
+    """Revoke the token and the rest of its sign-in, or with `everywhere` every token of the user."""
+    user_id = user.id
     if everywhere:
         tokens.revoke_all_tokens(user)
         revoked = None
+        db.session.commit()
     else:
         revoked = tokens.revoke_token(user, claims)
-    db.session.commit()
-    announce_sessions_ended(user.id, revoked)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # A concurrent logout of the same sign-in (its access and refresh token at once)
+            # blocked the session's key first: the token is refused either way.
+            db.session.rollback()
+    announce_sessions_ended(user_id, revoked)
 
 
 def search_users(query: str, *, limit: int = 20, exclude_id: int | None = None) -> list[User]:

@@ -135,14 +135,15 @@ def revoke_token(user: User, claims: dict[str, Any]) -> list[str]:
     they would have expired anyway: logging out with the access token ends its refresh token
     too, and the other way round. Returns the keys blocked (`revocation_keys`)."""
     keys = revocation_keys(claims)
+    db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
     # The session's refresh token was issued before now, so it expires before this.
     session_expiry = utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
-    for key in keys:
-        if db.session.get(RevokedToken, key) is None:
-            expires_at = (datetime.fromtimestamp(claims["exp"], timezone.utc) if key == claims["jti"]
-                          else session_expiry)
-            db.session.add(RevokedToken(jti=key, user_id=user.id, expires_at=expires_at))
-    db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    with db.session.no_autoflush:  # the rows go in at the caller's commit
+        for key in keys:
+            if db.session.get(RevokedToken, key) is None:
+                expires_at = (datetime.fromtimestamp(claims["exp"], timezone.utc) if key == claims["jti"]
+                              else session_expiry)
+                db.session.add(RevokedToken(jti=key, user_id=user.id, expires_at=expires_at))
     return keys
 
 

@@ -111,6 +111,28 @@ def test_the_blocklist_outlives_a_restart_and_forgets_what_has_expired(app, db_u
         db.engine.dispose()
 
 
+def test_two_logouts_of_one_sign_in_racing_both_succeed(app, client, make_user, auth, monkeypatch):
+    """Access and refresh token logged out at once: both pass authentication, and the second
+    commit finds the session's key already blocked (the window between the check and the
+    insert is opened by hiding the first logout's rows from the check)."""
+    from campus.users import services
+    from campus.users.models import RevokedToken
+    from campus.users.tokens import resolve_token
+
+    pair = auth.tokens(make_user())
+    with app.test_request_context():
+        user, access_claims = resolve_token(pair["access_token"], "access")
+        _user, refresh_claims = resolve_token(pair["refresh_token"], "refresh")
+        services.logout(user, access_claims)
+        real_get = db.session.get
+        monkeypatch.setattr(db.session, "get", lambda model, key, **kw: None if model is RevokedToken
+                            else real_get(model, key, **kw))
+        services.logout(user, refresh_claims)  # no IntegrityError escapes
+        monkeypatch.undo()
+    assert_refused(client.post("/api/v1/auth/refresh", headers=bearer(pair["refresh_token"])), "token_revoked")
+    assert_refused(client.get(ME, headers=bearer(pair["access_token"])), "token_revoked")
+
+
 def test_logout_everywhere_revokes_every_token(client, make_user, auth):
     user_id = make_user()
     first, second = auth.tokens(user_id), auth.tokens(user_id)
