@@ -37,6 +37,7 @@ def register_extensions(app: Flask) -> None:
     from campus.core.mail import BACKENDS
     from campus.core.security import set_token_resolver
     from campus.chat.rooms import client_manager as chat_client_manager
+    from campus.chat.packets import SocketPacket
     from campus.core.sockets import origin_check
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
     from campus.users import passwords
@@ -71,6 +72,8 @@ def register_extensions(app: Flask) -> None:
         # Flask-SocketIO would copy the Flask session into every event; Campus keeps no
         # state there (auth is a JWT), so skip the copy (DESIGN.md §5).
         manage_session=False,
+        # Undecodable payloads (deeply nested JSON) get an error ack, not a traceback.
+        serializer=SocketPacket,
     )
 
 

@@ -14,6 +14,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from campus.chat import notify, rooms, services
 from campus.chat.flood import check_flood
+from campus.chat.packets import UNDECODABLE_EVENT
 from campus.chat.presence import presence
 from campus.chat.schemas import (
     EditMessageSchema, MessageIdSchema, ReadSchema, SendMessageSchema, SyncSchema, TypingSchema,
@@ -54,6 +55,8 @@ class ChatNamespace(Namespace):
         offline while connected. Those, and unknown events, are refused here.
         """
         sid = args[0] if args else None
+        if event == UNDECODABLE_EVENT:
+            return error_ack(ValidationError("The payload is not valid JSON or is nested too deeply."))
         forged = event in self.CONNECTION_EVENTS and self.server.manager.is_connected(sid, self.namespace)
         if forged or not (isinstance(event, str) and event.isidentifier() and hasattr(self, "on_" + event)):
             return error_ack(ValidationError("Unknown event."))

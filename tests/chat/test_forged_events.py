@@ -43,3 +43,26 @@ def test_an_event_named_connect_is_refused_without_counting_another_socket(app, 
 
     ann_socket.disconnect()  # her only socket: she is offline now, not one socket short of it
     assert presence_of(bob_socket, ann) == [True, False]
+
+
+DEEP = 100_000
+
+
+@pytest.mark.parametrize("raw_args", [
+    '"send_message",' + "[" * DEEP + "]" * DEEP,   # deeper than any JSON parser's recursion limit
+    '"send_message",{"chat_id": 1,',                # not JSON at all
+])
+def test_an_undecodable_payload_gets_an_error_ack_and_the_socket_goes_on(app, make_user, connect, raw_args):
+    """What a hand-made client can put on the wire (no encoder would build it): the packet
+    reaches the namespace as an unknown event, and its ack id still gets an answer."""
+    from campus.extensions import socketio
+
+    sock = connect(make_user())
+    client = sock.client
+    acks_before = client.acks
+    socketio.server._handle_eio_message(client.eio_sid, f"2/chat,41[{raw_args}]")
+    assert client.acks is not acks_before and client.acks["namespace"] == "/chat"
+    ack = client.acks["args"][0]
+    client.acks = None
+    assert ack["ok"] is False and ack["error"]["code"] == "validation_error", ack
+    assert sock.ack("sync", {"cursors": {}}) == {"ok": True, "chats": []}
