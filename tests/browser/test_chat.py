@@ -15,6 +15,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.support.chat_client import ChatSocket
 from tests.support.proxy import TcpProxy
 from tests.support.server import LiveServer
 
@@ -149,6 +150,31 @@ def test_two_users_chat_privately_with_typing_and_seen(open_chat_page, make_user
     expect(bodies(alice_page)).to_have_text(["Hello Bob", "Hi Alice"])
     expect(alice_page.locator("#typing-indicator")).to_have_text("")
     expect(bodies(bob_page)).to_have_text(["Hello Bob", "Hi Alice"])
+
+
+def test_typing_shows_for_at_most_six_seconds_unless_repeated(open_chat_page, make_user, live_server):
+    """§4: a `typing` without its `false` (the typist's tab died) fades after 6 s; a repeat
+    keeps it up. The page's clock is driven by the test; bob and carol type from python-socketio
+    clients (alice's socket receives their events in the order the server sent them, so carol
+    showing up means bob's earlier repeat has arrived too)."""
+    alice, bob, carol = make_user("Alice"), make_user("Bob"), make_user("Carol")
+    chat_id = bob.create_group("Typists", [alice, carol])
+    page = open_chat_page(alice, prepare=lambda page: page.clock.install())
+    open_conversation(page, "Typists")
+    indicator = page.locator("#typing-indicator")
+    with ChatSocket(live_server.url, bob.tokens["access_token"]) as bob_socket, \
+            ChatSocket(live_server.url, carol.tokens["access_token"]) as carol_socket:
+        bob_socket.ok("typing", {"chat_id": chat_id, "typing": True})
+        expect(indicator).to_contain_text(bob.first_name)
+        page.clock.run_for(4000)
+        bob_socket.ok("typing", {"chat_id": chat_id, "typing": True})    # bob repeats at 4 s
+        carol_socket.ok("typing", {"chat_id": chat_id, "typing": True})  # carol starts at 4 s
+        expect(indicator).to_contain_text(carol.first_name)
+        page.clock.run_for(3000)  # 7 s: bob's first would have faded at 6 s, his repeat holds
+        expect(indicator).to_contain_text(bob.first_name)
+        expect(indicator).to_contain_text(carol.first_name)
+        page.clock.run_for(3500)  # 10.5 s: 6.5 s after the last of each
+        expect(indicator).to_have_text("")
 
 
 def test_group_chat_of_three(open_chat_page, make_user):
