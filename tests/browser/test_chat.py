@@ -395,6 +395,23 @@ def test_a_russian_reader_sees_russian_and_times_in_their_own_time_zone(new_page
     expect(page.locator("#message-list li.msg.mine .msg-status-text")).to_have_text("Отправлено")
 
 
+def test_signing_out_in_another_tab_ends_the_chat_pages_connection(open_chat_page, make_user):
+    """The server disconnects the sockets of the signed-out browser session; the page, trying to
+    reconnect without its cookies, shows that it is signed out. The same user's other browser
+    stays online."""
+    alice = make_user("Alice")
+    chat_page, other_browser = open_chat_page(alice), open_chat_page(alice)
+    second_tab = chat_page.context.new_page()
+    second_tab.goto("/")
+    second_tab.locator(".user-menu summary").click()
+    second_tab.locator(".user-menu form[action='/logout'] button").click()
+    second_tab.locator(".topbar a[href='/login']").wait_for()
+
+    expect(chat_page.locator("#chat-app")).to_have_attribute("data-connection", "signed-out")
+    expect(chat_page.locator("#signed-out")).to_be_visible()
+    expect(other_browser.locator("#chat-app")).to_have_attribute("data-connection", "online")
+
+
 RECORD_NOTIFICATIONS = """
 window.shownNotifications = [];
 window.Notification = class extends window.Notification {
