@@ -111,17 +111,20 @@ def register_blueprints(app: Flask) -> None:
 
 def register_namespaces(app: Flask) -> None:
     from campus.chat.events import ChatNamespace
-    from campus.chat.services import on_major_renamed, on_sessions_ended, on_student_membership_changed
+    from campus.chat.services import (
+        on_major_renamed, on_role_changed, on_sessions_ended, on_student_membership_changed,
+    )
     from campus.extensions import socketio
     from campus.majors.signals import major_renamed
     from campus.students.signals import student_membership_changed
-    from campus.users.signals import sessions_ended
+    from campus.users.signals import role_changed, sessions_ended
 
-    # Campus chats follow the directory; revoked credentials end their sockets (connecting the
-    # same receiver again is a no-op).
+    # Campus chats follow the directory; revoked credentials end their sockets; a role that may
+    # not chat stops hearing chats (connecting the same receiver again is a no-op).
     student_membership_changed.connect(on_student_membership_changed)
     major_renamed.connect(on_major_renamed)
     sessions_ended.connect(on_sessions_ended)
+    role_changed.connect(on_role_changed)
 
     # The SocketIO object outlives an app (tests build many); register the namespace once.
     if not any(handler.namespace == "/chat" for handler in socketio.namespace_handlers):

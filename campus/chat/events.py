@@ -72,7 +72,8 @@ class ChatNamespace(Namespace):
         # database, under the user's move lock (see campus.chat.rooms).
         with rooms.user_lock(room):
             join_room(room)
-            chat_ids = services.member_chat_ids(user.id)
+            # Someone who may not chat (a guest) hears none of the chats they are still in.
+            chat_ids = services.member_chat_ids(user.id) if user.can("chat.use") else []
             for chat_id in chat_ids:
                 join_room(chat_room(chat_id))
         self.user_of_sid[request.sid] = user.id

@@ -92,3 +92,12 @@ def sessions_ended(user_id: int, token_ids: list[str] | None) -> None:
     """The user's sockets opened with `token_ids` (None: all of them) are disconnected, on every
     worker, so revoked credentials stop hearing anything at once."""
     rooms.end_sessions(user_id, token_ids)
+
+
+def chat_access_changed(user_id: int, chat_ids: list[int], *, may_chat: bool) -> None:
+    """The user's sockets, on every worker, join (may chat again) or leave (may not, e.g.
+    demoted to guest) the rooms of their chats."""
+    if may_chat:
+        rooms.move_user(user_id, join=chat_ids)
+    else:
+        rooms.move_user(user_id, leave=chat_ids)

@@ -743,6 +743,21 @@ def on_major_renamed(_sender, major_id: int, name: str, **_extra) -> None:
     rename_campus_chats(major_id, name)
 
 
+def on_role_changed(_sender, user_id: int, **_extra) -> None:
+    """Receiver of `campus.users.signals.role_changed` (after its commit): a user who may no
+    longer chat (demoted to guest) stops hearing their chats at once; one who may again hears
+    them without reconnecting. Their memberships are kept."""
+    chat_ids = member_chat_ids(user_id)
+    if not chat_ids:
+        return
+    try:
+        load_actor(user_id)
+    except Forbidden:
+        notify.chat_access_changed(user_id, chat_ids, may_chat=False)
+    else:
+        notify.chat_access_changed(user_id, chat_ids, may_chat=True)
+
+
 def on_sessions_ended(_sender, user_id: int, token_ids: list[str] | None = None, **_extra) -> None:
     """Receiver of `campus.users.signals.sessions_ended` (after its commit): logged out,
     password changed, deactivated — the sockets opened with those credentials are disconnected."""

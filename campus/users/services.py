@@ -19,7 +19,7 @@ from campus.extensions import db
 from campus.roles import services as roles
 from campus.roles.models import Role
 from campus.users import tokens
-from campus.users.signals import announce_sessions_ended
+from campus.users.signals import announce_role_changed, announce_sessions_ended
 from campus.users.models import User
 from campus.users.passwords import hash_password, needs_rehash, verify_password
 
@@ -243,6 +243,7 @@ def change_role(actor: User, target: User, role_name: str) -> User:
     target.role = new_role
     audit.record(actor.id, "user.role_changed", "user", target.id, old, new_role.name)
     db.session.commit()
+    announce_role_changed(target.id, new_role.name)
     return target
 
 

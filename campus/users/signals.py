@@ -12,6 +12,11 @@
                    match them against the same function's keys of the token a socket was
                    opened with) — or None when every token of the user stopped working
 
+`role_changed`
+    Sent **after the commit** of a change of a user's role, with ``sender`` (the app),
+    ``user_id`` and ``role`` (the new role's name): what the user may do changed at once, so
+    whatever they hear (the chat's rooms) follows.
+
     An exception in a receiver is logged and does not undo the committed change.
 """
 from __future__ import annotations
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _signals = Namespace()
 sessions_ended = _signals.signal("sessions-ended")
+role_changed = _signals.signal("role-changed")
 
 
 def announce_sessions_ended(user_id: int, token_ids: Iterable[str] | None = None) -> None:
@@ -35,3 +41,11 @@ def announce_sessions_ended(user_id: int, token_ids: Iterable[str] | None = None
         sessions_ended.send(current_app._get_current_object(), user_id=user_id, token_ids=ids)
     except Exception:
         log.exception("a sessions_ended receiver failed for user %s", user_id)
+
+
+def announce_role_changed(user_id: int, role: str) -> None:
+    """Send `role_changed` (call only after commit)."""
+    try:
+        role_changed.send(current_app._get_current_object(), user_id=user_id, role=role)
+    except Exception:
+        log.exception("a role_changed receiver failed for user %s", user_id)

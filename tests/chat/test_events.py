@@ -229,6 +229,33 @@ def test_a_guest_may_not_chat(app, make_user, connect, chats):
     assert error_code(send(connect(guest), chat_id, "g-1")) == "forbidden"
 
 
+def test_a_user_demoted_to_guest_stops_hearing_their_chats_at_once(app, make_user, connect, chats):
+    """Memberships stay, but a guest hears none of them — neither the socket open at the
+    demotion nor a new one — and hears them again, without reconnecting, once promoted back."""
+    from campus.users import services as users
+
+    admin, ann, bob = make_user("admin"), make_user(), make_user()
+    chat_id = chats.private(ann, bob)
+    bob_socket, ann_socket = connect(bob), connect(ann)
+
+    def set_role(role):
+        with app.app_context():
+            users.change_role(db.session.get(User, admin), db.session.get(User, bob), role)
+
+    set_role("guest")
+    guest_socket = connect(bob)
+    assert send(ann_socket, chat_id, "g-1", "while bob is a guest")["ok"]
+    ann_socket.ack("typing", {"chat_id": chat_id, "typing": True})
+    for sock in (bob_socket, guest_socket):
+        assert sock.events("message") == [] and sock.events("typing") == []
+        assert error_code(send(sock, chat_id, "g-2")) == "forbidden"
+
+    set_role("user")
+    assert send(ann_socket, chat_id, "g-3", "bob is back")["ok"]
+    for sock in (bob_socket, guest_socket):
+        assert [m["body"] for m in sock.events("message")] == ["bob is back"]
+
+
 def test_a_deactivated_user_is_refused_on_the_next_event(app, make_user, connect, chats):
     ann = make_user()
     chat_id = chats.private(ann, ann)
