@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from campus import create_app
 from campus.extensions import db
-from config import TestingConfig, database_url
+from config import DevelopmentConfig, TestingConfig, database_url
 
 from tests.support import services_available
 
@@ -98,6 +98,20 @@ def db_url(database, tmp_path):
 @pytest.fixture
 def app(db_url, tmp_path):
     app = create_app(config_for(db_url, tmp_path))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def dev_app(db_url, tmp_path):
+    """The development configuration (demo data allowed) on the test's database, hashing cheaply."""
+    cheap_hashing = {name: getattr(TestingConfig, name) for name in (
+        "PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_COST", "PASSWORD_HASH_PARALLELISM")}
+    config = type("DevTest", (DevelopmentConfig,), {
+        "SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"), **cheap_hashing})
+    app = create_app(config)
     yield app
     with app.app_context():
         db.session.remove()

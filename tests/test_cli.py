@@ -4,12 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from campus import create_app
 from campus.audit.models import AuditEntry
 from campus.extensions import db
 from campus.roles.models import Permission, Role
 from campus.users.models import User
-from config import DevelopmentConfig
 
 PASSWORD = "a long password 1"
 
@@ -80,17 +78,6 @@ def test_seed_demo_refuses_outside_development(app, runner):
     with app.app_context():
         assert db.session.scalar(select(User)) is None
 
-
-@pytest.fixture
-def dev_app(db_url, tmp_path):
-    config = type("DevTest", (DevelopmentConfig,), {
-        "SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"),
-        "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_COST": 1024, "PASSWORD_HASH_PARALLELISM": 1})
-    app = create_app(config)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_seed_demo_in_development_creates_one_account_per_role_once(dev_app):

@@ -1,27 +1,13 @@
 """`flask seed demo`'s chat: the demo accounts find a group with a few messages, once."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
-from campus import create_app
 from campus.chat.models import Chat, ChatMember, Message
 from campus.demo import DEMO_CHAT_LINES, DEMO_CHAT_MEMBERS, DEMO_CHAT_TITLE, demo_email
 from campus.extensions import db
 from campus.users.models import User
-from config import DevelopmentConfig
 
-
-@pytest.fixture
-def dev_app(db_url, tmp_path):
-    config = type("DevTest", (DevelopmentConfig,), {
-        "SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"),
-        "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_COST": 1024, "PASSWORD_HASH_PARALLELISM": 1})
-    app = create_app(config)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_seed_demo_gives_the_demo_accounts_one_group_with_its_messages(dev_app):
