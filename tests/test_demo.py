@@ -9,7 +9,6 @@ from campus.extensions import db
 from campus.users.models import User
 
 
-
 def test_seed_demo_gives_the_demo_accounts_one_group_with_its_messages(dev_app):
     runner = dev_app.test_cli_runner()
     for _ in range(2):
