@@ -267,7 +267,7 @@ def set_active(actor: User, target: User, active: bool) -> User:
 def create_admin(email: str, password: str, *, first_name: str = "Campus", last_name: str = "Admin",
                  role_name: str = roles.SUPER_ADMIN) -> User:
     """Used by `flask users create-admin`: a new account, or an existing one promoted."""
-    user = find_by_email(email)
+    user, old = find_by_email(email), None
     if user is None:
         user = register_user(email=email, password=password, first_name=first_name,
                              last_name=last_name, role_name=role_name)
@@ -281,4 +281,6 @@ def create_admin(email: str, password: str, *, first_name: str = "Campus", last_
         user.is_active = True
         audit.record(None, "user.role_changed", "user", user.id, old, role_name)
     db.session.commit()
+    if old not in (None, role_name):
+        announce_role_changed(user.id, role_name)
     return user

@@ -256,6 +256,18 @@ def test_a_user_demoted_to_guest_stops_hearing_their_chats_at_once(app, make_use
         assert [m["body"] for m in sock.events("message")] == ["bob is back"]
 
 
+def test_a_guest_promoted_by_create_admin_hears_their_chats_at_once(app, make_user, connect, chats):
+    from campus.users import services as users
+
+    ann, bob = make_user(), make_user("guest", email="bob@example.edu")
+    chat_id = chats.private(ann, bob)
+    bob_socket, ann_socket = connect(bob), connect(ann)
+    with app.app_context():
+        users.create_admin("bob@example.edu", "a long password 1", role_name="admin")
+    assert send(ann_socket, chat_id, "p-1", "welcome back")["ok"]
+    assert [m["body"] for m in bob_socket.events("message")] == ["welcome back"]
+
+
 def test_a_deactivated_user_is_refused_on_the_next_event(app, make_user, connect, chats):
     ann = make_user()
     chat_id = chats.private(ann, ann)
