@@ -23,16 +23,14 @@ def chat_room(chat_id: int) -> str:
 
 
 def own_origins(environ: dict) -> set[str]:
-    """The server's own origin as the client sees it (behind a proxy: X-Forwarded-*), as engine.io reckons it."""
-    scheme, host = environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST")
-    if not host:
-        return set()
-    origins = {f"{scheme}://{host}"}
-    if "HTTP_X_FORWARDED_PROTO" in environ or "HTTP_X_FORWARDED_HOST" in environ:
-        forwarded_scheme = environ.get("HTTP_X_FORWARDED_PROTO", scheme).split(",")[0].strip()
-        forwarded_host = environ.get("HTTP_X_FORWARDED_HOST", host).split(",")[0].strip()
-        origins.add(f"{forwarded_scheme}://{forwarded_host}")
-    return origins
+    """The server's own origin as the client sees it.
+
+    X-Forwarded-Proto/-Host are not read here: any client can send them. Behind a proxy,
+    `python wsgi.py --proxies N` (werkzeug's ProxyFix, outside this app) has already put the
+    public scheme and host into the environ.
+    """
+    host = environ.get("HTTP_HOST")
+    return {f"{environ.get('wsgi.url_scheme', 'http')}://{host}"} if host else set()
 
 
 def origin_check(allowed: list[str]) -> Callable[[str | None, dict], bool]:
