@@ -415,7 +415,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=3000, help="1:1 messages timed per server")
     parser.add_argument("--members", type=int, default=100, help="members of the fan-out group")
     parser.add_argument("--messages", type=int, default=1000, help="messages sent to the group")
-    parser.add_argument("--window", type=int, default=8, help="group sends awaiting their ack at once")
+    parser.add_argument("--window", type=int, default=32, help="group sends awaiting their ack at once")
     parser.add_argument("--history-messages", type=int, default=1_000_000, help="0: skip the history bench")
     parser.add_argument("--history-requests", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60.0, help="time bound per measurement")
