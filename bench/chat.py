@@ -1,7 +1,7 @@
 """Benchmark: Campus's chat send path against a bare python-socketio server, in the same run.
 
-    .venv/bin/python bench/chat.py            # ~3 minutes on an idle 2-core machine
-    .venv/bin/python bench/chat.py --quick    # a short look (~30 s)
+    .venv/bin/python bench/chat.py            # about a minute on this 2-core machine
+    .venv/bin/python bench/chat.py --quick    # a short look (~15 s)
 
 Starts, each on a free loopback port and one after the other (never two at once, so they don't
 share the 2 cores): Campus (`python wsgi.py`, eventlet, SQLite with the embedded defaults, via
