@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import and_, exists, insert, literal, or_, select, update
+from sqlalchemy import Boolean, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from flask_babel import gettext as _
@@ -41,6 +41,49 @@ SYNC_MAX_MESSAGES = 500
 _chat_schema = ChatSchema()
 _chat_list_schema = ChatListItemSchema()
 
+# --- prebuilt statements for the frequent events --------------------------------------------
+# Built once with bindparam()s over table columns and run on the session's connection (in its
+# transaction): building an ORM statement and its cache key on every call cost the send path
+# ten times what the database spends running it (docs/performance.md, "Chat").
+
+_chats, _members, _messages, _users = Chat.__table__, ChatMember.__table__, Message.__table__, User.__table__
+_permissions = Permission.__table__
+
+# The active user's permission names (`load_actor`).
+_ACTOR_PERMISSIONS = (
+    select(_permissions.c.name).select_from(_users)
+    .join(role_permissions, role_permissions.c.role_id == _users.c.role_id)
+    .join(_permissions, _permissions.c.id == role_permissions.c.permission_id)
+    .where(_users.c.id == bindparam("user"), _users.c.is_active))
+
+# A message's numbers: the chat's next seq and rev, taken only while the sender is a member and
+# may post there (announcement chats need `chat.post_announcements`) — `_bump` for one message.
+_TAKE_MESSAGE_NUMBERS = (
+    update(_chats)
+    .where(_chats.c.id == bindparam("chat"),
+           exists().where(_members.c.chat_id == bindparam("chat"), _members.c.user_id == bindparam("user")),
+           or_(_chats.c.kind.is_(None), _chats.c.kind != MAJOR, bindparam("may_announce", type_=Boolean)))
+    .values(rev=_chats.c.rev + 1, last_seq=_chats.c.last_seq + 1,
+            updated_at=bindparam("now", type_=_chats.c.updated_at.type),
+            last_activity_at=bindparam("now", type_=_chats.c.last_activity_at.type))
+    .returning(_chats.c.last_seq, _chats.c.rev))
+
+_MESSAGE_IN_CHAT = select(_messages.c.id).where(_messages.c.id == bindparam("message"),
+                                                _messages.c.chat_id == bindparam("chat"))
+
+_INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
+
+_SET_READ_MARKER = (update(_members)
+                    .where(_members.c.chat_id == bindparam("chat"), _members.c.user_id == bindparam("user"))
+                    .values(last_read_seq=bindparam("seq")))
+
+# Only forward: an older `read` arriving late changes nothing.
+_ADVANCE_READ_MARKER = _SET_READ_MARKER.where(_members.c.last_read_seq < bindparam("seq"))
+
+_MEMBER_STATE = (select(_chats.c.kind, _chats.c.last_seq, _members.c.last_read_seq)
+                 .join(_members, _members.c.chat_id == _chats.c.id)
+                 .where(_chats.c.id == bindparam("chat"), _members.c.user_id == bindparam("user")))
+
 
 # --- who is calling --------------------------------------------------------------------------
 
@@ -59,11 +102,7 @@ class Actor:
 def load_actor(user_id: int) -> Actor:
     """The user behind a socket, read again for this event (a demotion or deactivation acts at
     once) — one query for the active user's permission names, no ORM objects."""
-    names = db.session.scalars(
-        select(Permission.name).select_from(User)
-        .join(role_permissions, role_permissions.c.role_id == User.role_id)
-        .join(Permission, Permission.id == role_permissions.c.permission_id)
-        .where(User.id == user_id, User.is_active)).all()
+    names = db.session.connection().execute(_ACTOR_PERMISSIONS, {"user": user_id}).scalars().all()
     return check_user(Actor(user_id, frozenset(names)))
 
 
@@ -93,10 +132,7 @@ def _require_member(chat_id: int, user_id: int) -> None:
 def _member_state(chat_id: int, user_id: int):
     """`(kind, last_seq, last_read_seq)` of a chat the user is in — columns only, for the
     frequent events (read, typing); NotFound otherwise."""
-    row = db.session.connection().execute(
-        select(Chat.kind, Chat.last_seq, ChatMember.last_read_seq)
-        .join(ChatMember, ChatMember.chat_id == Chat.id)
-        .where(Chat.id == chat_id, ChatMember.user_id == user_id)).first()
+    row = db.session.connection().execute(_MEMBER_STATE, {"chat": chat_id, "user": user_id}).first()
     if row is None:
         raise NotFound(_("Chat not found."))
     return row
@@ -159,17 +195,13 @@ def _clean_body(body: str | None, *, required: bool) -> str | None:
     return body
 
 
-def _bump(chat_id: int, *, message: bool = False, chat_change: bool = False,
-          where: Iterable[Any] = ()) -> tuple[int, int] | None:
-    """Take the chat's next rev (and seq): `(last_seq, rev)` after the bump, or None when
-    `where` excluded the chat. Locks the chat row until the commit."""
-    now = utcnow()
-    values: dict[str, Any] = {"rev": Chat.rev + 1, "updated_at": now}
-    if message:
-        values.update(last_seq=Chat.last_seq + 1, last_activity_at=now)
+def _bump(chat_id: int, *, chat_change: bool = False) -> tuple[int, int] | None:
+    """Take the chat's next rev: `(last_seq, rev)` after the bump (None: no such chat). Locks the
+    chat row until the commit. A new message takes its seq and rev with `_TAKE_MESSAGE_NUMBERS`."""
+    values: dict[str, Any] = {"rev": Chat.rev + 1, "updated_at": utcnow()}
     if chat_change:
         values["changed_rev"] = Chat.rev + 1
-    statement = (update(Chat.__table__).where(Chat.id == chat_id, *where).values(**values)
+    statement = (update(Chat.__table__).where(Chat.id == chat_id).values(**values)
                  .returning(Chat.last_seq, Chat.rev))
     row = db.session.execute(statement).first()
     return (row[0], row[1]) if row else None
@@ -207,10 +239,12 @@ def send_message(user: Principal, chat_id: int, *, client_id: str, body: str | N
     body = _clean_body(body, required=attachment_id is None)
     if attachment_id is not None:
         raise NotFound(_("No such upload."))  # uploads arrive in a later release
-    is_member = exists().where(ChatMember.chat_id == chat_id, ChatMember.user_id == user.id)
-    may_post = or_(Chat.kind.is_(None), Chat.kind != MAJOR, literal(user.can("chat.post_announcements")))
     try:
-        numbers = _bump(chat_id, message=True, where=(is_member, may_post))
+        connection = db.session.connection()
+        now = utcnow()
+        numbers = connection.execute(_TAKE_MESSAGE_NUMBERS, {
+            "chat": chat_id, "user": user.id, "may_announce": user.can("chat.post_announcements"),
+            "now": now}).first()
         if numbers is None:
             db.session.rollback()
             stored = _stored_message(user.id, client_id)
@@ -219,17 +253,15 @@ def send_message(user: Principal, chat_id: int, *, client_id: str, body: str | N
             _membership(chat_id, user.id)
             raise Forbidden(_("Only teachers and admins post in announcement chats."))
         seq, rev = numbers
-        if reply_to is not None and db.session.scalar(
-                select(Message.id).where(Message.id == reply_to, Message.chat_id == chat_id)) is None:
+        if reply_to is not None and connection.execute(
+                _MESSAGE_IN_CHAT, {"message": reply_to, "chat": chat_id}).first() is None:
             raise ValidationError(fields={"reply_to": ["No such message in this chat."]})
         values = {"chat_id": chat_id, "seq": seq, "rev": rev, "sender_id": user.id, "client_id": client_id,
-                  "body": body, "attachment_id": None, "reply_to": reply_to, "created_at": utcnow(),
+                  "body": body, "attachment_id": None, "reply_to": reply_to, "created_at": now,
                   "edited_at": None, "deleted_at": None}
-        values["id"] = db.session.execute(insert(Message.__table__).values(values)
-                                          .returning(Message.__table__.c.id)).scalar_one()
+        values["id"] = connection.execute(_INSERT_MESSAGE, values).scalar_one()
         # Sending implies having read the chat up to one's own message.
-        db.session.execute(update(ChatMember.__table__).where(
-            ChatMember.chat_id == chat_id, ChatMember.user_id == user.id).values(last_read_seq=seq))
+        connection.execute(_SET_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
         payload = message_payload(_Row(values))
         db.session.commit()
     except IntegrityError:
@@ -312,9 +344,7 @@ def mark_read(user: Principal, chat_id: int, seq: int) -> None:
         raise ValidationError(fields={"seq": [_("The chat's last message is %(seq)d.", seq=state.last_seq)]})
     if seq <= state.last_read_seq:
         return
-    result = db.session.execute(update(ChatMember).where(
-        ChatMember.chat_id == chat_id, ChatMember.user_id == user.id, ChatMember.last_read_seq < seq)
-        .values(last_read_seq=seq).execution_options(synchronize_session=False))
+    result = db.session.connection().execute(_ADVANCE_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
     db.session.commit()
     if result.rowcount:
         notify.read(chat_id, user.id, seq)
