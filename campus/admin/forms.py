@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from campus.admin.labels import action_label, role_label, target_label
@@ -35,7 +36,8 @@ class UserFilterForm(FilterForm):
 
     def __init__(self, *args, role_names: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [("", _l("Any role"))] + [(name, role_label(name)) for name in role_names]
+        self.role.choices = [SelectChoice("", _l("Any role"))] + [
+            SelectChoice(name, role_label(name)) for name in role_names]
 
 
 class AuditFilterForm(FilterForm):
@@ -48,8 +50,10 @@ class AuditFilterForm(FilterForm):
 
     def __init__(self, *args, actions: list[str], target_types: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.action.choices = [("", _l("Any action"))] + [(name, action_label(name)) for name in actions]
-        self.target_type.choices = [("", _l("Anything"))] + [(name, target_label(name)) for name in target_types]
+        self.action.choices = [SelectChoice("", _l("Any action"))] + [
+            SelectChoice(name, action_label(name)) for name in actions]
+        self.target_type.choices = [SelectChoice("", _l("Anything"))] + [
+            SelectChoice(name, target_label(name)) for name in target_types]
 
     def validate_until(self, field) -> None:
         if field.data and self.since.data and field.data < self.since.data:
@@ -61,7 +65,7 @@ class RoleForm(FlaskForm):
 
     def __init__(self, *args, role_names: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(name, role_label(name)) for name in role_names]
+        self.role.choices = [SelectChoice(name, role_label(name)) for name in role_names]
 
 
 class ActiveForm(FlaskForm):

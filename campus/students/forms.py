@@ -13,20 +13,21 @@ from wtforms import (
     BooleanField, DateField, EmailField, HiddenField, IntegerField, SelectField, StringField, TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from campus.students import rules
 from campus.users.forms import email_address, plain_text
 
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
-SORT_CHOICES = [("name", _l("Name, A→Z")), ("-name", _l("Name, Z→A"))]
-FULL_SORT_CHOICES = SORT_CHOICES + [("enrollment_year", _l("Enrollment year, oldest first")),
-                                    ("-enrollment_year", _l("Enrollment year, newest first"))]
+SORT_CHOICES = [SelectChoice("name", _l("Name, A→Z")), SelectChoice("-name", _l("Name, Z→A"))]
+FULL_SORT_CHOICES = SORT_CHOICES + [SelectChoice("enrollment_year", _l("Enrollment year, oldest first")),
+                                    SelectChoice("-enrollment_year", _l("Enrollment year, newest first"))]
 
 
-def course_choices(blank: str | None = None) -> list[tuple[str, str]]:
-    courses = [(str(n), str(n)) for n in range(rules.MIN_COURSE, rules.MAX_COURSE + 1)]
-    return ([("", blank)] if blank is not None else []) + courses
+def course_choices(blank: str | None = None) -> list[SelectChoice]:
+    courses = [SelectChoice(str(n), str(n)) for n in range(rules.MIN_COURSE, rules.MAX_COURSE + 1)]
+    return ([SelectChoice("", blank)] if blank is not None else []) + courses
 
 
 def schema_errors(form: FlaskForm, schema: Schema, data: dict) -> dict | None:
@@ -64,7 +65,8 @@ class StudentFilterForm(FlaskForm):
 
     def __init__(self, *args, majors, full: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.major_id.choices = [("", _l("All majors"))] + [(str(m.id), m.name) for m in majors]
+        self.major_id.choices = [SelectChoice("", _l("All majors"))] + [
+            SelectChoice(str(m.id), m.name) for m in majors]
         self.course.choices = course_choices(_l("All courses"))
         self.full = full
         if full:
@@ -106,7 +108,7 @@ class StudentForm(FlaskForm):
 
     def __init__(self, *args, majors, **kwargs):
         super().__init__(*args, **kwargs)
-        self.major_id.choices = [(str(m.id), m.name) for m in majors]
+        self.major_id.choices = [SelectChoice(str(m.id), m.name) for m in majors]
         self.enrollment_year.render_kw = {"min": rules.FIRST_ENROLLMENT_YEAR, "max": date.today().year}
 
     def record(self) -> dict:
