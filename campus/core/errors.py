@@ -89,6 +89,28 @@ class RateLimited(CampusError):
     message = "Too many requests; slow down."
 
 
+def field_messages(messages: Any, prefix: str | None = None) -> dict[str, list[str]]:
+    """marshmallow's error messages as DESIGN.md §4's `{"<field>": ["<problem>", …]}`.
+
+    A list item's or a nested object's problems come nested (`{"member_ids": {0: [...]}}`); they
+    are keyed by their dotted path instead (`"member_ids.0"`), so every value is a list of text.
+    """
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = str(key) if prefix is None else f"{prefix}.{key}"
+            for field, problems in field_messages(value, name).items():
+                flat.setdefault(field, []).extend(problems)
+        return flat
+    if isinstance(messages, (list, tuple)):
+        flat = {}
+        for item in messages:
+            for field, problems in field_messages(item, prefix).items():
+                flat.setdefault(field, []).extend(problems)
+        return flat
+    return {prefix or "_schema": [str(messages)]}
+
+
 HTTP_CODES = {
     400: "bad_request", 401: "token_missing", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
@@ -121,9 +143,9 @@ def handle_http_exception(error: HTTPException):
     messages = data.get("messages") if isinstance(data, dict) else None
     if status == 422 and messages is not None:
         # webargs nests messages by location ({"json": {...}}); clients want the fields alone.
-        fields: dict[str, Any] = {}
+        fields: dict[str, list[str]] = {}
         for location_messages in messages.values():
-            fields.update(location_messages if isinstance(location_messages, dict) else {"_schema": location_messages})
+            fields.update(field_messages(location_messages))
         body = {"code": "validation_error", "message": "Validation failed.", "fields": fields}
     elif status == 429:
         body["message"] = "Too many requests; slow down."

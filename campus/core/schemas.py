@@ -87,12 +87,12 @@ class StrictSchema(Schema):
 def load_or_raise(schema: Schema, data) -> dict:
     """Load `data`, turning marshmallow's error into Campus's 422 `ValidationError`."""
     from campus.core.errors import ValidationError as CampusValidationError
+    from campus.core.errors import field_messages
 
     try:
         return schema.load(data)
     except ValidationError as error:
-        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        raise CampusValidationError(fields=messages) from None
+        raise CampusValidationError(fields=field_messages(error.messages)) from None
 
 
 def dump_time(value: datetime | None) -> str | None:

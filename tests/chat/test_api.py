@@ -51,6 +51,17 @@ def test_bad_chat_bodies_are_422(api, make_user, body):
     assert error(api.post(make_user(), "/chats", json=body), 422) == "validation_error"
 
 
+@pytest.mark.parametrize("member_ids", [[2**53], [2, "3"], [0, True]])
+def test_a_bad_member_id_is_reported_by_its_path_as_a_list_of_problems(api, make_user, member_ids):
+    """DESIGN.md §4: every `fields` value is a list of text, also for an item of a list."""
+    response = api.post(make_user(), "/chats", json={"type": "group", "title": "ok", "member_ids": member_ids})
+    assert error(response, 422) == "validation_error"
+    fields = response.get_json()["error"]["fields"]
+    bad = [f"member_ids.{index}" for index, value in enumerate(member_ids) if not (type(value) is int and value > 0 and value < 2**53)]
+    assert sorted(fields) == bad
+    assert all(problems and all(isinstance(problem, str) for problem in problems) for problems in fields.values())
+
+
 def test_private_chat_with_a_missing_user_is_404(api, make_user):
     assert error(api.post(make_user(), "/chats", json={"type": "private", "user_id": 999999}), 404) == "not_found"
 
