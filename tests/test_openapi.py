@@ -119,3 +119,13 @@ def test_docs_page_uses_only_local_assets_and_no_inline_script(client):
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
     assert scripts and all('src="' in attributes and not body.strip() for attributes, body in scripts)
     assert 'data-spec-url="/openapi.json"' in html
+
+
+def test_the_photo_endpoints_document_their_multipart_body_and_image(spec):
+    """So clients (and a fuzzer) know the upload is multipart field `photo` and the answer an image."""
+    photo = spec["paths"]["/api/v1/students/{student_id}/photo"]
+    body = photo["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert body["required"] == ["photo"] and body["properties"]["photo"]["format"] == "binary"
+    assert {"200", "404", "413", "415", "422"} <= set(photo["post"]["responses"])
+    assert "image/*" in photo["get"]["responses"]["200"]["content"]
+    assert "404" in photo["get"]["responses"]

@@ -89,10 +89,20 @@ def delete_student(student_id):
     services.delete_student(g.current_user.id, services.get_student(student_id))
 
 
+PHOTO_UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["photo"],
+    "properties": {"photo": {"type": "string", "format": "binary", "description": "JPEG, PNG or WebP"}}}}}}
+
+
 @students_api.route("/<int:student_id>/photo", methods=["POST"])
 @multipart
 @permission_required("directory.write")
 @students_api.response(200, StudentSchema)
+@students_api.doc(requestBody=PHOTO_UPLOAD_BODY)
+@students_api.alt_response(404, response="NOT_FOUND")
+@students_api.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+@students_api.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+@students_api.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def upload_photo(student_id):
     """Replace the photo: multipart field `photo`, JPEG/PNG/WebP by content and extension."""
     student = services.get_student(student_id)
@@ -113,6 +123,12 @@ def delete_photo(student_id):
 
 @students_api.route("/<int:student_id>/photo", methods=["GET"])
 @permission_required("directory.read_public")
+@students_api.doc(parameters=[{"in": "query", "name": "size", "schema": {"type": "string"},
+                               "description": f"`{THUMB}` for the thumbnail"}])
+@students_api.alt_response(200, success=True, description="The image", content_type="image/*",
+                           schema={"type": "string", "format": "binary"})
+@students_api.alt_response(304, success=True, description="Not modified since the ETag in If-None-Match")
+@students_api.alt_response(404, response="NOT_FOUND")
 def student_photo(student_id):
     """The photo (`?size=thumb` for the thumbnail), with ETag and private caching."""
     student = services.get_student(student_id)
