@@ -129,3 +129,9 @@ def test_the_photo_endpoints_document_their_multipart_body_and_image(spec):
     assert {"200", "404", "413", "415", "422"} <= set(photo["post"]["responses"])
     assert "image/*" in photo["get"]["responses"]["200"]["content"]
     assert "404" in photo["get"]["responses"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/users/me", "/api/v1/majors/{major_id}", "/api/v1/students/{student_id}"])
+def test_partial_updates_document_their_body_as_optional(spec, path):
+    """Every field of these PATCH bodies is optional, so an absent body is an empty change (a 200)."""
+    assert spec["paths"][path]["patch"]["requestBody"]["required"] is False

@@ -38,7 +38,7 @@ def get_major(major_id):
 
 @majors_api.route("/<int:major_id>", methods=["PATCH"])
 @permission_required("directory.write")
-@majors_api.arguments(MajorUpdateSchema)
+@majors_api.arguments(MajorUpdateSchema, required=False)
 @majors_api.response(200, MajorSchema)
 def update_major(changes, major_id):
     return services.update_major(g.current_user.id, services.get_major(major_id), changes)

@@ -70,7 +70,7 @@ def get_student(student_id):
 
 @students_api.route("/<int:student_id>", methods=["PATCH"])
 @permission_required("directory.read_public")
-@students_api.arguments(StudentUpdateSchema(partial=True))
+@students_api.arguments(StudentUpdateSchema(partial=True), required=False)
 @students_api.response(200, StudentSchema)
 def update_student(changes, student_id):
     """Admins change any field; a linked student may change only `phone_number` and `address` of

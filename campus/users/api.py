@@ -87,7 +87,7 @@ def me():
 
 @users_api.route("/me", methods=["PATCH"])
 @login_required
-@users_api.arguments(ProfileUpdateSchema)
+@users_api.arguments(ProfileUpdateSchema, required=False)
 @users_api.response(200, UserSchema)
 def update_me(changes):
     """Change name, phone or language."""
