@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from campus.core.schemas import MAX_SAFE_INTEGER, Id, Int, StrictSchema, Text, UTCDateTimeField, dump_time
+from campus.core.schemas import MAX_SAFE_INTEGER, Bool, Id, Int, StrictSchema, Text, UTCDateTimeField, dump_time
 
 MAX_BODY = 4000  # code points (DESIGN.md §3); longer is `too_large`, checked by the service
 CLIENT_ID = validate.Length(min=1, max=64)
@@ -162,7 +162,7 @@ class ReadBodySchema(StrictSchema):
 
 class TypingSchema(StrictSchema):
     chat_id = Id(required=True)
-    typing = fields.Boolean(required=True, truthy={True}, falsy={False})
+    typing = Bool(required=True)
 
 
 class SyncSchema(StrictSchema):

@@ -1,7 +1,8 @@
 """Base marshmallow schemas and fields that close the stack's known holes (DESIGN.md §5).
 
-marshmallow alone accepts NUL bytes, lone surrogates, 2**70 and "12" for an Integer; these
-fields do not. Every schema rejects unknown fields (`role` at registration is a 422).
+marshmallow alone accepts NUL bytes, lone surrogates, 2**70 and "12" for an Integer, 1 or "yes"
+for a Boolean; these fields do not. Every schema rejects unknown fields (`role` at registration is
+a 422).
 """
 from __future__ import annotations
 
@@ -59,6 +60,15 @@ class Id(Int):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validate", [validate.Range(min=1)])
         super().__init__(*args, **kwargs)
+
+
+class Bool(fields.Boolean):
+    """JSON true or false only: marshmallow alone also takes 1, 0, "yes", "off" and the like."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class UTCDateTimeField(fields.DateTime):

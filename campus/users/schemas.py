@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
 from campus.core.phones import normalize_phone
-from campus.core.schemas import StrictSchema, Text, UTCDateTimeField
+from campus.core.schemas import Bool, StrictSchema, Text, UTCDateTimeField
 
 LANGUAGES = ("en", "ru")
 PASSWORD_RULES = validate.Length(min=8, max=128)
@@ -51,7 +51,7 @@ class TokenPairSchema(Schema):
 
 
 class LogoutSchema(StrictSchema):
-    everywhere = fields.Boolean(load_default=False)
+    everywhere = Bool(load_default=False)
 
 
 class UserSchema(Schema):

@@ -385,7 +385,8 @@ def test_typing_reaches_the_others_only(app, make_user, connect, chats):
 
     assert bob_socket.events("typing") == [{"chat_id": chat_id, "user_id": ann, "typing": True}]
     assert ann_socket.events("typing") == []
-    assert error_code(ann_socket.ack("typing", {"chat_id": chat_id, "typing": "yes"})) == "validation_error"
+    for not_a_boolean in ("yes", 1, 0):
+        assert error_code(ann_socket.ack("typing", {"chat_id": chat_id, "typing": not_a_boolean})) == "validation_error"
     assert error_code(connect(make_user()).ack("typing", {"chat_id": chat_id, "typing": True})) == "not_found"
 
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from marshmallow import ValidationError
 
-from campus.core.schemas import Id, Int, StrictSchema, Text
+from campus.core.schemas import Bool, Id, Int, StrictSchema, Text
 from tests.students.conftest import make_major  # noqa: F401  (fixture)
 
 REGISTER = "/api/v1/auth/register"
@@ -158,6 +158,7 @@ class _NumberSchema(StrictSchema):
     count = Int(required=True)
     user_id = Id(required=True)
     name = Text()
+    flag = Bool()
 
 
 @pytest.mark.parametrize("data, field", [
@@ -174,17 +175,21 @@ class _NumberSchema(StrictSchema):
     ({"count": 1, "user_id": 1, "name": "a\x00"}, "name"),
     ({"count": 1, "user_id": 1, "name": "\udc00"}, "name"),
     ({"count": 1, "user_id": 1, "role": "admin"}, "role"),
+    ({"count": 1, "user_id": 1, "flag": 1}, "flag"),
+    ({"count": 1, "user_id": 1, "flag": 0}, "flag"),
+    ({"count": 1, "user_id": 1, "flag": "true"}, "flag"),
+    ({"count": 1, "user_id": 1, "flag": "off"}, "flag"),
 ])
 def test_core_fields_refuse_what_marshmallow_alone_accepts(data, field):
-    """The building blocks every JSON schema uses (`Int`, `Id`, `Text`, `StrictSchema`)."""
+    """The building blocks every JSON schema uses (`Int`, `Id`, `Text`, `Bool`, `StrictSchema`)."""
     with pytest.raises(ValidationError) as caught:
         _NumberSchema().load(data)
     assert field in caught.value.messages
 
 
 def test_core_fields_accept_good_values():
-    assert _NumberSchema().load({"count": -5, "user_id": 2**53 - 1, "name": " Анна "}) == {
-        "count": -5, "user_id": 2**53 - 1, "name": "Анна"}
+    assert _NumberSchema().load({"count": -5, "user_id": 2**53 - 1, "name": " Анна ", "flag": False}) == {
+        "count": -5, "user_id": 2**53 - 1, "name": "Анна", "flag": False}
 
 
 # --- unknown URLs and methods ---------------------------------------------------------------

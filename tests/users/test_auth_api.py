@@ -138,6 +138,16 @@ def test_logout_everywhere_revokes_every_token(client):
         assert revoked.status_code == 401 and revoked.get_json()["error"]["code"] == "token_revoked"
 
 
+@pytest.mark.parametrize("everywhere", [0, 1, "yes", "false", None])
+def test_logout_everywhere_takes_only_a_json_boolean(client, everywhere):
+    register(client)
+    pair = login(client).get_json()
+    response = client.post("/api/v1/auth/logout", json={"everywhere": everywhere},
+                           headers={"Authorization": f"Bearer {pair['access_token']}"})
+    assert response.status_code == 422 and "everywhere" in response.get_json()["error"]["fields"]
+    assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {pair['access_token']}"}).status_code == 200
+
+
 def test_login_is_rate_limited(app, client):
     register(client)
     statuses = [login(client, password="wrong").status_code for _ in range(12)]
