@@ -38,7 +38,7 @@ def register_extensions(app: Flask) -> None:
     from campus.core.security import set_token_resolver
     from campus.chat.rooms import client_manager as chat_client_manager
     from campus.chat.packets import SocketPacket
-    from campus.core.sockets import origin_check
+    from campus.core.sockets import PageSessionInterface, origin_check
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
     from campus.users import passwords
     from campus.users.tokens import resolve_token
@@ -75,6 +75,9 @@ def register_extensions(app: Flask) -> None:
         # Undecodable payloads (deeply nested JSON) get an error ack, not a traceback.
         serializer=SocketPacket,
     )
+    # It still takes `flask.session` in every event: don't open the page's session cookie for
+    # that (the middleware Flask-SocketIO has just installed knows the Socket.IO path).
+    app.session_interface = PageSessionInterface(app.wsgi_app.engineio_path)
 
 
 def import_models() -> None:

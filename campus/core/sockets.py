@@ -6,6 +6,7 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_socketio import ConnectionRefusedError
 
 from campus.core.errors import AuthError, CampusError, Forbidden
@@ -50,6 +51,36 @@ def origin_check(allowed: list[str]) -> Callable[[str | None, dict], bool]:
         return origin in allowed_set or origin in own_origins(environ)
 
     return is_allowed
+
+
+class SocketEventSession(SecureCookieSession):
+    """The `flask.session` of a Socket.IO event: empty, never saved, and refusing writes."""
+
+    def _refuse(self, *args, **kwargs):
+        raise RuntimeError("Socket.IO events have no Flask session: sockets authenticate with the JWT.")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _refuse
+
+
+class PageSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session for pages; an empty `SocketEventSession` for Socket.IO events.
+
+    Flask-SocketIO runs every event in a request context built from the handshake's environ and
+    takes `flask.session` there even with `manage_session=False`: with the page's session cookie
+    (every page has one, for its forms' CSRF token) that is an HMAC check and a decode per event.
+    No socket handler reads the session (sockets authenticate with a JWT), so it is not opened
+    for requests under the Socket.IO path — only those event contexts get there: engine.io
+    answers its own HTTP requests before Flask sees them. (Flask-SocketIO's test client builds
+    its environ on `/socket.io`, without the slash, a page's path: its events still open it.)
+    """
+
+    def __init__(self, socketio_path: str):
+        self.socketio_path = socketio_path
+
+    def open_session(self, app, request):
+        if request.environ.get("PATH_INFO", "").startswith(self.socketio_path):
+            return SocketEventSession()
+        return super().open_session(app, request)
 
 
 def authenticate_socket(auth: Any) -> tuple[Principal, dict[str, Any]]:
