@@ -68,13 +68,14 @@ class RawSocket:
     client the server need not distrust) and free, so the driver's cost stays out of the figures.
     """
 
-    def __init__(self, host: str, port: int, auth: dict, timeout: float = 15.0):
+    def __init__(self, host: str, port: int, auth: dict, timeout: float = 15.0, cookie: str | None = None):
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         key = base64.b64encode(os.urandom(16)).decode()
+        cookie_header = f"Cookie: {cookie}\r\n" if cookie else ""
         self.sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
                            f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                           f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
+                           f"Sec-WebSocket-Version: 13\r\n{cookie_header}\r\n").encode())
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = self.sock.recv(4096)
@@ -298,7 +299,22 @@ class Target:
         return cpu_seconds(self.server.process.pid)
 
 
-def campus_target(name: str, workdir: Path, members: int, env: dict[str, str]) -> tuple[Target, dict]:
+def page_session_cookie(host: str, port: int) -> str:
+    """The Flask session cookie a page sets (its forms' CSRF token), as a browser holds it."""
+    conn = http.client.HTTPConnection(host, port, timeout=15)
+    try:
+        conn.request("GET", "/login")
+        response = conn.getresponse()
+        response.read()
+        cookie = next(value.split(";", 1)[0] for name, value in response.getheaders()
+                      if name.lower() == "set-cookie" and value.startswith("session="))
+    finally:
+        conn.close()
+    return cookie
+
+
+def campus_target(name: str, workdir: Path, members: int, env: dict[str, str],
+                  page_cookie: bool = False) -> tuple[Target, dict]:
     server = LiveServer(workdir, env={**CAMPUS_ENV, **env}).start()
     target = Target(name, server)
     api = CampusApi(server.url)
@@ -306,7 +322,8 @@ def campus_target(name: str, workdir: Path, members: int, env: dict[str, str]) -
     pair = api.ok(accounts[0], "POST", "/chats", json={"type": "private", "user_id": accounts[1].id})
     group = api.group(accounts[0], accounts[1:members], title="Bench group")
     return target, {"pair_chat": pair["id"], "group_chat": group["id"], "api": api, "accounts": accounts,
-                    "auth": [{"token": account.token} for account in accounts]}
+                    "auth": [{"token": account.token} for account in accounts],
+                    "cookie": page_session_cookie(target.host, target.port) if page_cookie else None}
 
 
 def bare_target(workdir: Path, members: int) -> tuple[Target, dict]:
@@ -319,7 +336,8 @@ def bare_target(workdir: Path, members: int) -> tuple[Target, dict]:
 
 def run_messaging(target: Target, info: dict, args) -> dict:
     pair_auth = info.get("pair_auth") or info["auth"][:2]
-    sender, recipient = (RawSocket(target.host, target.port, auth) for auth in pair_auth)
+    cookie = info.get("cookie")
+    sender, recipient = (RawSocket(target.host, target.port, auth, cookie=cookie) for auth in pair_auth)
     drain([sender, recipient])
     cpu_before = target.cpu()
     latency = one_to_one(sender, recipient, info["pair_chat"], samples=args.samples, seconds=args.seconds)
@@ -327,7 +345,7 @@ def run_messaging(target: Target, info: dict, args) -> dict:
     sender.close()
     recipient.close()
 
-    group = [RawSocket(target.host, target.port, auth) for auth in info["auth"][:args.members]]
+    group = [RawSocket(target.host, target.port, auth, cookie=cookie) for auth in info["auth"][:args.members]]
     drain(group)
     cpu_before = target.cpu()
     driver_before = time.process_time()
@@ -420,6 +438,8 @@ def main() -> None:
     parser.add_argument("--history-requests", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60.0, help="time bound per measurement")
     parser.add_argument("--no-redis", action="store_true", help="skip Campus with the Redis message queue")
+    parser.add_argument("--page-cookie", action="store_true",
+                        help="Campus's sockets carry the session cookie a page sets, as a browser's do")
     args = parser.parse_args()
     if args.quick:
         args.samples, args.messages, args.members = 300, 100, min(args.members, 50)
@@ -440,7 +460,7 @@ def main() -> None:
             if env is None:
                 target, info = bare_target(workdir, args.members)
             else:
-                target, info = campus_target(name, workdir, args.members, env)
+                target, info = campus_target(name, workdir, args.members, env, page_cookie=args.page_cookie)
             try:
                 print(f"{name}: measuring ({machine_load()})", flush=True)
                 results.append((name, run_messaging(target, info, args)))
