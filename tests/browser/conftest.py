@@ -32,8 +32,11 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def playwright_instance():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Waits, not speed limits: expect()'s default 5 s ran out on a machine loaded by other work
+    # (a message appearing after its ack), while nothing was wrong.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         yield playwright
 
