@@ -12,12 +12,9 @@
 """
 from __future__ import annotations
 
-import logging
-
 from blinker import Namespace
-from flask import current_app
 
-log = logging.getLogger(__name__)
+from campus.core.signals import send_after_commit
 
 _signals = Namespace()
 major_renamed = _signals.signal("major-renamed")
@@ -25,7 +22,4 @@ major_renamed = _signals.signal("major-renamed")
 
 def announce_rename(major_id: int, name: str) -> None:
     """Send `major_renamed` (call only after commit)."""
-    try:
-        major_renamed.send(current_app._get_current_object(), major_id=major_id, name=name)
-    except Exception:
-        log.exception("a major_renamed receiver failed for major %s", major_id)
+    send_after_commit(major_renamed, major_id=major_id, name=name)

@@ -15,13 +15,11 @@
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from blinker import Namespace
-from flask import current_app
 
-log = logging.getLogger(__name__)
+from campus.core.signals import send_after_commit
 
 _signals = Namespace()
 student_membership_changed = _signals.signal("student-membership-changed")
@@ -32,7 +30,4 @@ def announce_membership_change(user_ids: Iterable[int | None]) -> None:
     ids = sorted({user_id for user_id in user_ids if user_id is not None})
     if not ids:
         return
-    try:
-        student_membership_changed.send(current_app._get_current_object(), user_ids=ids)
-    except Exception:
-        log.exception("a student_membership_changed receiver failed for users %s", ids)
+    send_after_commit(student_membership_changed, user_ids=ids)

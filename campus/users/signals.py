@@ -21,13 +21,11 @@
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from blinker import Namespace
-from flask import current_app
 
-log = logging.getLogger(__name__)
+from campus.core.signals import send_after_commit
 
 _signals = Namespace()
 sessions_ended = _signals.signal("sessions-ended")
@@ -37,15 +35,9 @@ role_changed = _signals.signal("role-changed")
 def announce_sessions_ended(user_id: int, token_ids: Iterable[str] | None = None) -> None:
     """Send `sessions_ended` (call only after commit)."""
     ids = None if token_ids is None else sorted(set(token_ids))
-    try:
-        sessions_ended.send(current_app._get_current_object(), user_id=user_id, token_ids=ids)
-    except Exception:
-        log.exception("a sessions_ended receiver failed for user %s", user_id)
+    send_after_commit(sessions_ended, user_id=user_id, token_ids=ids)
 
 
 def announce_role_changed(user_id: int, role: str) -> None:
     """Send `role_changed` (call only after commit)."""
-    try:
-        role_changed.send(current_app._get_current_object(), user_id=user_id, role=role)
-    except Exception:
-        log.exception("a role_changed receiver failed for user %s", user_id)
+    send_after_commit(role_changed, user_id=user_id, role=role)
