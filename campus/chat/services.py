@@ -548,6 +548,13 @@ def _check_user_group(chat: Chat) -> None:
         raise Forbidden(_("Campus chats follow the directory; their members and titles are not edited by hand."))
 
 
+def _retitle(chat_id: int, title: str) -> None:
+    """A rename is a chat change: the chat's next rev, then the title (committed by the caller)."""
+    _bump(chat_id, chat_change=True)
+    db.session.execute(update(Chat).where(Chat.id == chat_id).values(title=title)
+                       .execution_options(synchronize_session=False))
+
+
 def rename_chat(user: Principal, chat_id: int, title: str) -> dict[str, Any]:
     chat, member = _membership(chat_id, user.id)
     _check_user_group(chat)
@@ -555,9 +562,7 @@ def rename_chat(user: Principal, chat_id: int, title: str) -> dict[str, Any]:
         raise Forbidden(_("Only the group's owner and admins rename it."))
     if chat.title == title:
         return describe_chat(chat)
-    _bump(chat.id, chat_change=True)
-    db.session.execute(update(Chat).where(Chat.id == chat.id).values(title=title)
-                       .execution_options(synchronize_session=False))
+    _retitle(chat.id, title)
     db.session.commit()
     described = describe_chat(db.session.get(Chat, chat.id))
     notify.chat_renamed(described)
@@ -758,9 +763,7 @@ def rename_campus_chats(major_id: int, name: str) -> list[int]:
             .where(Chat.major_id == major_id, Chat.kind.is_not(None)).order_by(Chat.id)).all():
         new_title = _campus_title(kind, name, year)
         if new_title != title:
-            _bump(chat_id, chat_change=True)
-            db.session.execute(update(Chat).where(Chat.id == chat_id).values(title=new_title)
-                               .execution_options(synchronize_session=False))
+            _retitle(chat_id, new_title)
             renamed.append(chat_id)
     db.session.commit()
     for chat_id in renamed:
