@@ -3,6 +3,7 @@
 Pick a class with `CAMPUS_CONFIG` (development, testing, production); `create_app()` takes a
 class directly, so tests need no environment variables.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,7 +48,7 @@ def database_url(url: str) -> str:
     (SQLAlchemy 2.1 would pick psycopg 3, whose wait blocks eventlet's hub)."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url[len(prefix):]
+            return "postgresql+psycopg2://" + url[len(prefix) :]
     return url
 
 
@@ -124,7 +125,8 @@ class Config:
     LANGUAGES = ["en", "ru"]
     # One catalog per domain (campus/<domain>/translations) plus the shared one (campus/translations).
     BABEL_TRANSLATION_DIRECTORIES = ";".join(
-        str(path) for path in sorted((BASE_DIR / "campus").glob("**/translations")) if path.is_dir())
+        str(path) for path in sorted((BASE_DIR / "campus").glob("**/translations")) if path.is_dir()
+    )
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", "RU")

@@ -8,6 +8,7 @@ balancer with `SOCKETIO_MESSAGE_QUEUE=redis://…` and PostgreSQL (see the READM
 The event loop is patched here, before anything else is imported, and only when this file is
 run as a program: importing `wsgi` (e.g. `FLASK_APP=wsgi flask …`) patches nothing.
 """
+
 import os
 
 if __name__ == "__main__":

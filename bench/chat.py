@@ -25,6 +25,7 @@ Every loop is bounded in count and in time (--seconds per measurement). The serv
 (from /proc) is printed per delivery: on a shared machine it says more than wall-clock figures.
 Figures go to docs/performance.md ("Chat").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,12 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 # Cheap hashing for the accounts the bench registers (passwords are not what is measured here),
 # and limits raised: the bench sends far above a person's rate on purpose.
 CAMPUS_ENV = {
-    "CHAT_EVENT_RATE": "1000000", "CHAT_EVENT_BURST": "1000000", "LOGIN_RATE_LIMIT": "100000 per minute",
-    "PASSWORD_HASH_TIME_COST": "1", "PASSWORD_HASH_MEMORY_COST": "1024", "PASSWORD_HASH_PARALLELISM": "1",
+    "CHAT_EVENT_RATE": "1000000",
+    "CHAT_EVENT_BURST": "1000000",
+    "LOGIN_RATE_LIMIT": "100000 per minute",
+    "PASSWORD_HASH_TIME_COST": "1",
+    "PASSWORD_HASH_MEMORY_COST": "1024",
+    "PASSWORD_HASH_PARALLELISM": "1",
 }
 
 
@@ -73,9 +78,13 @@ class RawSocket:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         key = base64.b64encode(os.urandom(16)).decode()
         cookie_header = f"Cookie: {cookie}\r\n" if cookie else ""
-        self.sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                           f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                           f"Sec-WebSocket-Version: 13\r\n{cookie_header}\r\n").encode())
+        self.sock.sendall(
+            (
+                f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                f"Sec-WebSocket-Version: 13\r\n{cookie_header}\r\n"
+            ).encode()
+        )
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = self.sock.recv(4096)
@@ -85,8 +94,8 @@ class RawSocket:
         head, self.buffer = head.split(b"\r\n\r\n", 1)
         if not head.startswith(b"HTTP/1.1 101"):
             raise ConnectionError(f"WebSocket handshake refused: {head[:200]!r}")
-        self.wait_for(lambda text: text.startswith("0"), timeout)          # Engine.IO open
-        self.send("40" + NAMESPACE + "," + json.dumps(auth))              # Socket.IO connect
+        self.wait_for(lambda text: text.startswith("0"), timeout)  # Engine.IO open
+        self.send("40" + NAMESPACE + "," + json.dumps(auth))  # Socket.IO connect
         answer = self.wait_for(lambda text: text.startswith(("40" + NAMESPACE, "44" + NAMESPACE)), timeout)
         if answer.startswith("44"):
             raise ConnectionError(f"connect refused: {answer}")
@@ -154,7 +163,7 @@ class RawSocket:
             self.sock.settimeout(max(0.01, deadline - time.monotonic()))
             try:
                 chunk = self.sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             if not chunk:
                 raise ConnectionError("server closed the connection")
@@ -176,7 +185,7 @@ ACK_PREFIX = f"43{NAMESPACE},"
 
 
 def parse_ack(packet: str) -> tuple[int, dict]:
-    ack_id, _, rest = packet[len(ACK_PREFIX):].partition("[")
+    ack_id, _, rest = packet[len(ACK_PREFIX) :].partition("[")
     return int(ack_id), json.loads("[" + rest)[0]
 
 
@@ -195,8 +204,10 @@ def cpu_seconds(pid: int) -> float:
 
 # --- the measurements --------------------------------------------------------------------
 
-def one_to_one(sender: RawSocket, recipient: RawSocket, chat_id, *, samples: int, seconds: float,
-               warmup: int = 50) -> dict:
+
+def one_to_one(
+    sender: RawSocket, recipient: RawSocket, chat_id, *, samples: int, seconds: float, warmup: int = 50
+) -> dict:
     """One message in flight: send, wait for the recipient's `message` and the sender's ack."""
     selector = selectors.DefaultSelector()
     selector.register(sender.sock, selectors.EVENT_READ, sender)
@@ -231,12 +242,18 @@ def one_to_one(sender: RawSocket, recipient: RawSocket, chat_id, *, samples: int
     latencies.sort()
     if not latencies:
         raise SystemExit(f"1:1: nothing delivered ({failures} failures)")
-    return {"n": len(latencies), "failures": failures, "p50": statistics.median(latencies) * 1000,
-            "p99": percentile(latencies, 0.99) * 1000, "mean": statistics.fmean(latencies) * 1000}
+    return {
+        "n": len(latencies),
+        "failures": failures,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": percentile(latencies, 0.99) * 1000,
+        "mean": statistics.fmean(latencies) * 1000,
+    }
 
 
-def fan_out(sender: RawSocket, members: list[RawSocket], chat_id, *, messages: int, window: int,
-            seconds: float) -> dict:
+def fan_out(
+    sender: RawSocket, members: list[RawSocket], chat_id, *, messages: int, window: int, seconds: float
+) -> dict:
     """Up to `window` sends awaiting their ack; count `message` deliveries to the other members."""
     selector = selectors.DefaultSelector()
     for member in members:
@@ -245,11 +262,13 @@ def fan_out(sender: RawSocket, members: list[RawSocket], chat_id, *, messages: i
     tag, sent, acked, failures, delivered = uuid.uuid4().hex[:8], 0, 0, 0, 0
     started = last_delivery = time.perf_counter()
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and (sent < messages or acked + failures < sent
-                                           or delivered < acked * len(others)):
+    while time.monotonic() < deadline and (
+        sent < messages or acked + failures < sent or delivered < acked * len(others)
+    ):
         while sent < messages and sent - acked - failures < window:
-            sender.emit("send_message", {"chat_id": chat_id, "client_id": f"{tag}-{sent}", "body": "Hello, group!"},
-                        sent)
+            sender.emit(
+                "send_message", {"chat_id": chat_id, "client_id": f"{tag}-{sent}", "body": "Hello, group!"}, sent
+            )
             sent += 1
         for key, _ in selector.select(1.0):
             owner = key.data
@@ -265,10 +284,16 @@ def fan_out(sender: RawSocket, members: list[RawSocket], chat_id, *, messages: i
                         failures += 1
     selector.close()
     elapsed = last_delivery - started
-    return {"sent": sent, "acked": acked, "failures": failures, "delivered": delivered,
-            "expected": acked * len(others), "seconds": elapsed,
-            "deliveries_per_s": delivered / elapsed if elapsed > 0 else 0.0,
-            "messages_per_s": acked / elapsed if elapsed > 0 else 0.0}
+    return {
+        "sent": sent,
+        "acked": acked,
+        "failures": failures,
+        "delivered": delivered,
+        "expected": acked * len(others),
+        "seconds": elapsed,
+        "deliveries_per_s": delivered / elapsed if elapsed > 0 else 0.0,
+        "messages_per_s": acked / elapsed if elapsed > 0 else 0.0,
+    }
 
 
 def drain(sockets: list[RawSocket], quiet: float = 0.3, limit: float = 10.0) -> None:
@@ -288,6 +313,7 @@ def drain(sockets: list[RawSocket], quiet: float = 0.3, limit: float = 10.0) -> 
 
 # --- the servers --------------------------------------------------------------------------
 
+
 class Target:
     """A server under test, its sockets for the 1:1 pair and the group, and its chat ids."""
 
@@ -306,32 +332,43 @@ def page_session_cookie(host: str, port: int) -> str:
         conn.request("GET", "/login")
         response = conn.getresponse()
         response.read()
-        cookie = next(value.split(";", 1)[0] for name, value in response.getheaders()
-                      if name.lower() == "set-cookie" and value.startswith("session="))
+        cookie = next(
+            value.split(";", 1)[0]
+            for name, value in response.getheaders()
+            if name.lower() == "set-cookie" and value.startswith("session=")
+        )
     finally:
         conn.close()
     return cookie
 
 
-def campus_target(name: str, workdir: Path, members: int, env: dict[str, str],
-                  page_cookie: bool = False) -> tuple[Target, dict]:
+def campus_target(
+    name: str, workdir: Path, members: int, env: dict[str, str], page_cookie: bool = False
+) -> tuple[Target, dict]:
     server = LiveServer(workdir, env={**CAMPUS_ENV, **env}).start()
     target = Target(name, server)
     api = CampusApi(server.url)
     accounts = [api.register(f"member{i}") for i in range(max(2, members))]
     pair = api.ok(accounts[0], "POST", "/chats", json={"type": "private", "user_id": accounts[1].id})
     group = api.group(accounts[0], accounts[1:members], title="Bench group")
-    return target, {"pair_chat": pair["id"], "group_chat": group["id"], "api": api, "accounts": accounts,
-                    "auth": [{"token": account.token} for account in accounts],
-                    "cookie": page_session_cookie(target.host, target.port) if page_cookie else None}
+    return target, {
+        "pair_chat": pair["id"],
+        "group_chat": group["id"],
+        "api": api,
+        "accounts": accounts,
+        "auth": [{"token": account.token} for account in accounts],
+        "cookie": page_session_cookie(target.host, target.port) if page_cookie else None,
+    }
 
 
 def bare_target(workdir: Path, members: int) -> tuple[Target, dict]:
     server = LiveServer(workdir, prepare=False, entry=("bench/peers/bare_socketio.py",)).start()
     return Target("bare python-socketio", server), {
-        "pair_chat": "pair", "group_chat": "group",
+        "pair_chat": "pair",
+        "group_chat": "group",
         "pair_auth": [{"room": "pair"}, {"room": "pair"}],
-        "auth": [{"room": "group"} for _ in range(members)]}
+        "auth": [{"room": "group"} for _ in range(members)],
+    }
 
 
 def run_messaging(target: Target, info: dict, args) -> dict:
@@ -345,12 +382,11 @@ def run_messaging(target: Target, info: dict, args) -> dict:
     sender.close()
     recipient.close()
 
-    group = [RawSocket(target.host, target.port, auth, cookie=cookie) for auth in info["auth"][:args.members]]
+    group = [RawSocket(target.host, target.port, auth, cookie=cookie) for auth in info["auth"][: args.members]]
     drain(group)
     cpu_before = target.cpu()
     driver_before = time.process_time()
-    fan = fan_out(group[0], group, info["group_chat"], messages=args.messages, window=args.window,
-                  seconds=args.seconds)
+    fan = fan_out(group[0], group, info["group_chat"], messages=args.messages, window=args.window, seconds=args.seconds)
     fan["server_cpu_us"] = (target.cpu() - cpu_before) * 1e6 / max(1, fan["delivered"])
     fan["driver_cpu_us"] = (time.process_time() - driver_before) * 1e6 / max(1, fan["delivered"])
     for sock in group:
@@ -367,10 +403,15 @@ def fill_history(db_path: Path, chat_id: int, sender_id: int, count: int) -> flo
     created_at = connection.execute("SELECT created_at FROM chats WHERE id = ?", (chat_id,)).fetchone()[0]
     batch = 50_000
     for first in range(1, count + 1, batch):
-        rows = [(chat_id, seq, seq, sender_id, f"h-{chat_id}-{seq}", f"History message number {seq}.",
-                 created_at) for seq in range(first, min(count, first + batch - 1) + 1)]
-        connection.executemany("INSERT INTO messages (chat_id, seq, rev, sender_id, client_id, body, created_at)"
-                               " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        rows = [
+            (chat_id, seq, seq, sender_id, f"h-{chat_id}-{seq}", f"History message number {seq}.", created_at)
+            for seq in range(first, min(count, first + batch - 1) + 1)
+        ]
+        connection.executemany(
+            "INSERT INTO messages (chat_id, seq, rev, sender_id, client_id, body, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         connection.commit()
     connection.execute("UPDATE chats SET last_seq = ?, rev = ? WHERE id = ?", (count, count, chat_id))
     connection.execute("ANALYZE")
@@ -417,8 +458,11 @@ def run_history(target: Target, info: dict, args) -> dict:
             call()
             timings.append(time.perf_counter() - started)
         timings.sort()
-        results[name] = {"n": len(timings), "p50": statistics.median(timings) * 1000,
-                         "p99": percentile(timings, 0.99) * 1000}
+        results[name] = {
+            "n": len(timings),
+            "p50": statistics.median(timings) * 1000,
+            "p99": percentile(timings, 0.99) * 1000,
+        }
     connection.close()
     return results
 
@@ -438,15 +482,21 @@ def main() -> None:
     parser.add_argument("--history-requests", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60.0, help="time bound per measurement")
     parser.add_argument("--no-redis", action="store_true", help="skip Campus with the Redis message queue")
-    parser.add_argument("--page-cookie", action="store_true",
-                        help="Campus's sockets carry the session cookie a page sets, as a browser's do")
+    parser.add_argument(
+        "--page-cookie",
+        action="store_true",
+        help="Campus's sockets carry the session cookie a page sets, as a browser's do",
+    )
     args = parser.parse_args()
     if args.quick:
         args.samples, args.messages, args.members = 300, 100, min(args.members, 50)
         args.history_messages = min(args.history_messages, 100_000)
         args.history_requests, args.seconds = 200, 20.0
-    print(f"chat bench, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine_load()}, "
-          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
+    print(
+        f"chat bench, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine_load()}, "
+        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+        flush=True,
+    )
 
     scenarios = [("Campus (SQLite)", {})]
     if not args.no_redis:
@@ -474,30 +524,45 @@ def main() -> None:
 
 def print_report(results, history, args) -> None:
     bare = dict(results)["bare python-socketio"]
-    print(f"\n1:1 — sender's send_message → recipient's `message`, one in flight, up to {args.samples} samples "
-          f"({machine_load()})")
-    print(f"{'server':24} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'p99 ÷ bare':>10} "
-          f"{'srv CPU ms/msg':>14}")
+    print(
+        f"\n1:1 — sender's send_message → recipient's `message`, one in flight, up to {args.samples} samples "
+        f"({machine_load()})"
+    )
+    print(
+        f"{'server':24} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'p99 ÷ bare':>10} {'srv CPU ms/msg':>14}"
+    )
     for name, result in results:
         r = result["latency"]
-        print(f"{name:24} {r['n']:>6} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['mean']:>8.3f} "
-              f"{r['p99'] / bare['latency']['p99']:>10.2f} {r['server_cpu_ms']:>14.3f}")
-    print(f"\nGroup fan-out — {args.members} members, one sender, {args.window} sends awaiting their ack, "
-          f"up to {args.messages} messages")
-    print(f"{'server':24} {'msgs':>6} {'delivered':>9} {'of':>9} {'deliv/s':>9} {'÷ bare':>7} {'msgs/s':>7} "
-          f"{'srv CPU µs/deliv':>16} {'driver CPU µs/deliv':>19}")
+        print(
+            f"{name:24} {r['n']:>6} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['mean']:>8.3f} "
+            f"{r['p99'] / bare['latency']['p99']:>10.2f} {r['server_cpu_ms']:>14.3f}"
+        )
+    print(
+        f"\nGroup fan-out — {args.members} members, one sender, {args.window} sends awaiting their ack, "
+        f"up to {args.messages} messages"
+    )
+    print(
+        f"{'server':24} {'msgs':>6} {'delivered':>9} {'of':>9} {'deliv/s':>9} {'÷ bare':>7} {'msgs/s':>7} "
+        f"{'srv CPU µs/deliv':>16} {'driver CPU µs/deliv':>19}"
+    )
     for name, result in results:
         f = result["fan_out"]
-        print(f"{name:24} {f['acked']:>6} {f['delivered']:>9} {f['expected']:>9} {f['deliveries_per_s']:>9.0f} "
-              f"{f['deliveries_per_s'] / bare['fan_out']['deliveries_per_s']:>7.2f} {f['messages_per_s']:>7.0f} "
-              f"{f['server_cpu_us']:>16.1f} {f['driver_cpu_us']:>19.1f}")
+        print(
+            f"{name:24} {f['acked']:>6} {f['delivered']:>9} {f['expected']:>9} {f['deliveries_per_s']:>9.0f} "
+            f"{f['deliveries_per_s'] / bare['fan_out']['deliveries_per_s']:>7.2f} {f['messages_per_s']:>7.0f} "
+            f"{f['server_cpu_us']:>16.1f} {f['driver_cpu_us']:>19.1f}"
+        )
     if history:
-        print(f"\nHistory — {history['messages']:,} messages in one chat (bulk insert "
-              f"{history['filled_seconds']:.1f} s), one keep-alive connection (http.client)")
+        print(
+            f"\nHistory — {history['messages']:,} messages in one chat (bulk insert "
+            f"{history['filled_seconds']:.1f} s), one keep-alive connection (http.client)"
+        )
         print(f"{'request':52} {'n':>6} {'p50 ms':>8} {'p99 ms':>8}")
-        for key, label in (("healthz", "GET /healthz (this client's HTTP floor)"),
-                           ("page", "GET …/messages?before=<random>&limit=50"),
-                           ("newest", "GET …/messages?limit=50 (newest page)")):
+        for key, label in (
+            ("healthz", "GET /healthz (this client's HTTP floor)"),
+            ("page", "GET …/messages?before=<random>&limit=50"),
+            ("newest", "GET …/messages?limit=50 (newest page)"),
+        ):
             r = history[key]
             print(f"{label:52} {r['n']:>6} {r['p50']:>8.3f} {r['p99']:>8.3f}")
 

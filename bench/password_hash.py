@@ -11,6 +11,7 @@ manage together (a login or registration hashes once; Campus runs them in OS thr
 eventlet/gevent, `campus.core.concurrency.offload`). Figures go to docs/performance.md
 ("Passwords").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,17 +24,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from argon2 import PasswordHasher  # noqa: E402
+from argon2 import PasswordHasher
 
-from config import Config, TestingConfig  # noqa: E402
+from config import Config, TestingConfig
 
 PASSWORD = "correct horse battery staple"
 
 
 def parameter_sets() -> list[tuple[str, dict[str, int]]]:
     def of(config) -> dict[str, int]:
-        return {"time_cost": config.PASSWORD_HASH_TIME_COST, "memory_cost": config.PASSWORD_HASH_MEMORY_COST,
-                "parallelism": config.PASSWORD_HASH_PARALLELISM}
+        return {
+            "time_cost": config.PASSWORD_HASH_TIME_COST,
+            "memory_cost": config.PASSWORD_HASH_MEMORY_COST,
+            "parallelism": config.PASSWORD_HASH_PARALLELISM,
+        }
 
     return [
         ("production (Config)", of(Config)),
@@ -81,18 +85,24 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="time bound per measurement (default 20)")
     args = parser.parse_args()
 
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
-          f"{', '.join(f'{value:.1f}' for value in os.getloadavg())}")
-    print(f"{'parameters':<36} {'t':>2} {'MiB':>4} {'p':>2} {'n':>4} {'wall p50 ms':>12} "
-          f"{'CPU p50 ms':>11} {'2 threads/s':>12}")
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
+        f"{', '.join(f'{value:.1f}' for value in os.getloadavg())}"
+    )
+    print(
+        f"{'parameters':<36} {'t':>2} {'MiB':>4} {'p':>2} {'n':>4} {'wall p50 ms':>12} "
+        f"{'CPU p50 ms':>11} {'2 threads/s':>12}"
+    )
     for name, params in parameter_sets():
         hasher = PasswordHasher(**params)
         hasher.hash(PASSWORD)  # warm-up (first allocation)
         walls, cpus = time_hashes(hasher, args.hashes, args.seconds)
         rate = two_thread_rate(hasher, args.hashes, args.seconds)
-        print(f"{name:<36} {params['time_cost']:>2} {params['memory_cost'] / 1024:>4.0f} "
-              f"{params['parallelism']:>2} {len(walls):>4} {statistics.median(walls):>12.2f} "
-              f"{statistics.median(cpus):>11.2f} {rate:>12.1f}")
+        print(
+            f"{name:<36} {params['time_cost']:>2} {params['memory_cost'] / 1024:>4.0f} "
+            f"{params['parallelism']:>2} {len(walls):>4} {statistics.median(walls):>12.2f} "
+            f"{statistics.median(cpus):>11.2f} {rate:>12.1f}"
+        )
 
 
 if __name__ == "__main__":

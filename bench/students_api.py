@@ -8,6 +8,7 @@ permission read from the database, query-string parsing, the keyset query, seria
 bounded number of requests per scenario, and prints p50/p99 per scenario. Nothing runs longer
 than --seconds per scenario. Figures go to docs/performance.md ("Directory").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,23 +20,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import insert, select, text  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import insert, select, text
 
-from campus import create_app  # noqa: E402
-from campus.core.models import utcnow  # noqa: E402
-from campus.extensions import db  # noqa: E402
-from config import TestingConfig  # noqa: E402
+from campus import create_app
+from campus.core.models import utcnow
+from campus.extensions import db
+from config import TestingConfig
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def build_app(workdir: Path):
-    config = type("BenchConfig", (TestingConfig,), {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "PROPAGATE_EXCEPTIONS": True,
-    })
+    config = type(
+        "BenchConfig",
+        (TestingConfig,),
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
+            "MEDIA_ROOT": str(workdir / "media"),
+            "PROPAGATE_EXCEPTIONS": True,
+        },
+    )
     return create_app(config)
 
 
@@ -51,16 +56,26 @@ def seed(app, students: int) -> dict:
         upgrade(directory=MIGRATIONS)
         seed_roles()
         majors = [create_major(None, name=name, description=about).id for name, about in MAJORS]
-        teacher = register_user(email="teacher@bench.test", password="bench password", first_name="T",
-                                last_name="Bench", role_name="teacher").id
-        reader = register_user(email="user@bench.test", password="bench password", first_name="U",
-                               last_name="Bench", role_name="user").id
+        teacher = register_user(
+            email="teacher@bench.test",
+            password="bench password",
+            first_name="T",
+            last_name="Bench",
+            role_name="teacher",
+        ).id
+        reader = register_user(
+            email="user@bench.test", password="bench password", first_name="U", last_name="Bench", role_name="user"
+        ).id
         sample, now = SampleStudents(seed=2024), utcnow()
         started = time.perf_counter()
         batch = []
         for row in sample.rows(students, email_domain="bench.test"):
-            row |= {"major_id": sample.random.choice(majors), "created_at": now, "updated_at": now,
-                    "search_name": Student.search_name_for(row["first_name"], row["last_name"])}
+            row |= {
+                "major_id": sample.random.choice(majors),
+                "created_at": now,
+                "updated_at": now,
+                "search_name": Student.search_name_for(row["first_name"], row["last_name"]),
+            }
             row["date_of_birth"] = __import__("datetime").date.fromisoformat(row["date_of_birth"])
             batch.append(row)
             if len(batch) == 10_000:
@@ -100,9 +115,12 @@ def measure(client, headers, query, *, requests: int, seconds: float, follow: bo
         if follow:
             cursor = body["next_cursor"]
     timings.sort()
-    return {"n": len(timings), "p50": statistics.median(timings) * 1000,
-            "p99": timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1000,
-            "items": len(body["items"])}
+    return {
+        "n": len(timings),
+        "p50": statistics.median(timings) * 1000,
+        "p99": timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1000,
+        "items": len(body["items"]),
+    }
 
 
 def main() -> None:
@@ -135,11 +153,14 @@ def main() -> None:
         client = app.test_client()
         rows = []
         for name, headers, query, follow in scenarios:
-            result = measure(client, headers, query | {"limit": 50}, requests=args.requests,
-                             seconds=args.seconds, follow=follow)
+            result = measure(
+                client, headers, query | {"limit": 50}, requests=args.requests, seconds=args.seconds, follow=follow
+            )
             rows.append((name, result))
-        print(f"\nGET /api/v1/students?limit=50 on {info['count']:,} students, Flask test client, "
-              f"{sys.platform}, Python {sys.version.split()[0]}")
+        print(
+            f"\nGET /api/v1/students?limit=50 on {info['count']:,} students, Flask test client, "
+            f"{sys.platform}, Python {sys.version.split()[0]}"
+        )
         print(f"{'scenario':42} {'requests':>8} {'items':>5} {'p50 ms':>8} {'p99 ms':>8}")
         for name, r in rows:
             print(f"{name:42} {r['n']:>8} {r['items']:>5} {r['p50']:>8.2f} {r['p99']:>8.2f}")

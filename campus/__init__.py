@@ -1,4 +1,5 @@
 """Campus: a university portal — directory, accounts and real-time chat — in one Flask app."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -32,12 +33,12 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from campus.chat.packets import SocketPacket
+    from campus.chat.rooms import client_manager as chat_client_manager
     from campus.core.database import configure_sqlite
     from campus.core.i18n import select_locale
     from campus.core.mail import BACKENDS
     from campus.core.security import set_token_resolver
-    from campus.chat.rooms import client_manager as chat_client_manager
-    from campus.chat.packets import SocketPacket
     from campus.core.sockets import PageSessionInterface, origin_check
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
     from campus.users import passwords
@@ -58,15 +59,22 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale
-    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
+    api.init_app(
+        app,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            }
+        },
+    )
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         # The queue manager Flask-SocketIO would pick, able to move a user's sockets between
         # rooms on every worker (campus.chat.rooms).
-        client_manager=chat_client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"],
-                                           channel=app.config["SOCKETIO_CHANNEL"]),
+        client_manager=chat_client_manager(
+            app.config["SOCKETIO_MESSAGE_QUEUE"], channel=app.config["SOCKETIO_CHANNEL"]
+        ),
         cors_allowed_origins=origin_check(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
         # Flask-SocketIO would copy the Flask session into every event; Campus keeps no
@@ -82,27 +90,27 @@ def register_extensions(app: Flask) -> None:
 
 def import_models() -> None:
     """Every domain's tables on `db.metadata` (for relationships and migrations)."""
-    import campus.audit.models  # noqa: F401
-    import campus.roles.models  # noqa: F401
+    import campus.audit.models
+    import campus.chat.models
+    import campus.majors.models
+    import campus.roles.models
+    import campus.students.models
     import campus.users.models  # noqa: F401
-    import campus.majors.models  # noqa: F401
-    import campus.students.models  # noqa: F401
-    import campus.chat.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
     """HTML blueprints on the app, JSON ones through flask-smorest (for the OpenAPI document)."""
-    from campus.extensions import api, csrf
-    from campus.pages.views import bp as pages_views
-    from campus.users.api import auth_api, users_api
-    from campus.majors.api import majors_api
-    from campus.students.api import students_api
-    from campus.chat.api import chats_api, messages_api
-    from campus.users.views import bp as users_views
     from campus.admin.views import bp as admin_views
+    from campus.chat.api import chats_api, messages_api
     from campus.chat.views import bp as chat_views
+    from campus.extensions import api, csrf
+    from campus.majors.api import majors_api
     from campus.majors.views import bp as majors_views
+    from campus.pages.views import bp as pages_views
+    from campus.students.api import students_api
     from campus.students.views import bp as students_views
+    from campus.users.api import auth_api, users_api
+    from campus.users.views import bp as users_views
 
     for blueprint in (pages_views, users_views, admin_views, chat_views, majors_views, students_views):
         app.register_blueprint(blueprint)
@@ -115,7 +123,10 @@ def register_blueprints(app: Flask) -> None:
 def register_namespaces(app: Flask) -> None:
     from campus.chat.events import ChatNamespace
     from campus.chat.services import (
-        on_major_renamed, on_role_changed, on_sessions_ended, on_student_membership_changed,
+        on_major_renamed,
+        on_role_changed,
+        on_sessions_ended,
+        on_student_membership_changed,
     )
     from campus.extensions import socketio
     from campus.majors.signals import major_renamed

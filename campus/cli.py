@@ -1,4 +1,5 @@
 """Command line: `flask seed roles|demo`, `flask users create-admin EMAIL`, `flask students import FILE`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,20 +36,20 @@ def seed_demo_command() -> None:
 
 @users_cli.command("create-admin")
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Asked for when not given.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Asked for when not given.")
 @click.option("--role", type=click.Choice(["admin", "super_admin"]), default="super_admin", show_default=True)
 def create_admin_command(email: str, password: str, role: str) -> None:
     """Create (or promote) an administrator account."""
+    from marshmallow import ValidationError
+
     from campus.core.errors import CampusError
     from campus.roles.services import seed_roles
     from campus.users.schemas import RegisterSchema
-    from marshmallow import ValidationError
 
     try:
         RegisterSchema(only=("email", "password")).load({"email": email, "password": password})
     except ValidationError as error:
-        raise click.BadParameter("; ".join(f"{k}: {', '.join(v)}" for k, v in error.messages.items()))
+        raise click.BadParameter("; ".join(f"{k}: {', '.join(v)}" for k, v in error.messages.items())) from None
     seed_roles()
     from campus.users.services import create_admin
 
@@ -61,8 +62,7 @@ def create_admin_command(email: str, password: str, role: str) -> None:
 
 @students_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "file_format", type=click.Choice(["json", "csv"]),
-              help="Default: from the file's extension.")
+@click.option("--format", "file_format", type=click.Choice(["json", "csv"]), help="Default: from the file's extension.")
 def import_students_command(file: Path, file_format: str | None) -> None:
     """Add the students in FILE (JSON list or CSV with a header row) — all of them or none.
 

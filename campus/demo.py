@@ -1,7 +1,8 @@
 """Demo data for development: one account per role, majors, a few hundred students, a chat."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from flask import current_app
 
@@ -24,8 +25,14 @@ def seed_demo() -> Iterator[str]:
     for role in ROLE_NAMES:
         email = demo_email(role)
         if find_by_email(email) is None:
-            register_user(email=email, password=DEMO_PASSWORD, first_name=role.replace("_", " ").title(),
-                          last_name="Demo", role_name=role, language="en")
+            register_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                first_name=role.replace("_", " ").title(),
+                last_name="Demo",
+                role_name=role,
+                language="en",
+            )
         yield f"demo account {email} / {DEMO_PASSWORD} ({role})"
     yield from seed_directory()
     yield from seed_chat()
@@ -87,10 +94,11 @@ def seed_chat() -> Iterator[str]:
 
     accounts = {role: find_by_email(demo_email(role)) for role in DEMO_CHAT_MEMBERS}
     owner = load_actor(accounts["teacher"].id)
-    chat_id = db.session.scalar(select(Chat.id).where(
-        Chat.type == GROUP, Chat.title == DEMO_CHAT_TITLE, Chat.created_by_id == owner.id))
+    chat_id = db.session.scalar(
+        select(Chat.id).where(Chat.type == GROUP, Chat.title == DEMO_CHAT_TITLE, Chat.created_by_id == owner.id)
+    )
     if chat_id is None:
         chat_id = create_group_chat(owner, DEMO_CHAT_TITLE, [user.id for user in accounts.values()])["id"]
     for number, (role, body) in enumerate(DEMO_CHAT_LINES, start=1):
         send_message(load_actor(accounts[role].id), chat_id, client_id=f"demo-{number}", body=body)
-    yield f"group chat \"{DEMO_CHAT_TITLE}\" with {len(DEMO_CHAT_LINES)} messages"
+    yield f'group chat "{DEMO_CHAT_TITLE}" with {len(DEMO_CHAT_LINES)} messages'

@@ -3,13 +3,14 @@
 Part of the entry point: the only code in Campus that touches eventlet or gevent directly
 (apart from `core.concurrency.offload`, which asks the running hub for a thread).
 """
+
 from __future__ import annotations
 
 import argparse
 import logging
 import resource
 import socket
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask
 
@@ -24,14 +25,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python wsgi.py", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
-    parser.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS,
-                        help="open connections served at once (default: %(default)s)")
-    parser.add_argument("--backlog", type=int, default=LISTEN_BACKLOG,
-                        help="listen backlog (default: %(default)s)")
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        help="open connections served at once (default: %(default)s)",
+    )
+    parser.add_argument("--backlog", type=int, default=LISTEN_BACKLOG, help="listen backlog (default: %(default)s)")
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
-    parser.add_argument("--proxies", type=int, default=0, metavar="N",
-                        help="reverse proxies in front (nginx: 1) whose X-Forwarded-For, -Proto and "
-                             "-Host are trusted; 0 (the default): the connection's own address")
+    parser.add_argument(
+        "--proxies",
+        type=int,
+        default=0,
+        metavar="N",
+        help="reverse proxies in front (nginx: 1) whose X-Forwarded-For, -Proto and "
+        "-Host are trusted; 0 (the default): the connection's own address",
+    )
     return parser.parse_args(argv)
 
 
@@ -86,8 +95,10 @@ def cooperative_postgres(app: Flask, mode: str) -> None:
     if url.get_backend_name() != "postgresql":
         return
     if url.get_driver_name() != "psycopg2":
-        raise SystemExit(f"Campus cannot start: DATABASE_URL must use psycopg2 under {mode} "
-                         f"(postgresql:// or postgresql+psycopg2://), not {url.drivername}")
+        raise SystemExit(
+            f"Campus cannot start: DATABASE_URL must use psycopg2 under {mode} "
+            f"(postgresql:// or postgresql+psycopg2://), not {url.drivername}"
+        )
     if mode == "eventlet":
         from psycogreen.eventlet import patch_psycopg
     else:
@@ -115,20 +126,21 @@ def serve(app: Flask, mode: str, args: argparse.Namespace) -> None:
         import eventlet.wsgi
 
         green = eventlet.green.socket.socket(sock)
-        eventlet.wsgi.server(green, wsgi_app, max_size=args.max_connections,
-                             log_output=args.access_log, socket_timeout=None)
+        eventlet.wsgi.server(
+            green, wsgi_app, max_size=args.max_connections, log_output=args.access_log, socket_timeout=None
+        )
     elif mode == "gevent":
         from gevent import pool, pywsgi
 
-        server = pywsgi.WSGIServer(sock, wsgi_app, spawn=pool.Pool(args.max_connections),
-                                   log="default" if args.access_log else None)
+        server = pywsgi.WSGIServer(
+            sock, wsgi_app, spawn=pool.Pool(args.max_connections), log="default" if args.access_log else None
+        )
         server.serve_forever()
     else:
         raise SystemExit(f"SOCKETIO_ASYNC_MODE must be eventlet or gevent for wsgi.py, not {mode!r}")
 
 
-def main(mode: str, argv: list[str] | None = None,
-         factory: Callable[[], Flask] | None = None) -> None:
+def main(mode: str, argv: list[str] | None = None, factory: Callable[[], Flask] | None = None) -> None:
     """Build the app with `factory` (default `campus.create_app`) and serve it in `mode`.
 
     The event loop must already be patched (wsgi.py does it before importing anything else).

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # One command to set up and run the whole test suite:
+#   0. the house rules: ruff's lint and format, the import layers (pyproject.toml);
 #   1. every test on SQLite (unit, real-server under eventlet/gevent, browser);
 #   2. the database-dependent tests again on PostgreSQL.
 # PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) tests skip with a reason when those are
@@ -8,6 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/install-browser.sh
+
+echo "== 0: house rules (ruff, import layers)"
+.venv/bin/ruff check --no-cache .
+.venv/bin/ruff format --no-cache --check .
+.venv/bin/lint-imports
 
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider)
 status=0

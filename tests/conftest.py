@@ -3,6 +3,7 @@
 The database is SQLite by default; set CAMPUS_TEST_DATABASE_URL to a PostgreSQL URL to run the
 same tests there (CI does). The schema always comes from the migrations.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -19,7 +20,6 @@ from sqlalchemy.engine import make_url
 from campus import create_app
 from campus.extensions import db
 from config import DevelopmentConfig, TestingConfig, database_url
-
 from tests.support import services_available
 
 TEST_DATABASE_URL = database_url(os.environ.get("CAMPUS_TEST_DATABASE_URL", ""))
@@ -107,10 +107,15 @@ def app(db_url, tmp_path):
 @pytest.fixture
 def dev_app(db_url, tmp_path):
     """The development configuration (demo data allowed) on the test's database, hashing cheaply."""
-    cheap_hashing = {name: getattr(TestingConfig, name) for name in (
-        "PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_COST", "PASSWORD_HASH_PARALLELISM")}
-    config = type("DevTest", (DevelopmentConfig,), {
-        "SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"), **cheap_hashing})
+    cheap_hashing = {
+        name: getattr(TestingConfig, name)
+        for name in ("PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_COST", "PASSWORD_HASH_PARALLELISM")
+    }
+    config = type(
+        "DevTest",
+        (DevelopmentConfig,),
+        {"SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"), **cheap_hashing},
+    )
     app = create_app(config)
     yield app
     with app.app_context():
@@ -135,12 +140,25 @@ def make_user(app):
 
     counter = itertools.count(1)
 
-    def make(role: str = "user", *, email: str | None = None, password: str = "correct horse 1",
-             first_name: str = "Test", last_name: str | None = None, active: bool = True, **extra) -> int:
+    def make(
+        role: str = "user",
+        *,
+        email: str | None = None,
+        password: str = "correct horse 1",
+        first_name: str = "Test",
+        last_name: str | None = None,
+        active: bool = True,
+        **extra,
+    ) -> int:
         n = next(counter)
         with app.app_context():
-            user = register_user(email=email or f"{role}{n}@example.test", password=password,
-                                 first_name=first_name, last_name=last_name or f"User{n}", role_name=role)
+            user = register_user(
+                email=email or f"{role}{n}@example.test",
+                password=password,
+                first_name=first_name,
+                last_name=last_name or f"User{n}",
+                role_name=role,
+            )
             user.is_active = active
             for name, value in extra.items():
                 setattr(user, name, value)

@@ -1,5 +1,8 @@
 """The command line: `flask seed roles|demo` and `flask users create-admin EMAIL`."""
+
 from __future__ import annotations
+
+import itertools
 
 import pytest
 from sqlalchemy import select
@@ -14,8 +17,10 @@ PASSWORD = "a long password 1"
 
 def role_table(app) -> list[tuple]:
     with app.app_context():
-        return [(role.id, role.name, role.rank, tuple(sorted(role.permission_names)))
-                for role in db.session.scalars(select(Role).order_by(Role.id))]
+        return [
+            (role.id, role.name, role.rank, tuple(sorted(role.permission_names)))
+            for role in db.session.scalars(select(Role).order_by(Role.id))
+        ]
 
 
 def permission_rows(app) -> list[tuple]:
@@ -37,6 +42,7 @@ def role_name(app, email: str) -> str:
 
 
 # --- seed roles -----------------------------------------------------------------------------
+
 
 def test_seed_roles_is_idempotent(app, runner):
     before_roles, before_permissions = role_table(app), permission_rows(app)
@@ -60,10 +66,17 @@ def test_seed_roles_repairs_a_changed_role(app, runner):
 def test_seeded_roles_follow_design_table(app):
     roles = {name: set(permissions) for _, name, _, permissions in role_table(app)}
     assert [name for _, name, _, _ in role_table(app)] == [
-        "guest", "user", "student", "teacher", "moderator", "admin", "super_admin"]
+        "guest",
+        "user",
+        "student",
+        "teacher",
+        "moderator",
+        "admin",
+        "super_admin",
+    ]
     assert roles["guest"] == {"profile.edit"}
     order = ["user", "student", "teacher", "moderator", "admin", "super_admin"]
-    for lower, higher in zip(order, order[1:]):
+    for lower, higher in itertools.pairwise(order):
         assert roles[lower] < roles[higher], (lower, higher)
     assert "users.manage" in roles["admin"] and "users.manage_admins" not in roles["admin"]
     assert "users.manage_admins" in roles["super_admin"]
@@ -71,13 +84,13 @@ def test_seeded_roles_follow_design_table(app):
 
 # --- seed demo ------------------------------------------------------------------------------
 
+
 def test_seed_demo_refuses_outside_development(app, runner):
     result = runner.invoke(args=["seed", "demo"])
     assert result.exit_code != 0
     assert "development" in result.output
     with app.app_context():
         assert db.session.scalar(select(User)) is None
-
 
 
 def test_seed_demo_in_development_creates_one_account_per_role_once(dev_app):
@@ -89,10 +102,12 @@ def test_seed_demo_in_development_creates_one_account_per_role_once(dev_app):
     with dev_app.app_context():
         users = db.session.scalars(select(User).order_by(User.id)).all()
         assert sorted(user.role.name for user in users) == sorted(
-            ["guest", "user", "student", "teacher", "moderator", "admin", "super_admin"])
+            ["guest", "user", "student", "teacher", "moderator", "admin", "super_admin"]
+        )
 
 
 # --- users create-admin ---------------------------------------------------------------------
+
 
 def test_create_admin_with_password_option(app, runner, client):
     result = runner.invoke(args=["users", "create-admin", "Root@Example.test", "--password", PASSWORD])
@@ -109,8 +124,9 @@ def test_create_admin_asks_for_the_password_twice(app, runner, client):
     result = runner.invoke(args=["users", "create-admin", "root@example.test"], input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert "Password" in result.output and PASSWORD not in result.output
-    assert client.post("/api/v1/auth/token",
-                       json={"email": "root@example.test", "password": PASSWORD}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/token", json={"email": "root@example.test", "password": PASSWORD}).status_code == 200
+    )
 
 
 def test_create_admin_with_admin_role(app, runner):
@@ -131,20 +147,25 @@ def test_create_admin_promotes_an_existing_account(app, runner, make_user):
 
 def test_create_admin_may_not_demote_the_last_super_admin(app, runner, make_user):
     make_user("super_admin", email="only@example.test")
-    result = runner.invoke(args=["users", "create-admin", "only@example.test", "--password", PASSWORD, "--role", "admin"])
+    result = runner.invoke(
+        args=["users", "create-admin", "only@example.test", "--password", PASSWORD, "--role", "admin"]
+    )
     assert result.exit_code != 0
     assert "last super admin" in result.output
     assert role_name(app, "only@example.test") == "super_admin"
 
 
-@pytest.mark.parametrize("args, input_text", [
-    (["not-an-email", "--password", PASSWORD], None),
-    (["@example.test", "--password", PASSWORD], None),
-    (["ok@example.test", "--password", "short"], None),
-    (["ok@example.test", "--password", PASSWORD, "--role", "pope"], None),
-    (["ok@example.test"], f"{PASSWORD}\nsomething else\n"),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    "args, input_text",
+    [
+        (["not-an-email", "--password", PASSWORD], None),
+        (["@example.test", "--password", PASSWORD], None),
+        (["ok@example.test", "--password", "short"], None),
+        (["ok@example.test", "--password", PASSWORD, "--role", "pope"], None),
+        (["ok@example.test"], f"{PASSWORD}\nsomething else\n"),
+        ([], None),
+    ],
+)
 def test_create_admin_refuses_bad_input(app, runner, args, input_text):
     result = runner.invoke(args=["users", "create-admin", *args], input=input_text)
     assert result.exit_code != 0

@@ -1,6 +1,7 @@
 """The migrations are the schema: `flask db upgrade` on an empty database gives exactly the
 models' tables (alembic's autogenerate finds nothing to add), down to base and up again, on SQLite
 and PostgreSQL; and there is one head."""
+
 from __future__ import annotations
 
 import uuid
@@ -76,8 +77,7 @@ def test_upgrade_gives_the_models_schema_on_postgresql(tmp_path):
     server_url = TEST_DATABASE_URL if TEST_DATABASE_URL.startswith("postgresql") else services_available.POSTGRES_URL
     base = make_url(database_url(services_available.require_postgres(server_url)))
     name = f"campus_migrations_{uuid.uuid4().hex[:10]}"
-    server = sa.create_engine(base.set(database="postgres"),
-                              isolation_level="AUTOCOMMIT")
+    server = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:

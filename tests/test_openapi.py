@@ -1,4 +1,5 @@
 """The OpenAPI document (from the marshmallow schemas) and Swagger UI at /docs from local assets."""
+
 from __future__ import annotations
 
 import re
@@ -91,7 +92,10 @@ def test_real_error_bodies_match_the_documented_schema(client):
 
 def test_protected_operations_require_a_bearer_token(spec):
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             if method == "parameters":

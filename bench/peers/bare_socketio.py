@@ -10,6 +10,7 @@ tunes Campus: websocket compression off, TCP_NODELAY on the listening socket, a 
 cap and listen backlog. `GET /healthz` answers 200 so `tests/support/server.LiveServer` can
 start it.
 """
+
 import eventlet
 
 eventlet.monkey_patch()
@@ -76,8 +77,9 @@ def main() -> None:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((args.host, args.port))
     sock.listen(4096)
-    eventlet.wsgi.server(eventlet.green.socket.socket(sock), app, max_size=20_000, log_output=False,
-                         socket_timeout=None)
+    eventlet.wsgi.server(
+        eventlet.green.socket.socket(sock), app, max_size=20_000, log_output=False, socket_timeout=None
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Admin forms: filters (GET, no CSRF needed) and the role / activation changes (POST, CSRF)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -37,7 +38,8 @@ class UserFilterForm(FilterForm):
     def __init__(self, *args, role_names: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = [SelectChoice("", _l("Any role"))] + [
-            SelectChoice(name, role_label(name)) for name in role_names]
+            SelectChoice(name, role_label(name)) for name in role_names
+        ]
 
 
 class AuditFilterForm(FilterForm):
@@ -51,9 +53,11 @@ class AuditFilterForm(FilterForm):
     def __init__(self, *args, actions: list[str], target_types: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.action.choices = [SelectChoice("", _l("Any action"))] + [
-            SelectChoice(name, action_label(name)) for name in actions]
+            SelectChoice(name, action_label(name)) for name in actions
+        ]
         self.target_type.choices = [SelectChoice("", _l("Anything"))] + [
-            SelectChoice(name, target_label(name)) for name in target_types]
+            SelectChoice(name, target_label(name)) for name in target_types
+        ]
 
     def validate_until(self, field) -> None:
         if field.data and self.since.data and field.data < self.since.data:
@@ -72,4 +76,3 @@ class ActiveForm(FlaskForm):
     """Activate or deactivate; the wanted state is in the form so a replay can't flip it back."""
 
     active = HiddenField(validators=[DataRequired(), AnyOf(["0", "1"])])
-

@@ -1,4 +1,5 @@
 """Translated names of roles and audit actions, for the admin pages."""
+
 from __future__ import annotations
 
 import json
@@ -81,9 +82,8 @@ def value_label(action: str, value: str | None) -> str:
         return "—"
     if action == "user.role_changed" or action == "user.created_admin":
         return role_label(value)
-    if action in ("user.activated", "user.deactivated"):
-        if value in ("true", "false"):
-            return str(_l("active") if value == "true" else _l("inactive"))
+    if action in ("user.activated", "user.deactivated") and value in ("true", "false"):
+        return str(_l("active") if value == "true" else _l("inactive"))
     try:
         decoded = json.loads(value)
     except ValueError:
@@ -91,6 +91,7 @@ def value_label(action: str, value: str | None) -> str:
     if isinstance(decoded, dict):
         return ", ".join(f"{key}: {item}" for key, item in decoded.items())
     return value
+
 
 # The nav link in base.html; listed here so that this domain's catalog carries its translation.
 NAV_LABEL = _l("Administration")

@@ -1,7 +1,8 @@
 """Read-only queries behind the admin pages (changes go through the domains' own services)."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -25,8 +26,9 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def list_users(*, q: str | None = None, role: str | None = None, cursor: str | None = None,
-               limit: int | None = None) -> dict[str, Any]:
+def list_users(
+    *, q: str | None = None, role: str | None = None, cursor: str | None = None, limit: int | None = None
+) -> dict[str, Any]:
     """Users by email, filtered by a name/email search (Cyrillic folded too) and a role; keyset pages."""
     query = select(User).join(Role).order_by(User.email)
     needle = (q or "").strip().casefold()
@@ -44,12 +46,23 @@ def list_users(*, q: str | None = None, role: str | None = None, cursor: str | N
     return page(rows, limit, key=lambda user: (user.email,))
 
 
-def list_audit(*, action: str | None = None, actor_id: int | None = None, target_type: str | None = None,
-               target_id: int | None = None, since: date | None = None, until: date | None = None,
-               cursor: str | None = None, limit: int | None = None) -> dict[str, Any]:
+def list_audit(
+    *,
+    action: str | None = None,
+    actor_id: int | None = None,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
     """The audit log, newest first, filtered; `until` is an inclusive day; keyset pages by id."""
     query = query_entries(
-        action=action, actor_id=actor_id, target_type=target_type, target_id=target_id,
+        action=action,
+        actor_id=actor_id,
+        target_type=target_type,
+        target_id=target_id,
         since=_start_of(since) if since else None,
         until=_start_of(until + timedelta(days=1)) if until else None,
     )
@@ -64,7 +77,7 @@ def list_audit(*, action: str | None = None, actor_id: int | None = None, target
 
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def audit_actions() -> list[str]:
@@ -94,6 +107,7 @@ def assignable_role_names(actor: User) -> list[str]:
 
 def roles_with_counts() -> list[tuple[Role, int]]:
     """Every role, lowest first, with how many accounts hold it."""
-    query = (select(Role, func.count(User.id)).outerjoin(User, User.role_id == Role.id)
-             .group_by(Role.id).order_by(Role.rank))
+    query = (
+        select(Role, func.count(User.id)).outerjoin(User, User.role_id == Role.id).group_by(Role.id).order_by(Role.rank)
+    )
     return [(role, count) for role, count in db.session.execute(query)]

@@ -3,6 +3,7 @@
 Changes go through `campus.users.services`, which enforces DESIGN.md §3's limits and writes the
 audit entries; these views only turn its refusals into flash messages.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -21,8 +22,13 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.context_processor
 def admin_helpers():
-    return {"role_label": role_label, "action_label": action_label, "target_label": target_label,
-            "value_label": value_label, "permission_label": permission_label}
+    return {
+        "role_label": role_label,
+        "action_label": action_label,
+        "target_label": target_label,
+        "value_label": value_label,
+        "permission_label": permission_label,
+    }
 
 
 def _form_errors(form) -> None:
@@ -55,8 +61,9 @@ def users_list():
     result = {"items": [], "next_cursor": None}
     if form.validate():
         result = services.list_users(q=form.q.data, role=form.role.data or None, cursor=form.cursor.data or None)
-    return render_template("admin/users.html", form=form, users=result["items"],
-                           links=_page_links(".users_list", result["next_cursor"]))
+    return render_template(
+        "admin/users.html", form=form, users=result["items"], links=_page_links(".users_list", result["next_cursor"])
+    )
 
 
 @bp.route("/users/<int:user_id>")
@@ -72,8 +79,15 @@ def user_detail(user_id: int):
     if actor.can("audit.read"):
         history = services.list_audit(target_type="user", target_id=target.id, limit=20)["items"]
         people = services.users_by_id({entry.actor_id for entry in history if entry.actor_id})
-    return render_template("admin/user.html", target=target, may_manage=may_manage, role_form=role_form,
-                           active_form=active_form, history=history, people=people)
+    return render_template(
+        "admin/user.html",
+        target=target,
+        may_manage=may_manage,
+        role_form=role_form,
+        active_form=active_form,
+        history=history,
+        people=people,
+    )
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -93,8 +107,9 @@ def change_role(user_id: int):
             flash(error.message, "error")
         else:
             if old != target.role.name:
-                flash(_("%(name)s is now %(role)s.", name=target.full_name, role=role_label(target.role.name)),
-                      "success")
+                flash(
+                    _("%(name)s is now %(role)s.", name=target.full_name, role=role_label(target.role.name)), "success"
+                )
     return redirect(url_for(".user_detail", user_id=user_id))
 
 
@@ -129,8 +144,7 @@ def roles_overview():
 @bp.route("/audit")
 @page_permission_required("audit.read")
 def audit_log():
-    form = AuditFilterForm(request.args, actions=services.audit_actions(),
-                           target_types=services.audit_target_types())
+    form = AuditFilterForm(request.args, actions=services.audit_actions(), target_types=services.audit_target_types())
     result = {"items": [], "next_cursor": None}
     if form.validate():
         actor_id = None
@@ -142,12 +156,23 @@ def audit_log():
                 actor_id = actor.id
         if not form.actor.errors:
             result = services.list_audit(
-                action=form.action.data or None, actor_id=actor_id, target_type=form.target_type.data or None,
-                target_id=form.target_id.data, since=form.since.data, until=form.until.data,
-                cursor=form.cursor.data or None)
+                action=form.action.data or None,
+                actor_id=actor_id,
+                target_type=form.target_type.data or None,
+                target_id=form.target_id.data,
+                since=form.since.data,
+                until=form.until.data,
+                cursor=form.cursor.data or None,
+            )
     entries = result["items"]
-    people = services.users_by_id({entry.actor_id for entry in entries if entry.actor_id}
-                                  | {entry.target_id for entry in entries
-                                     if entry.target_type == "user" and entry.target_id})
-    return render_template("admin/audit.html", form=form, entries=entries, people=people,
-                           links=_page_links(".audit_log", result["next_cursor"]))
+    people = services.users_by_id(
+        {entry.actor_id for entry in entries if entry.actor_id}
+        | {entry.target_id for entry in entries if entry.target_type == "user" and entry.target_id}
+    )
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        entries=entries,
+        people=people,
+        links=_page_links(".audit_log", result["next_cursor"]),
+    )

@@ -1,4 +1,5 @@
 """Recording and reading audit entries."""
+
 from __future__ import annotations
 
 import json
@@ -17,18 +18,31 @@ def _as_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)[:1000]
 
 
-def record(actor_id: int | None, action: str, target_type: str, target_id: int | None,
-           old: Any = None, new: Any = None) -> AuditEntry:
+def record(
+    actor_id: int | None, action: str, target_type: str, target_id: int | None, old: Any = None, new: Any = None
+) -> AuditEntry:
     """Add an entry to the current unit of work; the caller's commit makes it stick."""
-    entry = AuditEntry(actor_id=actor_id, action=action, target_type=target_type,
-                       target_id=target_id, old_value=_as_text(old), new_value=_as_text(new))
+    entry = AuditEntry(
+        actor_id=actor_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        old_value=_as_text(old),
+        new_value=_as_text(new),
+    )
     db.session.add(entry)
     return entry
 
 
-def query_entries(*, action: str | None = None, actor_id: int | None = None,
-                  target_type: str | None = None, target_id: int | None = None,
-                  since: datetime | None = None, until: datetime | None = None) -> Select:
+def query_entries(
+    *,
+    action: str | None = None,
+    actor_id: int | None = None,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
     """The filtered log, newest first."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if action:

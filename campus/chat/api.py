@@ -3,6 +3,7 @@
 The same services as the `/chat` events, so a message sent here is broadcast to sockets too.
 Chats the caller is not a member of answer 404.
 """
+
 from __future__ import annotations
 
 from flask import g, jsonify
@@ -10,8 +11,17 @@ from flask import g, jsonify
 from campus.chat import services
 from campus.chat.flood import check_flood
 from campus.chat.schemas import (
-    AddMemberSchema, CampusChatListSchema, ChatListArgsSchema, ChatListSchema, ChatSchema, CreateChatSchema,
-    HistoryArgsSchema, MessageBodyFields, MessageListSchema, MessageSchema, ReadBodySchema,
+    AddMemberSchema,
+    CampusChatListSchema,
+    ChatListArgsSchema,
+    ChatListSchema,
+    ChatSchema,
+    CreateChatSchema,
+    HistoryArgsSchema,
+    MessageBodyFields,
+    MessageListSchema,
+    MessageSchema,
+    ReadBodySchema,
     RenameChatSchema,
 )
 from campus.core.api import ErrorSchema, api_blueprint

@@ -1,4 +1,5 @@
 """`flask chat …` commands."""
+
 from __future__ import annotations
 
 import click

@@ -5,6 +5,7 @@ strict schema, the user read again from the database (a demotion or deactivation
 event), and the answer is an ack — `{"ok": true, ...}` or `{"ok": false, "error": ...}` through
 `acked`, never an unhandled exception. Broadcasts go out from `notify`, after the commit.
 """
+
 from __future__ import annotations
 
 from flask import current_app, request
@@ -17,7 +18,12 @@ from campus.chat.flood import check_flood
 from campus.chat.packets import UNDECODABLE_EVENT
 from campus.chat.presence import presence
 from campus.chat.schemas import (
-    EditMessageSchema, MessageIdSchema, ReadSchema, SendMessageSchema, SyncSchema, TypingSchema,
+    EditMessageSchema,
+    MessageIdSchema,
+    ReadSchema,
+    SendMessageSchema,
+    SyncSchema,
+    TypingSchema,
 )
 from campus.core.errors import AuthError, Forbidden, ValidationError
 from campus.core.schemas import load_or_raise
@@ -26,8 +32,14 @@ from campus.core.sockets import acked, authenticate_socket, chat_room, error_ack
 from campus.extensions import db
 from campus.users.tokens import revocation_keys
 
-SEND, EDIT, DELETE, READ, TYPING, SYNC = (SendMessageSchema(), EditMessageSchema(), MessageIdSchema(),
-                                          ReadSchema(), TypingSchema(), SyncSchema())
+SEND, EDIT, DELETE, READ, TYPING, SYNC = (
+    SendMessageSchema(),
+    EditMessageSchema(),
+    MessageIdSchema(),
+    ReadSchema(),
+    TypingSchema(),
+    SyncSchema(),
+)
 
 
 class ChatNamespace(Namespace):
@@ -92,8 +104,11 @@ class ChatNamespace(Namespace):
         logout that revokes the refresh token ends the sockets opened with any access token of
         that browser session."""
         tokens = set(revocation_keys(claims)) if claims.get("jti") else set()
-        refresh = None if isinstance(auth, dict) and auth.get("token") is not None else \
-            request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"])
+        refresh = (
+            None
+            if isinstance(auth, dict) and auth.get("token") is not None
+            else request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"])
+        )
         if refresh:
             try:
                 refresh_claims = decode_token(refresh)

@@ -4,6 +4,7 @@ HTTP rate limits (flask-limiter) do not cover socket events, and a client blocke
 must not get around it by sending over `POST /chats/{id}/messages`: both take from the same
 bucket, with the settings `CHAT_EVENT_RATE` (events a second) and `CHAT_EVENT_BURST`.
 """
+
 from __future__ import annotations
 
 import threading

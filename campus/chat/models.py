@@ -5,12 +5,21 @@ Every change in a chat takes the chat's next `rev`; the changed message records 
 the highest `rev` it applied, so `sync` is two index range scans: messages by `(chat_id, rev)`
 and the chat row itself.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import false

@@ -5,6 +5,7 @@ addressed to rooms — `chat:<id>` for a chat's members, `user:<id>` for one per
 never to socket ids. Each payload is built once and handed to one emit, which encodes it once
 for every recipient (and once for the message queue).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,15 +38,19 @@ def read(chat_id: int, user_id: int, seq: int) -> None:
 
 
 def typing(chat_id: int, user_id: int, is_typing: bool, skip_sid: str | None = None) -> None:
-    _emit("typing", {"chat_id": chat_id, "user_id": user_id, "typing": is_typing}, chat_room(chat_id),
-          skip_sid=skip_sid)
+    _emit(
+        "typing", {"chat_id": chat_id, "user_id": user_id, "typing": is_typing}, chat_room(chat_id), skip_sid=skip_sid
+    )
 
 
 def presence(chat_ids: list[int], user_id: int, online: bool, last_seen: str | None) -> None:
     """To everyone who shares a chat with `user_id` (one emit for all the rooms)."""
     if chat_ids:
-        _emit("presence", {"user_id": user_id, "online": online, "last_seen": last_seen},
-              [chat_room(chat_id) for chat_id in chat_ids])
+        _emit(
+            "presence",
+            {"user_id": user_id, "online": online, "last_seen": last_seen},
+            [chat_room(chat_id) for chat_id in chat_ids],
+        )
 
 
 def chat_created(chat: dict) -> None:

@@ -5,6 +5,7 @@ recursion limit (no encoder builds one). python-socketio would raise in its mess
 logged traceback and no ack. Decoded by `SocketPacket` instead, it reaches the namespace as the
 event `UNDECODABLE_EVENT`, which no handler takes, so its ack id gets a `validation_error`.
 """
+
 from __future__ import annotations
 
 import json

@@ -11,6 +11,7 @@ crashed worker go offline once its heartbeat is `TTL` old. Redis trouble degrade
 count (logged), never to a refused connection. Delivery never depends on presence (rooms and
 `sync` do).
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,7 +19,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from flask import current_app
 
@@ -57,7 +58,7 @@ class PresenceCounter:
 class SharedPresence(PresenceCounter):
     """The local count plus the other live workers' users, through Redis (see the module doc)."""
 
-    TTL = 90.0   # seconds after its last beat that a worker's users still count as online
+    TTL = 90.0  # seconds after its last beat that a worker's users still count as online
     BEAT = 30.0  # seconds between beats
 
     def __init__(self, redis_url: str, prefix: str) -> None:
@@ -111,7 +112,7 @@ class SharedPresence(PresenceCounter):
             pipe.hmget(self._host_key(host), user_ids)
         found: set[int] = set()
         for values in pipe.execute():
-            found.update(user_id for user_id, value in zip(user_ids, values) if value is not None)
+            found.update(user_id for user_id, value in zip(user_ids, values, strict=True) if value is not None)
         return found
 
     def connected(self, user_id: int) -> bool:

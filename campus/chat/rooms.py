@@ -19,6 +19,7 @@ The same event ends sessions: when a user's credentials stop working (logout, pa
 deactivation) each worker disconnects the user's local sockets — all of them, or those opened
 with one of the revoked tokens (`end_sessions`).
 """
+
 from __future__ import annotations
 
 import threading
@@ -75,8 +76,7 @@ class LocalManager(socketio.Manager):
         if event == MOVE_EVENT:
             _apply_move(self, namespace, to or room, data)
             return None
-        return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
-                            to=to, **kwargs)
+        return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs)
 
 
 def _queue_manager_class(base: type) -> type:
@@ -115,8 +115,12 @@ def move_user(user_id: int, *, join: list[int] = (), leave: list[int] = ()) -> N
     """Every socket of `user_id`, on every worker, joins the chat rooms `join` and leaves `leave`."""
     from campus.extensions import socketio as flask_socketio
 
-    flask_socketio.emit(MOVE_EVENT, {"join": [chat_room(c) for c in join], "leave": [chat_room(c) for c in leave]},
-                        namespace=NAMESPACE, to=user_room(user_id))
+    flask_socketio.emit(
+        MOVE_EVENT,
+        {"join": [chat_room(c) for c in join], "leave": [chat_room(c) for c in leave]},
+        namespace=NAMESPACE,
+        to=user_room(user_id),
+    )
 
 
 def end_sessions(user_id: int, token_ids: list[str] | None = None) -> None:

@@ -1,4 +1,5 @@
 """JSON shapes of the chat (DESIGN.md §4): socket payloads, REST bodies and query strings."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -23,6 +24,7 @@ class TimeField(UTCDateTimeField):
 
 
 # --- what the server sends ------------------------------------------------------------------
+
 
 class AttachmentSchema(Schema):
     id = fields.Integer()
@@ -60,12 +62,17 @@ def message_payload(message) -> dict:
     """
     deleted_at = message.deleted_at
     return {
-        "id": message.id, "chat_id": message.chat_id, "seq": message.seq, "rev": message.rev,
-        "sender_id": message.sender_id, "client_id": message.client_id,
+        "id": message.id,
+        "chat_id": message.chat_id,
+        "seq": message.seq,
+        "rev": message.rev,
+        "sender_id": message.sender_id,
+        "client_id": message.client_id,
         "body": None if deleted_at is not None else message.body,
         "attachment": None,  # uploads come in a later release
         "reply_to": message.reply_to,
-        "created_at": dump_time(message.created_at), "edited_at": dump_time(message.edited_at),
+        "created_at": dump_time(message.created_at),
+        "edited_at": dump_time(message.edited_at),
         "deleted_at": dump_time(deleted_at),
     }
 
@@ -129,6 +136,7 @@ class MessageListSchema(Schema):
 
 # --- what clients send ----------------------------------------------------------------------
 
+
 class MessageBodyFields(StrictSchema):
     """A body (not stripped: leading spaces may matter) and/or an attachment, optional reply."""
 
@@ -166,9 +174,12 @@ class TypingSchema(StrictSchema):
 
 
 class SyncSchema(StrictSchema):
-    cursors = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,15}$")),
-                          values=Int(validate=[SEQ]), required=True,
-                          validate=validate.Length(max=MAX_SYNC_CHATS))
+    cursors = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,15}$")),
+        values=Int(validate=[SEQ]),
+        required=True,
+        validate=validate.Length(max=MAX_SYNC_CHATS),
+    )
 
 
 class CreateChatSchema(StrictSchema):

@@ -9,20 +9,30 @@ Ordering: a change takes the chat's next `rev` (and a message the next `seq`) wi
 `UPDATE chats … RETURNING`, which is also the lock: on PostgreSQL the chat row stays locked until
 the commit, so numbers are handed out in commit order with no gaps; SQLite has a single writer.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Boolean, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from flask_babel import gettext as _
-
 from campus.chat import notify
 from campus.chat.models import (
-    ADMIN, COHORT, GROUP, MAJOR, MEMBER, OWNER, PRIVATE, Chat, ChatMember, Message,
+    ADMIN,
+    COHORT,
+    GROUP,
+    MAJOR,
+    MEMBER,
+    OWNER,
+    PRIVATE,
+    Chat,
+    ChatMember,
+    Message,
 )
 from campus.chat.presence import presence
 from campus.chat.schemas import MAX_BODY, ChatListItemSchema, ChatSchema, message_payload
@@ -51,41 +61,55 @@ _permissions = Permission.__table__
 
 # The active user's permission names (`load_actor`).
 _ACTOR_PERMISSIONS = (
-    select(_permissions.c.name).select_from(_users)
+    select(_permissions.c.name)
+    .select_from(_users)
     .join(role_permissions, role_permissions.c.role_id == _users.c.role_id)
     .join(_permissions, _permissions.c.id == role_permissions.c.permission_id)
-    .where(_users.c.id == bindparam("user"), _users.c.is_active))
+    .where(_users.c.id == bindparam("user"), _users.c.is_active)
+)
 
 # A message's numbers: the chat's next seq and rev, taken only while the sender is a member and
 # may post there (announcement chats need `chat.post_announcements`) — `_bump` for one message.
 _TAKE_MESSAGE_NUMBERS = (
     update(_chats)
-    .where(_chats.c.id == bindparam("chat"),
-           exists().where(_members.c.chat_id == bindparam("chat"), _members.c.user_id == bindparam("user")),
-           or_(_chats.c.kind.is_(None), _chats.c.kind != MAJOR, bindparam("may_announce", type_=Boolean)))
-    .values(rev=_chats.c.rev + 1, last_seq=_chats.c.last_seq + 1,
-            updated_at=bindparam("now", type_=_chats.c.updated_at.type),
-            last_activity_at=bindparam("now", type_=_chats.c.last_activity_at.type))
-    .returning(_chats.c.last_seq, _chats.c.rev))
+    .where(
+        _chats.c.id == bindparam("chat"),
+        exists().where(_members.c.chat_id == bindparam("chat"), _members.c.user_id == bindparam("user")),
+        or_(_chats.c.kind.is_(None), _chats.c.kind != MAJOR, bindparam("may_announce", type_=Boolean)),
+    )
+    .values(
+        rev=_chats.c.rev + 1,
+        last_seq=_chats.c.last_seq + 1,
+        updated_at=bindparam("now", type_=_chats.c.updated_at.type),
+        last_activity_at=bindparam("now", type_=_chats.c.last_activity_at.type),
+    )
+    .returning(_chats.c.last_seq, _chats.c.rev)
+)
 
-_MESSAGE_IN_CHAT = select(_messages.c.id).where(_messages.c.id == bindparam("message"),
-                                                _messages.c.chat_id == bindparam("chat"))
+_MESSAGE_IN_CHAT = select(_messages.c.id).where(
+    _messages.c.id == bindparam("message"), _messages.c.chat_id == bindparam("chat")
+)
 
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
 
-_SET_READ_MARKER = (update(_members)
-                    .where(_members.c.chat_id == bindparam("chat"), _members.c.user_id == bindparam("user"))
-                    .values(last_read_seq=bindparam("seq")))
+_SET_READ_MARKER = (
+    update(_members)
+    .where(_members.c.chat_id == bindparam("chat"), _members.c.user_id == bindparam("user"))
+    .values(last_read_seq=bindparam("seq"))
+)
 
 # Only forward: an older `read` arriving late changes nothing.
 _ADVANCE_READ_MARKER = _SET_READ_MARKER.where(_members.c.last_read_seq < bindparam("seq"))
 
-_MEMBER_STATE = (select(_chats.c.kind, _chats.c.last_seq, _members.c.last_read_seq)
-                 .join(_members, _members.c.chat_id == _chats.c.id)
-                 .where(_chats.c.id == bindparam("chat"), _members.c.user_id == bindparam("user")))
+_MEMBER_STATE = (
+    select(_chats.c.kind, _chats.c.last_seq, _members.c.last_read_seq)
+    .join(_members, _members.c.chat_id == _chats.c.id)
+    .where(_chats.c.id == bindparam("chat"), _members.c.user_id == bindparam("user"))
+)
 
 
 # --- who is calling --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -114,8 +138,10 @@ def check_user(user: Principal | None) -> Principal:
 
 def _membership(chat_id: int, user_id: int) -> tuple[Chat, ChatMember]:
     row = db.session.execute(
-        select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
-        .where(Chat.id == chat_id, ChatMember.user_id == user_id)).first()
+        select(Chat, ChatMember)
+        .join(ChatMember, ChatMember.chat_id == Chat.id)
+        .where(Chat.id == chat_id, ChatMember.user_id == user_id)
+    ).first()
     if row is None:
         raise NotFound(_("Chat not found."))
     return row[0], row[1]
@@ -123,8 +149,13 @@ def _membership(chat_id: int, user_id: int) -> tuple[Chat, ChatMember]:
 
 def _require_member(chat_id: int, user_id: int) -> None:
     """NotFound unless `user_id` is in the chat (a primary-key lookup, no ORM objects)."""
-    found = db.session.connection().execute(
-        select(ChatMember.__table__.c.role).where(ChatMember.chat_id == chat_id, ChatMember.user_id == user_id)).first()
+    found = (
+        db.session.connection()
+        .execute(
+            select(ChatMember.__table__.c.role).where(ChatMember.chat_id == chat_id, ChatMember.user_id == user_id)
+        )
+        .first()
+    )
     if found is None:
         raise NotFound(_("Chat not found."))
 
@@ -144,30 +175,57 @@ def member_chat_ids(user_id: int) -> list[int]:
 
 # --- shapes --------------------------------------------------------------------------------
 
+
 def dump_message(message: Message) -> dict[str, Any]:
     return message_payload(message)
 
 
 # The columns of `<message>`: history and sync read rows, not ORM objects (DESIGN.md §5).
-MESSAGE_COLUMNS = (Message.id, Message.chat_id, Message.seq, Message.rev, Message.sender_id, Message.client_id,
-                   Message.body, Message.attachment_id, Message.reply_to, Message.created_at,
-                   Message.edited_at, Message.deleted_at)
+MESSAGE_COLUMNS = (
+    Message.id,
+    Message.chat_id,
+    Message.seq,
+    Message.rev,
+    Message.sender_id,
+    Message.client_id,
+    Message.body,
+    Message.attachment_id,
+    Message.reply_to,
+    Message.created_at,
+    Message.edited_at,
+    Message.deleted_at,
+)
 
 
 def _members_of(chat_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     members: dict[int, list[dict[str, Any]]] = {}
     rows = db.session.execute(
-        select(ChatMember.chat_id, ChatMember.user_id, ChatMember.role, ChatMember.last_read_seq,
-               User.first_name, User.last_name, User.last_seen_at)
+        select(
+            ChatMember.chat_id,
+            ChatMember.user_id,
+            ChatMember.role,
+            ChatMember.last_read_seq,
+            User.first_name,
+            User.last_name,
+            User.last_seen_at,
+        )
         .join(User, User.id == ChatMember.user_id)
         .where(ChatMember.chat_id.in_(list(chat_ids)))
-        .order_by(ChatMember.chat_id, ChatMember.joined_rev, ChatMember.user_id)).all()
+        .order_by(ChatMember.chat_id, ChatMember.joined_rev, ChatMember.user_id)
+    ).all()
     online = presence().online_among({row.user_id for row in rows})
     for chat_id, user_id, role, last_read_seq, first_name, last_name, last_seen in rows:
-        members.setdefault(chat_id, []).append({
-            "user_id": user_id, "role": role, "first_name": first_name, "last_name": last_name,
-            "last_read_seq": last_read_seq, "online": user_id in online, "last_seen": last_seen,
-        })
+        members.setdefault(chat_id, []).append(
+            {
+                "user_id": user_id,
+                "role": role,
+                "first_name": first_name,
+                "last_name": last_name,
+                "last_read_seq": last_read_seq,
+                "online": user_id in online,
+                "last_seen": last_seen,
+            }
+        )
     return members
 
 
@@ -177,18 +235,23 @@ def describe_chat(chat: Chat) -> dict[str, Any]:
 
 
 def _chat_fields(chat: Chat) -> dict[str, Any]:
-    return {name: getattr(chat, name) for name in
-            ("id", "type", "title", "kind", "major_id", "enrollment_year", "last_seq", "rev")}
+    return {
+        name: getattr(chat, name)
+        for name in ("id", "type", "title", "kind", "major_id", "enrollment_year", "last_seq", "rev")
+    }
 
 
 # --- bodies --------------------------------------------------------------------------------
+
 
 def _clean_body(body: str | None, *, required: bool) -> str | None:
     if body is not None and not body.strip():
         body = None
     if body is None:
         if required:
-            raise ValidationError(_("Write something first."), fields={"body": [_("A message needs a body or an attachment.")]})
+            raise ValidationError(
+                _("Write something first."), fields={"body": [_("A message needs a body or an attachment.")]}
+            )
         return None
     if len(body) > MAX_BODY:
         raise TooLarge(_("A message may have at most %(count)d characters.", count=MAX_BODY))
@@ -201,13 +264,13 @@ def _bump(chat_id: int, *, chat_change: bool = False) -> tuple[int, int] | None:
     values: dict[str, Any] = {"rev": Chat.rev + 1, "updated_at": utcnow()}
     if chat_change:
         values["changed_rev"] = Chat.rev + 1
-    statement = (update(Chat.__table__).where(Chat.id == chat_id).values(**values)
-                 .returning(Chat.last_seq, Chat.rev))
+    statement = update(Chat.__table__).where(Chat.id == chat_id).values(**values).returning(Chat.last_seq, Chat.rev)
     row = db.session.execute(statement).first()
     return (row[0], row[1]) if row else None
 
 
 # --- messages ------------------------------------------------------------------------------
+
 
 class _Row:
     """Attribute access to a dict of message values (what `message_payload` reads)."""
@@ -228,8 +291,15 @@ def _stored_message(sender_id: int, client_id: str) -> Message | None:
     return db.session.scalar(select(Message).where(Message.sender_id == sender_id, Message.client_id == client_id))
 
 
-def send_message(user: Principal, chat_id: int, *, client_id: str, body: str | None = None,
-                 attachment_id: int | None = None, reply_to: int | None = None) -> tuple[dict[str, Any], bool]:
+def send_message(
+    user: Principal,
+    chat_id: int,
+    *,
+    client_id: str,
+    body: str | None = None,
+    attachment_id: int | None = None,
+    reply_to: int | None = None,
+) -> tuple[dict[str, Any], bool]:
     """Store a message and broadcast it; `(message, created)`.
 
     Idempotent by `(sender, client_id)`: a resend — even with another body — returns the stored
@@ -242,9 +312,10 @@ def send_message(user: Principal, chat_id: int, *, client_id: str, body: str | N
     try:
         connection = db.session.connection()
         now = utcnow()
-        numbers = connection.execute(_TAKE_MESSAGE_NUMBERS, {
-            "chat": chat_id, "user": user.id, "may_announce": user.can("chat.post_announcements"),
-            "now": now}).first()
+        numbers = connection.execute(
+            _TAKE_MESSAGE_NUMBERS,
+            {"chat": chat_id, "user": user.id, "may_announce": user.can("chat.post_announcements"), "now": now},
+        ).first()
         if numbers is None:
             db.session.rollback()
             stored = _stored_message(user.id, client_id)
@@ -253,12 +324,24 @@ def send_message(user: Principal, chat_id: int, *, client_id: str, body: str | N
             _membership(chat_id, user.id)
             raise Forbidden(_("Only teachers and admins post in announcement chats."))
         seq, rev = numbers
-        if reply_to is not None and connection.execute(
-                _MESSAGE_IN_CHAT, {"message": reply_to, "chat": chat_id}).first() is None:
+        if (
+            reply_to is not None
+            and connection.execute(_MESSAGE_IN_CHAT, {"message": reply_to, "chat": chat_id}).first() is None
+        ):
             raise ValidationError(fields={"reply_to": ["No such message in this chat."]})
-        values = {"chat_id": chat_id, "seq": seq, "rev": rev, "sender_id": user.id, "client_id": client_id,
-                  "body": body, "attachment_id": None, "reply_to": reply_to, "created_at": now,
-                  "edited_at": None, "deleted_at": None}
+        values = {
+            "chat_id": chat_id,
+            "seq": seq,
+            "rev": rev,
+            "sender_id": user.id,
+            "client_id": client_id,
+            "body": body,
+            "attachment_id": None,
+            "reply_to": reply_to,
+            "created_at": now,
+            "edited_at": None,
+            "deleted_at": None,
+        }
         values["id"] = connection.execute(_INSERT_MESSAGE, values).scalar_one()
         # Sending implies having read the chat up to one's own message.
         connection.execute(_SET_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
@@ -279,9 +362,11 @@ def send_message(user: Principal, chat_id: int, *, client_id: str, body: str | N
 
 def _message_for_member(message_id: int, user_id: int) -> tuple[Message, Chat, ChatMember]:
     row = db.session.execute(
-        select(Message, Chat, ChatMember).join(Chat, Chat.id == Message.chat_id)
+        select(Message, Chat, ChatMember)
+        .join(Chat, Chat.id == Message.chat_id)
         .join(ChatMember, and_(ChatMember.chat_id == Chat.id, ChatMember.user_id == user_id))
-        .where(Message.id == message_id)).first()
+        .where(Message.id == message_id)
+    ).first()
     if row is None:
         raise NotFound(_("Message not found."))
     return row[0], row[1], row[2]
@@ -358,8 +443,15 @@ def typing(user: Principal, chat_id: int, is_typing: bool, skip_sid: str | None 
     notify.typing(chat_id, user.id, is_typing, skip_sid=skip_sid)
 
 
-def history(user: Principal, chat_id: int, *, before: int | None = None, after: int | None = None,
-            limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+def history(
+    user: Principal,
+    chat_id: int,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
     """A page of messages, ascending `seq`: the newest, those before `before` or after `after`.
 
     `next_cursor` continues in the same direction (older pages for `before`/newest, newer for `after`).
@@ -399,6 +491,7 @@ def private_history(user: Principal, other_id: int, **page: Any) -> dict[str, An
 
 # --- sync ----------------------------------------------------------------------------------
 
+
 def sync(user: Principal, cursors: dict[int, int]) -> list[dict[str, Any]]:
     """DESIGN.md §4 `sync`: per requested chat, what changed above the client's cursor.
 
@@ -407,17 +500,29 @@ def sync(user: Principal, cursors: dict[int, int]) -> list[dict[str, Any]]:
     existed: nothing is revealed); `reset` when the gap is too large to replay or the cursor is
     ahead of the chat (a restored database).
     """
-    chats = {chat.id: chat for chat in db.session.scalars(
-        select(Chat).join(ChatMember, ChatMember.chat_id == Chat.id)
-        .where(ChatMember.user_id == user.id, Chat.id.in_(list(cursors))))}
-    changed = [chat_id for chat_id, cursor in cursors.items()
-               if chat_id in chats and chats[chat_id].changed_rev > cursor]
+    chats = {
+        chat.id: chat
+        for chat in db.session.scalars(
+            select(Chat)
+            .join(ChatMember, ChatMember.chat_id == Chat.id)
+            .where(ChatMember.user_id == user.id, Chat.id.in_(list(cursors)))
+        )
+    }
+    changed = [
+        chat_id for chat_id, cursor in cursors.items() if chat_id in chats and chats[chat_id].changed_rev > cursor
+    ]
     members = _members_of(changed) if changed else {}
     answers = []
     for chat_id, cursor in cursors.items():
         chat = chats.get(chat_id)
-        answer: dict[str, Any] = {"chat_id": chat_id, "rev": cursor, "messages": [], "chat": None,
-                                  "left": False, "reset": False}
+        answer: dict[str, Any] = {
+            "chat_id": chat_id,
+            "rev": cursor,
+            "messages": [],
+            "chat": None,
+            "left": False,
+            "reset": False,
+        }
         answers.append(answer)
         if chat is None:
             answer["left"] = True
@@ -429,8 +534,11 @@ def sync(user: Principal, cursors: dict[int, int]) -> list[dict[str, Any]]:
         if cursor == chat.rev:
             continue
         rows = db.session.execute(
-            select(*MESSAGE_COLUMNS).where(Message.chat_id == chat_id, Message.rev > cursor)
-            .order_by(Message.rev).limit(SYNC_MAX_MESSAGES + 1)).all()
+            select(*MESSAGE_COLUMNS)
+            .where(Message.chat_id == chat_id, Message.rev > cursor)
+            .order_by(Message.rev)
+            .limit(SYNC_MAX_MESSAGES + 1)
+        ).all()
         if len(rows) > SYNC_MAX_MESSAGES:
             answer["reset"] = True
             continue
@@ -442,6 +550,7 @@ def sync(user: Principal, cursors: dict[int, int]) -> list[dict[str, Any]]:
 
 
 # --- chats ---------------------------------------------------------------------------------
+
 
 def _private_key(a: int, b: int) -> str:
     return f"private:{min(a, b)}:{max(a, b)}"
@@ -463,8 +572,16 @@ def create_private_chat(user: Principal, other_id: int) -> tuple[dict[str, Any],
     if other_id != user.id:
         _active_user(other_id)
     now = utcnow()
-    chat = Chat(type=PRIVATE, key=key, created_by_id=user.id, rev=1, changed_rev=1,
-                created_at=now, updated_at=now, last_activity_at=now)
+    chat = Chat(
+        type=PRIVATE,
+        key=key,
+        created_by_id=user.id,
+        rev=1,
+        changed_rev=1,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
     db.session.add(chat)
     try:
         db.session.flush()
@@ -489,10 +606,20 @@ def create_group_chat(user: Principal, title: str, member_ids: Iterable[int] = (
         found = set(db.session.scalars(select(User.id).where(User.id.in_(others), User.is_active)))
         missing = [i for i in others if i not in found]
         if missing:
-            raise ValidationError(fields={"member_ids": [_("No such user: %(ids)s.", ids=", ".join(map(str, missing)))]})
+            raise ValidationError(
+                fields={"member_ids": [_("No such user: %(ids)s.", ids=", ".join(map(str, missing)))]}
+            )
     now = utcnow()
-    chat = Chat(type=GROUP, title=title, created_by_id=user.id, rev=1, changed_rev=1,
-                created_at=now, updated_at=now, last_activity_at=now)
+    chat = Chat(
+        type=GROUP,
+        title=title,
+        created_by_id=user.id,
+        rev=1,
+        changed_rev=1,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
     db.session.add(chat)
     db.session.flush()
     db.session.add(ChatMember(chat_id=chat.id, user_id=user.id, role=OWNER, joined_rev=1))
@@ -511,29 +638,39 @@ def get_chat(user: Principal, chat_id: int) -> dict[str, Any]:
 
 def list_chats(user: Principal, *, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
     """The caller's chats, most recent activity first, each with `last_message` and `unread`."""
-    query = (select(Chat, ChatMember.last_read_seq, Message)
-             .join(ChatMember, and_(ChatMember.chat_id == Chat.id, ChatMember.user_id == user.id))
-             .outerjoin(Message, and_(Message.chat_id == Chat.id, Message.seq == Chat.last_seq))
-             .order_by(Chat.last_activity_at.desc(), Chat.id.desc()).limit(limit + 1))
+    query = (
+        select(Chat, ChatMember.last_read_seq, Message)
+        .join(ChatMember, and_(ChatMember.chat_id == Chat.id, ChatMember.user_id == user.id))
+        .outerjoin(Message, and_(Message.chat_id == Chat.id, Message.seq == Chat.last_seq))
+        .order_by(Chat.last_activity_at.desc(), Chat.id.desc())
+        .limit(limit + 1)
+    )
     after = decode_cursor(cursor, 2)
     if after is not None:
         try:
             last_activity, last_id = datetime.fromisoformat(after[0]), int(after[1])
         except (TypeError, ValueError):
             raise ValidationError(fields={"cursor": ["Not a valid cursor."]}) from None
-        query = query.where(or_(Chat.last_activity_at < last_activity,
-                                and_(Chat.last_activity_at == last_activity, Chat.id < last_id)))
+        query = query.where(
+            or_(Chat.last_activity_at < last_activity, and_(Chat.last_activity_at == last_activity, Chat.id < last_id))
+        )
     rows = db.session.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]
     members = _members_of([chat.id for chat, _seq, _message in rows])
     items = []
     for chat, last_read_seq, last_message in rows:
-        items.append(_chat_list_schema.dump({
-            **_chat_fields(chat), "members": members.get(chat.id, []),
-            "last_message": last_message, "unread": max(chat.last_seq - last_read_seq, 0),
-            "last_read_seq": last_read_seq,
-        }))
+        items.append(
+            _chat_list_schema.dump(
+                {
+                    **_chat_fields(chat),
+                    "members": members.get(chat.id, []),
+                    "last_message": last_message,
+                    "unread": max(chat.last_seq - last_read_seq, 0),
+                    "last_read_seq": last_read_seq,
+                }
+            )
+        )
     next_cursor = None
     if more:
         chat = rows[-1][0]
@@ -551,8 +688,9 @@ def _check_user_group(chat: Chat) -> None:
 def _retitle(chat_id: int, title: str) -> None:
     """A rename is a chat change: the chat's next rev, then the title (committed by the caller)."""
     _bump(chat_id, chat_change=True)
-    db.session.execute(update(Chat).where(Chat.id == chat_id).values(title=title)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Chat).where(Chat.id == chat_id).values(title=title).execution_options(synchronize_session=False)
+    )
 
 
 def rename_chat(user: Principal, chat_id: int, title: str) -> dict[str, Any]:
@@ -589,8 +727,7 @@ def _add(chat: Chat, user_id: int, role: str) -> tuple[dict[str, Any], bool]:
         return describe_chat(chat), False
     try:
         last_seq, rev = _bump(chat.id, chat_change=True)
-        db.session.add(ChatMember(chat_id=chat.id, user_id=user_id, role=role, joined_rev=rev,
-                                  last_read_seq=last_seq))
+        db.session.add(ChatMember(chat_id=chat.id, user_id=user_id, role=role, joined_rev=rev, last_read_seq=last_seq))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -618,8 +755,7 @@ def remove_member(user: Principal, chat_id: int, user_id: int) -> None:
         target = db.session.get(ChatMember, (chat.id, user_id))
         if target is None:
             raise NotFound(_("No such member."))
-        allowed = (member.role == OWNER or user.can("chat.moderate")
-                   or (member.role == ADMIN and target.role == MEMBER))
+        allowed = member.role == OWNER or user.can("chat.moderate") or (member.role == ADMIN and target.role == MEMBER)
         if not allowed or (target.role == OWNER and member.role != OWNER and not user.can("chat.moderate")):
             raise Forbidden(_("You may not remove this member."))
     _remove(chat, target)
@@ -632,10 +768,19 @@ def _remove(chat: Chat, target: ChatMember) -> None:
     was_owner = target.role == OWNER
     db.session.delete(target)
     db.session.flush()
-    if was_owner and db.session.scalar(select(ChatMember.user_id).where(
-            ChatMember.chat_id == chat.id, ChatMember.role == OWNER).limit(1)) is None:
-        heir = db.session.scalar(select(ChatMember).where(ChatMember.chat_id == chat.id)
-                                 .order_by(ChatMember.role == MEMBER, ChatMember.joined_rev, ChatMember.user_id).limit(1))
+    if (
+        was_owner
+        and db.session.scalar(
+            select(ChatMember.user_id).where(ChatMember.chat_id == chat.id, ChatMember.role == OWNER).limit(1)
+        )
+        is None
+    ):
+        heir = db.session.scalar(
+            select(ChatMember)
+            .where(ChatMember.chat_id == chat.id)
+            .order_by(ChatMember.role == MEMBER, ChatMember.joined_rev, ChatMember.user_id)
+            .limit(1)
+        )
         if heir is not None:
             heir.role = OWNER
     db.session.commit()
@@ -644,11 +789,13 @@ def _remove(chat: Chat, target: ChatMember) -> None:
 
 # --- presence ------------------------------------------------------------------------------
 
+
 def went_offline(user_id: int) -> tuple[list[int], str]:
     """Record when the user was last seen; `(their chat ids, last_seen)` for the announcement."""
     now = utcnow()
-    db.session.execute(update(User).where(User.id == user_id).values(last_seen_at=now)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(User).where(User.id == user_id).values(last_seen_at=now).execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return member_chat_ids(user_id), dump_time(now)
 
@@ -658,6 +805,7 @@ def last_seen(user_id: int) -> str | None:
 
 
 # --- campus chats --------------------------------------------------------------------------
+
 
 def _campus_key(kind: str, major_id: int, year: int | None) -> str:
     return f"major:{major_id}" if kind == MAJOR else f"cohort:{major_id}:{year}"
@@ -675,8 +823,19 @@ def _campus_chat(kind: str, major_id: int, year: int | None, title: str) -> Chat
     if chat is not None:
         return chat
     now = utcnow()
-    chat = Chat(type=GROUP, kind=kind, title=title, major_id=major_id, enrollment_year=year, key=key,
-                rev=0, changed_rev=0, created_at=now, updated_at=now, last_activity_at=now)
+    chat = Chat(
+        type=GROUP,
+        kind=kind,
+        title=title,
+        major_id=major_id,
+        enrollment_year=year,
+        key=key,
+        rev=0,
+        changed_rev=0,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(chat)
@@ -697,15 +856,22 @@ def sync_campus_memberships(user_ids: int | Iterable[int]) -> None:
     from campus.students.models import Student
 
     user_ids = sorted({user_ids} if isinstance(user_ids, int) else set(user_ids))
-    records = {user_id: (major_id, year, name) for user_id, major_id, year, name in db.session.execute(
-        select(Student.user_id, Student.major_id, Student.enrollment_year, Major.name)
-        .join(Major, Major.id == Student.major_id).where(Student.user_id.in_(user_ids)))}
+    records = {
+        user_id: (major_id, year, name)
+        for user_id, major_id, year, name in db.session.execute(
+            select(Student.user_id, Student.major_id, Student.enrollment_year, Major.name)
+            .join(Major, Major.id == Student.major_id)
+            .where(Student.user_id.in_(user_ids))
+        )
+    }
     memberships: dict[int, dict[str, tuple[Chat, ChatMember]]] = {user_id: {} for user_id in user_ids}
     for chat, member in db.session.execute(
-            select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
-            .where(ChatMember.user_id.in_(user_ids), Chat.kind.is_not(None))):
+        select(Chat, ChatMember)
+        .join(ChatMember, ChatMember.chat_id == Chat.id)
+        .where(ChatMember.user_id.in_(user_ids), Chat.kind.is_not(None))
+    ):
         memberships[member.user_id][chat.key] = (chat, member)
-    added: dict[int, list[int]] = {}    # chat id → users added
+    added: dict[int, list[int]] = {}  # chat id → users added
     removed: dict[int, list[int]] = {}  # chat id → users removed
     for user_id in user_ids:
         wanted: dict[str, tuple[str, int, int | None, str]] = {}
@@ -721,8 +887,16 @@ def sync_campus_memberships(user_ids: int | Iterable[int]) -> None:
             chat = _campus_chat(kind, major_id, year, title)
             last_seq, rev = _bump(chat.id, chat_change=True)
             # A newcomer starts with the chat's history read, not hundreds of unread messages.
-            db.session.add(ChatMember(chat_id=chat.id, user_id=user_id, role=MEMBER, joined_rev=rev,
-                                      last_read_seq=last_seq, directory=True))
+            db.session.add(
+                ChatMember(
+                    chat_id=chat.id,
+                    user_id=user_id,
+                    role=MEMBER,
+                    joined_rev=rev,
+                    last_read_seq=last_seq,
+                    directory=True,
+                )
+            )
             added.setdefault(chat.id, []).append(user_id)
         for key, (chat, member) in current.items():
             if key not in wanted and member.directory:
@@ -744,8 +918,11 @@ def list_campus_chats(user: User) -> list[dict[str, Any]]:
     if not user.can("chat.join_campus"):
         raise Forbidden(_("Only teachers and admins browse campus chats."))
     mine = set(member_chat_ids(user.id))
-    chats = db.session.scalars(select(Chat).where(Chat.kind.is_not(None))
-                               .order_by(Chat.major_id, Chat.enrollment_year.is_not(None), Chat.enrollment_year))
+    chats = db.session.scalars(
+        select(Chat)
+        .where(Chat.kind.is_not(None))
+        .order_by(Chat.major_id, Chat.enrollment_year.is_not(None), Chat.enrollment_year)
+    )
     return [{**_chat_fields(chat), "member": chat.id in mine} for chat in chats]
 
 
@@ -759,8 +936,10 @@ def rename_campus_chats(major_id: int, name: str) -> list[int]:
     next rev, `chat_updated` "renamed"); the ids of the chats renamed."""
     renamed = []
     for chat_id, kind, year, title in db.session.execute(
-            select(Chat.id, Chat.kind, Chat.enrollment_year, Chat.title)
-            .where(Chat.major_id == major_id, Chat.kind.is_not(None)).order_by(Chat.id)).all():
+        select(Chat.id, Chat.kind, Chat.enrollment_year, Chat.title)
+        .where(Chat.major_id == major_id, Chat.kind.is_not(None))
+        .order_by(Chat.id)
+    ).all():
         new_title = _campus_title(kind, name, year)
         if new_title != title:
             _retitle(chat_id, new_title)
@@ -803,5 +982,5 @@ def sync_all_campus_memberships() -> int:
 
     user_ids = list(db.session.scalars(select(Student.user_id).where(Student.user_id.is_not(None))))
     for start in range(0, len(user_ids), 500):
-        sync_campus_memberships(user_ids[start:start + 500])
+        sync_campus_memberships(user_ids[start : start + 500])
     return len(user_ids)

@@ -1,4 +1,5 @@
 """The chat page: a shell that `static/js/chat.js` fills over the JSON API and Socket.IO `/chat`."""
+
 from __future__ import annotations
 
 import time

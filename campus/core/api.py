@@ -3,13 +3,15 @@
 DESIGN.md §5 lists the stack's holes this closes: deeply nested JSON (a RecursionError, so a 500,
 in Flask), wrong content types (webargs would read them as an empty body), oversized bodies.
 """
+
 from __future__ import annotations
 
 import base64
 import binascii
 import json
 import math
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from flask import current_app, request
 from flask_smorest import Blueprint
@@ -83,8 +85,11 @@ class ErrorDetailSchema(Schema):
     code = fields.String(required=True, metadata={"description": "snake_case error code, e.g. token_expired"})
     message = fields.String(required=True, metadata={"description": "Human-readable explanation"})
     fields_ = fields.Dict(
-        keys=fields.String(), values=fields.List(fields.String()), data_key="fields",
-        metadata={"description": "Problems per field; only on 422"})
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        data_key="fields",
+        metadata={"description": "Problems per field; only on 422"},
+    )
 
 
 class ErrorSchema(Schema):
@@ -94,6 +99,7 @@ class ErrorSchema(Schema):
 
 
 # --- keyset pagination --------------------------------------------------------------------
+
 
 class PageArgsSchema(Schema):
     """`limit` (default 50, max 100) and an opaque `cursor`."""

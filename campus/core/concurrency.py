@@ -1,7 +1,9 @@
 """Run CPU-heavy calls (password hashing) off the event loop of the configured async mode."""
+
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app
 

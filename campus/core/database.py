@@ -1,4 +1,5 @@
 """Database set-up shared by every domain: SQLite pragmas and a Unicode-aware `fold()`."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -8,7 +9,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 
-class fold(FunctionElement):
+class fold(FunctionElement):  # noqa: N801 - used like the SQL function it stands for
     """Case-folded text for case-insensitive search, Cyrillic included.
 
     SQLite's `lower()` folds only ASCII, so there it calls a Python function registered on every

@@ -4,6 +4,7 @@ Services raise `CampusError` subclasses (never werkzeug exceptions: socket handl
 too). `register_error_handlers` answers JSON under `/api/` and to clients asking for JSON, and an
 HTML page to browsers.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,9 @@ class CampusError(Exception):
     code = "bad_request"
     message = "Bad request."
 
-    def __init__(self, message: str | None = None, *, code: str | None = None,
-                 fields: dict[str, list[str]] | None = None):
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, fields: dict[str, list[str]] | None = None
+    ):
         super().__init__(message or self.message)
         self.message = message or self.message
         if code:
@@ -112,9 +114,17 @@ def field_messages(messages: Any, prefix: str | None = None) -> dict[str, list[s
 
 
 HTTP_CODES = {
-    400: "bad_request", 401: "token_missing", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-    422: "validation_error", 429: "rate_limited", 500: "internal_error",
+    400: "bad_request",
+    401: "token_missing",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
 }
 
 
@@ -157,8 +167,13 @@ def handle_http_exception(error: HTTPException):
 
 def handle_csrf_error(error: CSRFError):
     """A form posted without its CSRF token (or with a stale one) is a 403 (DESIGN.md §4)."""
-    return error_response(403, {"code": "csrf_failed", "message": _(
-        "The form's security token is missing or expired; reload the page and try again.")})
+    return error_response(
+        403,
+        {
+            "code": "csrf_failed",
+            "message": _("The form's security token is missing or expired; reload the page and try again."),
+        },
+    )
 
 
 def handle_unexpected(error: Exception):

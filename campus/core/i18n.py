@@ -1,4 +1,5 @@
 """Language choice: the signed-in user's profile, else the browser's Accept-Language."""
+
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request

@@ -1,4 +1,5 @@
 """Sending mail; in development the `log` backend writes every mail to the application log."""
+
 from __future__ import annotations
 
 import logging
@@ -22,5 +23,4 @@ class EmailBackend(BaseEmailBackend):
 
 
 def send_mail(to: str, subject: str, body: str) -> None:
-    EmailMessage(subject=subject, body=body, to=[to],
-                 from_email=current_app.config["MAIL_DEFAULT_SENDER"]).send()
+    EmailMessage(subject=subject, body=body, to=[to], from_email=current_app.config["MAIL_DEFAULT_SENDER"]).send()

@@ -4,10 +4,12 @@ marshmallow alone accepts NUL bytes, lone surrogates, 2**70 and "12" for an Inte
 for a Boolean; these fields do not. Every schema rejects unknown fields (`role` at registration is
 a 422).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
@@ -17,7 +19,7 @@ MAX_SAFE_INTEGER = 2**53 - 1  # what a JavaScript client can hold exactly
 class Text(fields.String):
     """A string without NUL bytes or lone surrogates, stripped of surrounding whitespace."""
 
-    default_error_messages = {
+    default_error_messages: ClassVar[dict[str, str]] = {
         "nul": "Must not contain NUL characters.",
         "surrogate": "Must be valid Unicode text.",
     }
@@ -77,7 +79,7 @@ class UTCDateTimeField(fields.DateTime):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class StrictSchema(Schema):
@@ -108,4 +110,4 @@ def load_or_raise(schema: Schema, data) -> dict:
 def dump_time(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -3,11 +3,13 @@
 The token checks themselves live with the accounts (`campus.users.tokens`), which register a
 resolver here at start-up so that `core` imports nothing above it.
 """
+
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint as SmorestBlueprint
@@ -59,8 +61,9 @@ def authenticate_request(token_type: TokenType = "access") -> Principal:
     token = bearer_token()
     from_cookie = token is None
     if from_cookie:
-        cookie_name = current_app.config["JWT_ACCESS_COOKIE_NAME" if "access" in token_type
-                                         else "JWT_REFRESH_COOKIE_NAME"]
+        cookie_name = current_app.config[
+            "JWT_ACCESS_COOKIE_NAME" if "access" in token_type else "JWT_REFRESH_COOKIE_NAME"
+        ]
         token = request.cookies.get(cookie_name)
     if not token:
         raise AuthError("Sign in first.", code="token_missing")

@@ -1,4 +1,5 @@
 """Sending a domain's signals (blinker) after its commit, for the layers above it."""
+
 from __future__ import annotations
 
 import logging

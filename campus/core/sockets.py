@@ -1,9 +1,11 @@
 """Socket.IO plumbing shared by namespaces: connect authentication, acks, room names."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -130,8 +132,11 @@ def acked(handler: Callable) -> Callable:
         except CampusError as error:
             _rollback()
             if error.code not in ACK_CODES:
-                error = Forbidden(error.message) if error.status in (401, 403) else CampusError(
-                    error.message, code="validation_error")
+                error = (
+                    Forbidden(error.message)
+                    if error.status in (401, 403)
+                    else CampusError(error.message, code="validation_error")
+                )
             return error_ack(error)
         except Exception:
             _rollback()

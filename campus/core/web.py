@@ -1,4 +1,5 @@
 """What every page and endpoint shares: security headers, bounded ids in URLs."""
+
 from __future__ import annotations
 
 from flask import Flask

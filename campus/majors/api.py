@@ -1,4 +1,5 @@
 """JSON endpoints /api/v1/majors (DESIGN.md §4)."""
+
 from __future__ import annotations
 
 from flask import g

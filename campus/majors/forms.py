@@ -1,4 +1,5 @@
 """The major form (admins); rules are the JSON schema's (`MajorCreateSchema`)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

@@ -3,6 +3,7 @@
 `Major.student_count` is a query, never a stored counter: the students domain attaches it
 (`campus.students.models`) because majors sit below students and must not import them.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import String

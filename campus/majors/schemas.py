@@ -1,4 +1,5 @@
 """JSON shapes of majors (DESIGN.md §4): `{id, name, description, student_count}`."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

@@ -1,4 +1,5 @@
 """Major services: one unit of work each, domain errors only."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -97,5 +98,6 @@ def delete_major(actor_id: int | None, major: Major) -> None:
         db.session.commit()
     except IntegrityError:  # a student was added meanwhile; the foreign key refuses
         db.session.rollback()
-        raise Conflict(_("This major still has students; move or delete them first."),
-                       code="major_has_students") from None
+        raise Conflict(
+            _("This major still has students; move or delete them first."), code="major_has_students"
+        ) from None

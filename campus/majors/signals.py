@@ -10,6 +10,7 @@
     Receivers (the campus chats' titles) run in the caller's app context with the session
     already committed. An exception in a receiver is logged and does not undo the rename.
 """
+
 from __future__ import annotations
 
 from blinker import Namespace

@@ -1,4 +1,5 @@
 """Major pages: the list with student counts for everyone in the directory, editing for admins."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -18,17 +19,25 @@ bp = Blueprint("majors", __name__, url_prefix="/majors")
 @page_permission_required("directory.read_public")
 def index():
     result = services.list_majors(limit=100, cursor=request.args.get("cursor") or None)
-    links = {"next": url_for(".index", cursor=result["next_cursor"]) if result["next_cursor"] else None,
-             "first": url_for(".index") if request.args.get("cursor") else None}
-    return render_template("majors/index.html", majors=result["items"], links=links,
-                           may_write=g.current_user.can("directory.write"), delete_form=DeleteMajorForm())
+    links = {
+        "next": url_for(".index", cursor=result["next_cursor"]) if result["next_cursor"] else None,
+        "first": url_for(".index") if request.args.get("cursor") else None,
+    }
+    return render_template(
+        "majors/index.html",
+        majors=result["items"],
+        links=links,
+        may_write=g.current_user.can("directory.write"),
+        delete_form=DeleteMajorForm(),
+    )
 
 
 def _save(form: MajorForm, major=None):
     if not form.validate():
         return None
-    values = schema_errors(form, MajorCreateSchema(), {"name": form.name.data or "",
-                                                       "description": form.description.data or ""})
+    values = schema_errors(
+        form, MajorCreateSchema(), {"name": form.name.data or "", "description": form.description.data or ""}
+    )
     if values is None:
         return None
     try:

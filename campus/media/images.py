@@ -3,6 +3,7 @@
 Re-encoding from raw pixels drops everything but the picture: EXIF (GPS position, camera),
 ICC profiles, comments and any payload smuggled after the image data.
 """
+
 from __future__ import annotations
 
 import io
@@ -59,8 +60,9 @@ def _encode(image: Image.Image, mime: str) -> bytes:
     return out.getvalue()
 
 
-def store_image(data: bytes, filename: str | None, *, area: str, max_side: int = 2048,
-                thumb_side: int = 256) -> StoredImage:
+def store_image(
+    data: bytes, filename: str | None, *, area: str, max_side: int = 2048, thumb_side: int = 256
+) -> StoredImage:
     """Check, re-encode and store an uploaded image and its thumbnail; returns the new key.
 
     413 over MEDIA_IMAGE_MAX_BYTES or MEDIA_IMAGE_MAX_PIXELS, 415 for a type that is not

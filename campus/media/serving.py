@@ -1,4 +1,5 @@
 """Sending stored files: conditional (ETag, 304), cacheable privately, never sniffed by browsers."""
+
 from __future__ import annotations
 
 from flask import send_file
@@ -12,8 +13,9 @@ def send_stored(area: str, key: str, mime: str, *, max_age: int = 86400, inline:
     path = storage.path_for(area, key)
     if not path.is_file():
         raise NotFound()
-    response = send_file(path, mimetype=mime, conditional=True, etag=True, max_age=max_age,
-                         as_attachment=not inline, download_name=key)
+    response = send_file(
+        path, mimetype=mime, conditional=True, etag=True, max_age=max_age, as_attachment=not inline, download_name=key
+    )
     # Behind authentication: browsers may keep it, shared caches may not.
     response.cache_control.public = False
     response.cache_control.private = True

@@ -1,4 +1,5 @@
 """What a file really is: magic bytes (`filetype`) and the name's extension must both agree."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -31,6 +32,7 @@ def sniff(data: bytes, filename: str | None, allowed: Mapping[str, tuple[str, fr
     if kind is None or kind.mime not in allowed:
         raise UnsupportedMediaType(_("This type of file is not accepted."), code="unsupported_type")
     if extension_of(filename) not in allowed[kind.mime][1]:
-        raise UnsupportedMediaType(_("The file name's extension does not match its content."),
-                                   code="extension_mismatch")
+        raise UnsupportedMediaType(
+            _("The file name's extension does not match its content."), code="extension_mismatch"
+        )
     return kind.mime

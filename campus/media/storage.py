@@ -3,6 +3,7 @@
 A key is `<32 hex digits>.<ext>` (a variant such as a thumbnail adds `.thumb`); nothing a client
 sends ever becomes part of a path. Files live in `MEDIA_ROOT/<area>/<first two digits>/<key>`.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Role and permission tables."""
+
 from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table

@@ -1,4 +1,5 @@
 """The role table of DESIGN.md §3 and its idempotent seeding."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -7,7 +8,14 @@ from campus.extensions import db
 from campus.roles.models import Permission, Role
 
 GUEST, USER, STUDENT, TEACHER, MODERATOR, ADMIN, SUPER_ADMIN = (
-    "guest", "user", "student", "teacher", "moderator", "admin", "super_admin")
+    "guest",
+    "user",
+    "student",
+    "teacher",
+    "moderator",
+    "admin",
+    "super_admin",
+)
 
 PERMISSIONS: dict[str, str] = {
     "profile.edit": "See and edit one's own profile",

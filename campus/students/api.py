@@ -1,4 +1,5 @@
 """JSON endpoints /api/v1/students (DESIGN.md §4); who sees what follows DESIGN.md §3."""
+
 from __future__ import annotations
 
 from flask import g, request
@@ -11,7 +12,11 @@ from campus.media.serving import send_stored
 from campus.media.storage import variant_key
 from campus.students import services
 from campus.students.schemas import (
-    StudentListArgsSchema, StudentListSchema, StudentPublicSchema, StudentSchema, StudentUpdateSchema,
+    StudentListArgsSchema,
+    StudentListSchema,
+    StudentPublicSchema,
+    StudentSchema,
+    StudentUpdateSchema,
     StudentWriteSchema,
 )
 
@@ -89,9 +94,18 @@ def delete_student(student_id):
     services.delete_student(g.current_user.id, services.get_student(student_id))
 
 
-PHOTO_UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["photo"],
-    "properties": {"photo": {"type": "string", "format": "binary", "description": "JPEG, PNG or WebP"}}}}}}
+PHOTO_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["photo"],
+                "properties": {"photo": {"type": "string", "format": "binary", "description": "JPEG, PNG or WebP"}},
+            }
+        }
+    },
+}
 
 
 @students_api.route("/<int:student_id>/photo", methods=["POST"])
@@ -123,10 +137,14 @@ def delete_photo(student_id):
 
 @students_api.route("/<int:student_id>/photo", methods=["GET"])
 @permission_required("directory.read_public")
-@students_api.doc(parameters=[{"in": "query", "name": "size", "schema": {"type": "string"},
-                               "description": f"`{THUMB}` for the thumbnail"}])
-@students_api.alt_response(200, success=True, description="The image", content_type="image/*",
-                           schema={"type": "string", "format": "binary"})
+@students_api.doc(
+    parameters=[
+        {"in": "query", "name": "size", "schema": {"type": "string"}, "description": f"`{THUMB}` for the thumbnail"}
+    ]
+)
+@students_api.alt_response(
+    200, success=True, description="The image", content_type="image/*", schema={"type": "string", "format": "binary"}
+)
 @students_api.alt_response(304, success=True, description="Not modified since the ETag in If-None-Match")
 @students_api.alt_response(404, response="NOT_FOUND")
 def student_photo(student_id):
@@ -138,5 +156,3 @@ def student_photo(student_id):
     if request.args.get("size") == THUMB:
         key = variant_key(key, THUMB)
     return send_stored(services.PHOTO_AREA, key, mime_of_key(student.photo_key))
-
-

@@ -1,5 +1,6 @@
 """Student forms. The rules are the JSON schema's: `schema_errors` runs the same marshmallow schema
 over the form's data and puts its messages on the fields, so a page and the API never disagree."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +11,14 @@ from flask_wtf.file import FileAllowed, FileField
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 from wtforms import (
-    BooleanField, DateField, EmailField, HiddenField, IntegerField, SelectField, StringField, TelField,
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TelField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -21,8 +29,11 @@ from campus.users.forms import email_address, plain_text
 
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 SORT_CHOICES = [SelectChoice("name", _l("Name, A→Z")), SelectChoice("-name", _l("Name, Z→A"))]
-FULL_SORT_CHOICES = SORT_CHOICES + [SelectChoice("enrollment_year", _l("Enrollment year, oldest first")),
-                                    SelectChoice("-enrollment_year", _l("Enrollment year, newest first"))]
+FULL_SORT_CHOICES = [
+    *SORT_CHOICES,
+    SelectChoice("enrollment_year", _l("Enrollment year, oldest first")),
+    SelectChoice("-enrollment_year", _l("Enrollment year, newest first")),
+]
 
 
 def course_choices(blank: str | None = None) -> list[SelectChoice]:
@@ -65,8 +76,7 @@ class StudentFilterForm(FlaskForm):
 
     def __init__(self, *args, majors, full: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.major_id.choices = [SelectChoice("", _l("All majors"))] + [
-            SelectChoice(str(m.id), m.name) for m in majors]
+        self.major_id.choices = [SelectChoice("", _l("All majors"))] + [SelectChoice(str(m.id), m.name) for m in majors]
         self.course.choices = course_choices(_l("All courses"))
         self.full = full
         if full:
@@ -76,10 +86,13 @@ class StudentFilterForm(FlaskForm):
 
     def filters(self) -> dict:
         """The arguments of `services.list_students`."""
-        values = {"q": (self.q.data or "").strip() or None, "sort": self.sort.data or "name",
-                  "cursor": self.cursor.data or None,
-                  "major_id": int(self.major_id.data) if self.major_id.data else None,
-                  "course": int(self.course.data) if self.course.data else None}
+        values = {
+            "q": (self.q.data or "").strip() or None,
+            "sort": self.sort.data or "name",
+            "cursor": self.cursor.data or None,
+            "major_id": int(self.major_id.data) if self.major_id.data else None,
+            "course": int(self.course.data) if self.course.data else None,
+        }
         if self.full:
             values["enrollment_year"] = self.enrollment_year.data
         return values
@@ -92,18 +105,24 @@ class StudentForm(FlaskForm):
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=rules.NAME_LENGTH)])
     date_of_birth = DateField(_l("Date of birth"), validators=[InputRequired()])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    phone_number = TelField(_l("Phone"), validators=[DataRequired(), Length(max=40)],
-                            description=_l("For example +7 912 345-67-89"))
+    phone_number = TelField(
+        _l("Phone"), validators=[DataRequired(), Length(max=40)], description=_l("For example +7 912 345-67-89")
+    )
     address = TextAreaField(_l("Address"), validators=[DataRequired(), Length(max=rules.ADDRESS_LENGTH[1])])
     enrollment_year = IntegerField(_l("Enrollment year"), validators=[InputRequired()])
     course = SelectField(_l("Course"), choices=course_choices(), validators=[InputRequired()])
     major_id = SelectField(_l("Major"), choices=[], validators=[InputRequired()])
     special_notes = TextAreaField(_l("Special notes"), validators=[Optional(), Length(max=rules.NOTES_LENGTH)])
-    account_email = EmailField(_l("Linked account (email)"), validators=[Optional(), Length(max=254), plain_text,
-                                                                         email_address],
-                               description=_l("Leave empty for no account."))
-    photo = FileField(_l("Photo"), validators=[FileAllowed(PHOTO_EXTENSIONS, _l("JPEG, PNG or WebP only."))],
-                      description=_l("JPEG, PNG or WebP."))
+    account_email = EmailField(
+        _l("Linked account (email)"),
+        validators=[Optional(), Length(max=254), plain_text, email_address],
+        description=_l("Leave empty for no account."),
+    )
+    photo = FileField(
+        _l("Photo"),
+        validators=[FileAllowed(PHOTO_EXTENSIONS, _l("JPEG, PNG or WebP only."))],
+        description=_l("JPEG, PNG or WebP."),
+    )
     remove_photo = BooleanField(_l("Remove the photo"))
 
     def __init__(self, *args, majors, **kwargs):
@@ -114,11 +133,15 @@ class StudentForm(FlaskForm):
     def record(self) -> dict:
         """The form's values in the JSON schema's shape (without the account link)."""
         return {
-            "first_name": self.first_name.data or "", "last_name": self.last_name.data or "",
+            "first_name": self.first_name.data or "",
+            "last_name": self.last_name.data or "",
             "date_of_birth": self.date_of_birth.data.isoformat() if self.date_of_birth.data else "",
-            "email": self.email.data or "", "phone_number": self.phone_number.data or "",
-            "address": self.address.data or "", "enrollment_year": self.enrollment_year.data,
-            "course": int(self.course.data), "major_id": int(self.major_id.data),
+            "email": self.email.data or "",
+            "phone_number": self.phone_number.data or "",
+            "address": self.address.data or "",
+            "enrollment_year": self.enrollment_year.data,
+            "course": int(self.course.data),
+            "major_id": int(self.major_id.data),
             "special_notes": self.special_notes.data or "",
         }
 
@@ -126,8 +149,9 @@ class StudentForm(FlaskForm):
 class ContactForm(FlaskForm):
     """What a linked student may correct on "my record"."""
 
-    phone_number = TelField(_l("Phone"), validators=[DataRequired(), Length(max=40)],
-                            description=_l("For example +7 912 345-67-89"))
+    phone_number = TelField(
+        _l("Phone"), validators=[DataRequired(), Length(max=40)], description=_l("For example +7 912 345-67-89")
+    )
     address = TextAreaField(_l("Address"), validators=[DataRequired(), Length(max=rules.ADDRESS_LENGTH[1])])
 
 

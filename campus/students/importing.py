@@ -4,6 +4,7 @@ CSV cells are text, so whole numbers in the numeric columns become integers and 
 `user_id` means no account; everything else is left for `StudentWriteSchema` to judge, exactly
 as if the row had come through the API.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,7 +40,7 @@ def _json_rows(text: str) -> list[Any]:
     if isinstance(data, dict) and isinstance(data.get("students"), list):
         data = data["students"]
     if not isinstance(data, list):
-        raise UnreadableFile("the JSON must be a list of student objects (or {\"students\": [...]})")
+        raise UnreadableFile('the JSON must be a list of student objects (or {"students": [...]})')
     return data
 
 

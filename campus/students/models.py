@@ -1,4 +1,5 @@
 """The students table, and `Major.student_count` (a correlated count, never a stored counter)."""
+
 from __future__ import annotations
 
 from datetime import date

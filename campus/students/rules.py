@@ -2,6 +2,7 @@
 
 Each check returns a problem (translated text) or None, so every edge can report it its own way.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -49,8 +50,11 @@ def course_problem(course: int, enrollment_year: int | None, on: date | None = N
     if enrollment_year is not None:
         highest = (on or today()).year - enrollment_year + 1
         if course > highest:
-            return _("A student enrolled in %(year)d can be at most in course %(course)d.",
-                     year=enrollment_year, course=max(highest, MIN_COURSE))
+            return _(
+                "A student enrolled in %(year)d can be at most in course %(course)d.",
+                year=enrollment_year,
+                course=max(highest, MIN_COURSE),
+            )
     return None
 
 

@@ -1,4 +1,5 @@
 """JSON shapes of students (DESIGN.md §4) and the list's query string; the rules live in `rules`."""
+
 from __future__ import annotations
 
 from flask import url_for

@@ -2,6 +2,7 @@
 
 Every admin write is audited in the same commit; `student_membership_changed` goes out after it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -24,8 +25,19 @@ from campus.users.models import User
 
 PHOTO_AREA = "photos"
 PHOTO_MAX_SIDE, THUMB_SIDE = 1024, 256
-RECORD_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone_number", "address",
-                 "enrollment_year", "course", "major_id", "special_notes", "user_id")
+RECORD_FIELDS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "email",
+    "phone_number",
+    "address",
+    "enrollment_year",
+    "course",
+    "major_id",
+    "special_notes",
+    "user_id",
+)
 # Sort name → the columns of its keyset (each ends in `id`, so the order is total).
 SORT_KEYS: dict[str, tuple[str, ...]] = {
     "name": ("last_name", "first_name", "id"),
@@ -37,6 +49,7 @@ FULL_VIEW_FILTERS = ("enrollment_year",)
 
 
 # --- reading ----------------------------------------------------------------------------------
+
 
 def get_student(student_id: int) -> Student:
     student = db.session.get(Student, student_id)
@@ -67,14 +80,22 @@ def _cursor_values(cursor: str | None, sort: str, keys: tuple[str, ...]) -> list
         return None
     # The cursor names its sort; its values must have the key columns' types (PostgreSQL would
     # otherwise fail comparing an integer column with text).
-    if values[0] != sort or any(type(value) is not KEY_TYPES[key] for key, value in zip(keys, values[1:])):
+    if values[0] != sort or any(type(value) is not KEY_TYPES[key] for key, value in zip(keys, values[1:], strict=True)):
         raise ValidationError(fields={"cursor": [_("Not a valid cursor.")]})
     return values[1:]
 
 
-def list_students(viewer: User, *, major_id: int | None = None, course: int | None = None,
-                  enrollment_year: int | None = None, q: str | None = None, sort: str = "name",
-                  limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+def list_students(
+    viewer: User,
+    *,
+    major_id: int | None = None,
+    course: int | None = None,
+    enrollment_year: int | None = None,
+    q: str | None = None,
+    sort: str = "name",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
     """A keyset page `{items, next_cursor}` of students matching the filters.
 
     `q` matches names (any case, Cyrillic too, `е` finds `ё`) and, for viewers of full records,
@@ -114,6 +135,7 @@ def list_students(viewer: User, *, major_id: int | None = None, course: int | No
 
 # --- checks shared by the writes -------------------------------------------------------------
 
+
 def _check_references(values: dict[str, Any], *, student_id: int | None = None) -> None:
     """Major exists (422), email and linked account not taken by another record (409)."""
     if "major_id" in values and db.session.get(Major, values["major_id"]) is None:
@@ -149,7 +171,8 @@ def _commit() -> None:
 
 def _audit_values(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if key != "special_notes"} | (
-        {"special_notes": "…"} if values.get("special_notes") else {})
+        {"special_notes": "…"} if values.get("special_notes") else {}
+    )
 
 
 # --- writes -------------------------------------------------------------------------------------
@@ -186,15 +209,27 @@ def create_student(actor_id: int | None, values: dict[str, Any], *, photo: Photo
     student = Student(**values, photo_key=stored.key if stored else None)
     db.session.add(student)
     db.session.flush()
-    audit.record(actor_id, "student.created", "student", student.id, None,
-                 _audit_values(values) | ({"photo_key": stored.key} if stored else {}))
+    audit.record(
+        actor_id,
+        "student.created",
+        "student",
+        student.id,
+        None,
+        _audit_values(values) | ({"photo_key": stored.key} if stored else {}),
+    )
     _commit_with_photo(stored, None)
     announce_membership_change([student.user_id])
     return student
 
 
-def update_student(actor_id: int | None, student: Student, changes: dict[str, Any], *,
-                   photo: Photo | None = None, remove_photo: bool = False) -> Student:
+def update_student(
+    actor_id: int | None,
+    student: Student,
+    changes: dict[str, Any],
+    *,
+    photo: Photo | None = None,
+    remove_photo: bool = False,
+) -> Student:
     """Change any fields of a record (admins); rules are checked on the merged record.
 
     A new `photo` replaces the old one, `remove_photo` drops it — in the same unit of work.
@@ -225,8 +260,9 @@ def update_own_contacts(user: User, student: Student, changes: dict[str, Any]) -
     return _apply(user.id, student, changes, action="student.contacts_updated")
 
 
-def _apply(actor_id: int | None, student: Student, changes: dict[str, Any], *, action: str,
-           replaced_photo: str | None = None) -> Student:
+def _apply(
+    actor_id: int | None, student: Student, changes: dict[str, Any], *, action: str, replaced_photo: str | None = None
+) -> Student:
     before = student.membership
     old, new = {}, {}
     for field, value in changes.items():
@@ -244,8 +280,9 @@ def _apply(actor_id: int | None, student: Student, changes: dict[str, Any], *, a
 
 def delete_student(actor_id: int | None, student: Student) -> None:
     user_id, photo_key = student.user_id, student.photo_key
-    audit.record(actor_id, "student.deleted", "student", student.id,
-                 {"name": student.full_name, "email": student.email}, None)
+    audit.record(
+        actor_id, "student.deleted", "student", student.id, {"name": student.full_name, "email": student.email}, None
+    )
     db.session.delete(student)
     _commit()
     if photo_key:
@@ -274,6 +311,7 @@ def remove_photo(actor_id: int | None, student: Student) -> Student:
 
 
 # --- import -------------------------------------------------------------------------------------
+
 
 class ImportRejected(ValidationError):
     """Some rows are bad; `problems` lists them all as `row N: field: problem`."""
@@ -308,7 +346,9 @@ def import_students(rows: Iterable[Any], *, actor_id: int | None = None) -> int:
     known_users = set(db.session.scalars(select(User.id).where(User.id.in_(user_ids)))) if user_ids else set()
     emails = [values["email"] for _n, values in loaded]
     taken_emails = set(db.session.scalars(select(Student.email).where(Student.email.in_(emails)))) if emails else set()
-    linked_users = set(db.session.scalars(select(Student.user_id).where(Student.user_id.in_(user_ids)))) if user_ids else set()
+    linked_users = (
+        set(db.session.scalars(select(Student.user_id).where(Student.user_id.in_(user_ids)))) if user_ids else set()
+    )
     seen_emails: dict[str, int] = {}
     seen_users: dict[int, int] = {}
     for number, values in loaded:

@@ -13,6 +13,7 @@
     they run in the caller's app context with the session already committed. An exception in a
     receiver is logged and does not undo the committed change.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

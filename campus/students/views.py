@@ -1,4 +1,5 @@
 """Student pages: the list (cards, filters, pages), a record, the admin form, and "my record"."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -9,7 +10,12 @@ from campus.core.phones import format_phone
 from campus.majors.services import all_majors
 from campus.students import services
 from campus.students.forms import (
-    ConfirmForm, ContactForm, StudentFilterForm, StudentForm, add_field_errors, schema_errors,
+    ConfirmForm,
+    ContactForm,
+    StudentFilterForm,
+    StudentForm,
+    add_field_errors,
+    schema_errors,
 )
 from campus.students.schemas import StudentContactSchema, StudentWriteSchema, photo_url
 from campus.users.services import find_by_email
@@ -35,8 +41,10 @@ def directory_helpers():
 
 def _page_links(next_cursor: str | None) -> dict[str, str | None]:
     args = {key: value for key, value in request.args.items() if key != "cursor" and value}
-    return {"next": url_for(".index", **args, cursor=next_cursor) if next_cursor else None,
-            "first": url_for(".index", **args) if request.args.get("cursor") else None}
+    return {
+        "next": url_for(".index", **args, cursor=next_cursor) if next_cursor else None,
+        "first": url_for(".index", **args) if request.args.get("cursor") else None,
+    }
 
 
 @bp.route("/")
@@ -54,16 +62,21 @@ def index():
             if fields.pop("cursor", None):  # a hidden field: say it where it shows
                 form.form_errors.append(_("This page link is broken or out of date; start from the first page."))
             add_field_errors(form, fields)
-    return render_template("students/index.html", form=form, students=result["items"],
-                           links=_page_links(result["next_cursor"]), full=full)
+    return render_template(
+        "students/index.html", form=form, students=result["items"], links=_page_links(result["next_cursor"]), full=full
+    )
 
 
 @bp.route("/<int:student_id>")
 @page_permission_required("directory.read_public")
 def detail(student_id: int):
     student = services.get_student(student_id)
-    return render_template("students/detail.html", student=student,
-                           full=services.may_see_full(g.current_user, student), delete_form=ConfirmForm())
+    return render_template(
+        "students/detail.html",
+        student=student,
+        full=services.may_see_full(g.current_user, student),
+        delete_form=ConfirmForm(),
+    )
 
 
 def _save(form: StudentForm, student=None):
@@ -116,8 +129,8 @@ def edit(student_id: int):
     if request.method == "GET":
         form.course.data = str(student.course)
         form.major_id.data = str(student.major_id)
-        from campus.users.models import User
         from campus.extensions import db
+        from campus.users.models import User
 
         account = db.session.get(User, student.user_id) if student.user_id else None
         form.account_email.data = account.email if account else ""
@@ -150,8 +163,9 @@ def my_record():
     if request.method == "GET":
         form.phone_number.data = format_phone(student.phone_number)
     elif form.validate():
-        changes = schema_errors(form, StudentContactSchema(), {"phone_number": form.phone_number.data,
-                                                                "address": form.address.data})
+        changes = schema_errors(
+            form, StudentContactSchema(), {"phone_number": form.phone_number.data, "address": form.address.data}
+        )
         if changes is not None:
             services.update_own_contacts(g.current_user, student, changes)
             flash(_("Your contact details are saved."), "success")

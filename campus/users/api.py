@@ -1,4 +1,5 @@
 """JSON endpoints: /api/v1/auth/* and /api/v1/users/* (DESIGN.md §4)."""
+
 from __future__ import annotations
 
 from flask import after_this_request, current_app, g
@@ -6,13 +7,24 @@ from flask_jwt_extended import set_access_cookies
 
 from campus.core.api import api_blueprint
 from campus.core.security import (
-    authenticate_request, bearer_token, documented_auth, login_required, permission_required,
+    authenticate_request,
+    bearer_token,
+    documented_auth,
+    login_required,
+    permission_required,
 )
 from campus.extensions import limiter
 from campus.users import services, tokens
 from campus.users.schemas import (
-    LogoutSchema, PasswordChangeSchema, ProfileUpdateSchema, RegisterSchema, TokenPairSchema,
-    TokenRequestSchema, UserListSchema, UserSchema, UserSearchArgsSchema,
+    LogoutSchema,
+    PasswordChangeSchema,
+    ProfileUpdateSchema,
+    RegisterSchema,
+    TokenPairSchema,
+    TokenRequestSchema,
+    UserListSchema,
+    UserSchema,
+    UserSearchArgsSchema,
 )
 
 auth_api = api_blueprint("auth_api", __name__, "/auth", "Registration, tokens, logout")

@@ -3,13 +3,15 @@
 The rules match the JSON schemas in `schemas.py` (same lengths, same phone normalisation), so
 a page and the API accept and refuse the same input.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from marshmallow import ValidationError as SchemaValidationError
+from marshmallow import validate
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from marshmallow import ValidationError as SchemaValidationError, validate
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from campus.core.phones import normalize_phone
@@ -51,22 +53,29 @@ class PhoneField(StringField):
 
 
 def name_field(label):
-    return StringField(label, filters=[strip],
-                       validators=[DataRequired(), Length(max=NAME_MAX), plain_text])
+    return StringField(label, filters=[strip], validators=[DataRequired(), Length(max=NAME_MAX), plain_text])
 
 
 def new_password_fields(label):
     """A password and its confirmation."""
-    password = PasswordField(label, validators=[DataRequired(), Length(
-        min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("Use at least 8 and at most 128 characters."))])
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
+    password = PasswordField(
+        label,
+        validators=[
+            DataRequired(),
+            Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("Use at least 8 and at most 128 characters.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
     return password, confirm
 
 
 class RegisterForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[strip],
-                       validators=[DataRequired(), Length(max=EMAIL_MAX), plain_text, email_address])
+    email = EmailField(
+        _l("Email"), filters=[strip], validators=[DataRequired(), Length(max=EMAIL_MAX), plain_text, email_address]
+    )
     first_name = name_field(_l("First name"))
     last_name = name_field(_l("Last name"))
     phone = PhoneField(_l("Phone (optional)"), filters=[strip], validators=[Optional(), Length(max=40), plain_text])
@@ -84,13 +93,18 @@ class ProfileForm(FlaskForm):
     first_name = name_field(_l("First name"))
     last_name = name_field(_l("Last name"))
     phone = PhoneField(_l("Phone (optional)"), filters=[strip], validators=[Optional(), Length(max=40), plain_text])
-    language = SelectField(_l("Language"), choices=[
-        SelectChoice("", _l("As my browser says")), SelectChoice("en", "English"), SelectChoice("ru", "Русский")])
+    language = SelectField(
+        _l("Language"),
+        choices=[
+            SelectChoice("", _l("As my browser says")),
+            SelectChoice("en", "English"),
+            SelectChoice("ru", "Русский"),
+        ],
+    )
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     password, confirm = new_password_fields(_l("New password"))
 
 

@@ -1,4 +1,5 @@
 """User accounts and revoked tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,7 +1,8 @@
 """Password hashing with argon2id, off the event loop, at the cost the config sets."""
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from argon2 import PasswordHasher
 from argon2.exceptions import HashingError, InvalidHashError, VerificationError, VerifyMismatchError
@@ -20,9 +21,11 @@ def hasher_for(config: Mapping) -> PasswordHasher:
     Raises `RuntimeError` for parameters argon2 refuses, so a bad setting stops the start-up
     instead of failing the first login.
     """
-    params = {"time_cost": config["PASSWORD_HASH_TIME_COST"],
-              "memory_cost": config["PASSWORD_HASH_MEMORY_COST"],
-              "parallelism": config["PASSWORD_HASH_PARALLELISM"]}
+    params = {
+        "time_cost": config["PASSWORD_HASH_TIME_COST"],
+        "memory_cost": config["PASSWORD_HASH_MEMORY_COST"],
+        "parallelism": config["PASSWORD_HASH_PARALLELISM"],
+    }
     hasher = PasswordHasher(**params)
     try:
         hasher.hash("check the parameters")

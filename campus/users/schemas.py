@@ -1,7 +1,8 @@
 """JSON shapes of accounts (DESIGN.md §4)."""
+
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate
 
 from campus.core.phones import normalize_phone
 from campus.core.schemas import Bool, StrictSchema, Text, UTCDateTimeField

@@ -1,4 +1,5 @@
 """Account services: one unit of work each, domain errors only (pages, API and sockets share them)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,7 +7,8 @@ import hmac
 from typing import Any
 
 from flask import current_app, url_for
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -19,9 +21,9 @@ from campus.extensions import db
 from campus.roles import services as roles
 from campus.roles.models import Role
 from campus.users import tokens
-from campus.users.signals import announce_role_changed, announce_sessions_ended
 from campus.users.models import User
 from campus.users.passwords import hash_password, needs_rehash, verify_password
+from campus.users.signals import announce_role_changed, announce_sessions_ended
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "language")
 
@@ -60,14 +62,28 @@ def _check_unique(email: str | None = None, phone: str | None = None, exclude_id
         raise Conflict(_("Already in use."), code="conflict", fields=fields)
 
 
-def register_user(*, email: str, password: str, first_name: str, last_name: str,
-                  phone: str | None = None, language: str | None = None,
-                  role_name: str = roles.USER) -> User:
+def register_user(
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    phone: str | None = None,
+    language: str | None = None,
+    role_name: str = roles.USER,
+) -> User:
     """Create an account with the default role; the email must be new (409 otherwise)."""
     email = email.strip().lower()
     _check_unique(email=email, phone=phone)
-    user = User(email=email, password_hash=hash_password(password), first_name=first_name,
-                last_name=last_name, phone=phone, language=language, role=roles.get_role(role_name))
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        language=language,
+        role=roles.get_role(role_name),
+    )
     db.session.add(user)
     _commit_unique("email or phone")
     return user
@@ -90,7 +106,7 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationError(fields={name: ["Unknown field."] for name in sorted(unknown)})
-    if "phone" in changes and changes["phone"]:
+    if changes.get("phone"):
         _check_unique(phone=changes["phone"], exclude_id=user.id)
     for name, value in changes.items():
         setattr(user, name, value)
@@ -137,16 +153,22 @@ def search_users(query: str, *, limit: int = 20, exclude_id: int | None = None) 
         return []
     pattern = f"%{needle.replace('%', '').replace('_', '')}%"
     name = fold(User.first_name + " " + User.last_name)
-    statement = select(User).where(
-        User.is_active,
-        or_(name.like(pattern), fold(User.email).like(pattern)),
-    ).order_by(User.last_name, User.first_name, User.id).limit(limit)
+    statement = (
+        select(User)
+        .where(
+            User.is_active,
+            or_(name.like(pattern), fold(User.email).like(pattern)),
+        )
+        .order_by(User.last_name, User.first_name, User.id)
+        .limit(limit)
+    )
     if exclude_id:
         statement = statement.where(User.id != exclude_id)
     return list(db.session.scalars(statement))
 
 
 # --- password reset -------------------------------------------------------------------------
+
 
 def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="campus-password-reset")
@@ -172,8 +194,10 @@ def request_password_reset(email: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     with force_locale(user.language or "en"):
         subject = _("Reset your Campus password")
-        body = _("Open this link to choose a new password (valid for %(minutes)d minutes, once):",
-                 minutes=minutes) + f"\n\n{link}\n"
+        body = (
+            _("Open this link to choose a new password (valid for %(minutes)d minutes, once):", minutes=minutes)
+            + f"\n\n{link}\n"
+        )
     send_mail(user.email, subject, body)
 
 
@@ -202,6 +226,7 @@ def reset_password(token: str, new_password: str) -> User:
 
 # --- administration (DESIGN.md §3) ------------------------------------------------------------
 
+
 def _highest_assignable_rank(actor: User) -> int:
     """Admins manage up to moderator; super_admins beyond."""
     if actor.can("users.manage_admins"):
@@ -221,8 +246,7 @@ def _check_may_manage(actor: User, target: User) -> int:
 def _super_admin_count() -> int:
     """Active super_admins, their rows locked until commit (PostgreSQL): two super_admins
     demoting each other at the same moment must not both succeed and leave none."""
-    query = (select(User.id).join(Role).where(Role.name == roles.SUPER_ADMIN, User.is_active)
-             .with_for_update(of=User))
+    query = select(User.id).join(Role).where(Role.name == roles.SUPER_ADMIN, User.is_active).with_for_update(of=User)
     return len(db.session.scalars(query).all())
 
 
@@ -256,21 +280,27 @@ def set_active(actor: User, target: User, active: bool) -> User:
     if not active and target.role.name == roles.SUPER_ADMIN and _super_admin_count() <= 1:
         raise Conflict(_("The last super admin can't be removed."))
     target.is_active = active
-    audit.record(actor.id, "user.activated" if active else "user.deactivated", "user", target.id,
-                 not active, active)
+    audit.record(actor.id, "user.activated" if active else "user.deactivated", "user", target.id, not active, active)
     db.session.commit()
     if not active:
         announce_sessions_ended(target.id)
     return target
 
 
-def create_admin(email: str, password: str, *, first_name: str = "Campus", last_name: str = "Admin",
-                 role_name: str = roles.SUPER_ADMIN) -> User:
+def create_admin(
+    email: str,
+    password: str,
+    *,
+    first_name: str = "Campus",
+    last_name: str = "Admin",
+    role_name: str = roles.SUPER_ADMIN,
+) -> User:
     """Used by `flask users create-admin`: a new account, or an existing one promoted."""
     user, old = find_by_email(email), None
     if user is None:
-        user = register_user(email=email, password=password, first_name=first_name,
-                             last_name=last_name, role_name=role_name)
+        user = register_user(
+            email=email, password=password, first_name=first_name, last_name=last_name, role_name=role_name
+        )
         audit.record(None, "user.created_admin", "user", user.id, None, role_name)
     else:
         old = user.role.name

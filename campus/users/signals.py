@@ -19,6 +19,7 @@
 
     An exception in a receiver is logged and does not undo the committed change.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

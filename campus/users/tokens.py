@@ -1,9 +1,10 @@
 """Issuing, checking and revoking JWTs: Campus's own and the main backend's (Django SimpleJWT)."""
+
 from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt as pyjwt
@@ -16,7 +17,6 @@ from campus.core.errors import AuthError
 from campus.core.models import utcnow
 from campus.extensions import db
 from campus.users.models import RevokedToken, User
-
 
 SESSION_PREFIX = "sid:"
 
@@ -73,13 +73,19 @@ def _resolve_external(token: str, accepted: tuple[str, ...]) -> tuple[User, dict
     """A main-backend token maps to the local user whose `external_id` is its `user_id`."""
     config = current_app.config
     algorithm = config["EXTERNAL_JWT_ALGORITHM"]
-    key = config["EXTERNAL_JWT_PUBLIC_KEY"] if algorithm.startswith(("RS", "ES", "PS")) else config["EXTERNAL_JWT_SECRET"]
+    key = (
+        config["EXTERNAL_JWT_PUBLIC_KEY"] if algorithm.startswith(("RS", "ES", "PS")) else config["EXTERNAL_JWT_SECRET"]
+    )
     if not key:
         raise AuthError("External tokens are not accepted here.", code="token_invalid")
     try:
         claims = pyjwt.decode(
-            token, key, algorithms=[algorithm], audience=config["EXTERNAL_JWT_AUDIENCE"],
-            issuer=config["EXTERNAL_JWT_ISSUER"], leeway=config["EXTERNAL_JWT_LEEWAY"],
+            token,
+            key,
+            algorithms=[algorithm],
+            audience=config["EXTERNAL_JWT_AUDIENCE"],
+            issuer=config["EXTERNAL_JWT_ISSUER"],
+            leeway=config["EXTERNAL_JWT_LEEWAY"],
             options={"require": ["exp", "user_id", "token_type"]},
         )
     except pyjwt.ExpiredSignatureError:
@@ -141,8 +147,7 @@ def revoke_token(user: User, claims: dict[str, Any]) -> list[str]:
     with db.session.no_autoflush:  # the rows go in at the caller's commit
         for key in keys:
             if db.session.get(RevokedToken, key) is None:
-                expires_at = (datetime.fromtimestamp(claims["exp"], timezone.utc) if key == claims["jti"]
-                              else session_expiry)
+                expires_at = datetime.fromtimestamp(claims["exp"], UTC) if key == claims["jti"] else session_expiry
                 db.session.add(RevokedToken(jti=key, user_id=user.id, expires_at=expires_at))
     return keys
 

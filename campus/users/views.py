@@ -3,10 +3,12 @@
 The browser session is a pair of JWT cookies (`campus.users.web`); every change goes through
 `campus.users.services`, whose field errors are shown next to the form's fields.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 from flask_wtf import FlaskForm
 
@@ -16,8 +18,14 @@ from campus.core.security import resolve_token
 from campus.extensions import limiter
 from campus.users import services
 from campus.users.forms import (
-    ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, PasswordChangeForm, ProfileForm,
-    RegisterForm, ResetPasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
 )
 from campus.users.web import page_login_required, page_permission_required, safe_next, sign_in
 
@@ -26,8 +34,12 @@ bp = Blueprint("users_views", __name__)
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 ROLE_LABELS = {
-    "guest": _l("Guest (awaiting approval)"), "user": _l("User"), "student": _l("Student"),
-    "teacher": _l("Teacher"), "moderator": _l("Moderator"), "admin": _l("Administrator"),
+    "guest": _l("Guest (awaiting approval)"),
+    "user": _l("User"),
+    "student": _l("Student"),
+    "teacher": _l("Teacher"),
+    "moderator": _l("Moderator"),
+    "admin": _l("Administrator"),
     "super_admin": _l("Super administrator"),
 }
 
@@ -48,7 +60,8 @@ def page_globals():
         "current_user": g.get("current_user"),
         # After switching, come back here; a POST's page can't be reloaded, so go home then.
         "language_form": LanguageForm(
-            formdata=None, next=request.full_path.rstrip("?") if request.method == "GET" else None),
+            formdata=None, next=request.full_path.rstrip("?") if request.method == "GET" else None
+        ),
         "confirm_form": ConfirmForm(formdata=None),
         "role_label": role_label,
     }
@@ -58,8 +71,14 @@ def remember_language(response, language: str | None):
     """Keep the `lang` cookie in step with the chosen language, so pages stay in it after
     signing out; no choice (follow the browser) removes the cookie."""
     if language:
-        response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax",
-                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False), httponly=True)
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            httponly=True,
+        )
     else:
         response.delete_cookie(LANGUAGE_COOKIE)
     return response
@@ -85,6 +104,7 @@ def keep_cookies_from_view() -> None:
 
 # --- register, login, logout -----------------------------------------------------------------
 
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def register():
@@ -94,8 +114,12 @@ def register():
     if form.validate_on_submit():
         try:
             user = services.register_user(
-                email=form.email.data, password=form.password.data, first_name=form.first_name.data,
-                last_name=form.last_name.data, phone=form.phone.data)
+                email=form.email.data,
+                password=form.password.data,
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                phone=form.phone.data,
+            )
         except CampusError as error:
             show_field_errors(form, error)
         else:
@@ -163,14 +187,25 @@ def logout_everywhere():
 
 # --- profile ---------------------------------------------------------------------------------
 
+
 def _render_profile(profile_form: ProfileForm | None = None, password_form: PasswordChangeForm | None = None):
     user = g.current_user
     if profile_form is None:
-        profile_form = ProfileForm(formdata=None, data={
-            "first_name": user.first_name, "last_name": user.last_name,
-            "phone": format_phone(user.phone), "language": user.language or ""})
-    return render_template("users/profile.html", user=user, profile_form=profile_form,
-                           password_form=password_form or PasswordChangeForm(formdata=None))
+        profile_form = ProfileForm(
+            formdata=None,
+            data={
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "phone": format_phone(user.phone),
+                "language": user.language or "",
+            },
+        )
+    return render_template(
+        "users/profile.html",
+        user=user,
+        profile_form=profile_form,
+        password_form=password_form or PasswordChangeForm(formdata=None),
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -180,8 +215,12 @@ def profile():
         return _render_profile()
     form = ProfileForm()
     if form.validate_on_submit():
-        changes = {"first_name": form.first_name.data, "last_name": form.last_name.data,
-                   "phone": form.phone.data, "language": form.language.data or None}
+        changes = {
+            "first_name": form.first_name.data,
+            "last_name": form.last_name.data,
+            "phone": form.phone.data,
+            "language": form.language.data or None,
+        }
         try:
             services.update_profile(g.current_user, changes)
         except CampusError as error:
@@ -212,6 +251,7 @@ def change_password():
 
 
 # --- forgotten password ----------------------------------------------------------------------
+
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
@@ -245,6 +285,7 @@ def reset_password(token):
 
 
 # --- language --------------------------------------------------------------------------------
+
 
 @bp.route("/language", methods=["POST"])
 def set_language():

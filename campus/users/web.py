@@ -4,6 +4,7 @@ A page request reads the access cookie; when it has expired (or is gone) but the
 is good, a new access token is minted and set on the response, so users stay signed in for the
 refresh token's lifetime without noticing.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -41,8 +42,9 @@ def load_page_user() -> None:
             g.clear_auth_cookies = True
             return
         g.current_user = user
-        g.refreshed_access = tokens.issue_tokens(
-            user, refresh=False, session_id=refresh_claims.get("sid"))["access_token"]
+        g.refreshed_access = tokens.issue_tokens(user, refresh=False, session_id=refresh_claims.get("sid"))[
+            "access_token"
+        ]
         from flask_jwt_extended import decode_token
 
         g.token_claims = decode_token(g.refreshed_access)

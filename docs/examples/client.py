@@ -15,12 +15,14 @@ What it does right, and every client must:
   that is not the next one (a gap) triggers a sync of that chat.
 python-socketio runs every received event in a thread of its own, hence the lock.
 """
+
 from __future__ import annotations
 
 import sys
 import threading
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import requests
 import socketio
@@ -67,8 +69,7 @@ class ChatState:
 class CampusChat:
     """A signed-in connection to Campus chat that never loses or doubles a message."""
 
-    def __init__(self, base_url: str, email: str, password: str,
-                 on_message: Callable[[dict], None] | None = None):
+    def __init__(self, base_url: str, email: str, password: str, on_message: Callable[[dict], None] | None = None):
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
         self.lock = threading.RLock()
@@ -99,9 +100,13 @@ class CampusChat:
     def api(self, method: str, path: str, **kwargs) -> Any:
         """A JSON API call with the access token; refreshes it once on `token_expired`."""
         for attempt in range(2):
-            response = self.http.request(method, self.base_url + "/api/v1" + path, timeout=10,
-                                         headers={"Authorization": f"Bearer {self.tokens['access_token']}"},
-                                         **kwargs)
+            response = self.http.request(
+                method,
+                self.base_url + "/api/v1" + path,
+                timeout=10,
+                headers={"Authorization": f"Bearer {self.tokens['access_token']}"},
+                **kwargs,
+            )
             if response.status_code == 401 and attempt == 0 and _error_code(response) == "token_expired":
                 self._refresh()
                 continue
@@ -114,10 +119,15 @@ class CampusChat:
 
     # -- connection ------------------------------------------------------------------------------
 
-    def connect(self) -> "CampusChat":
+    def connect(self) -> CampusChat:
         # `auth` is a callable, so every automatic reconnect presents the current token.
-        self.sio.connect(self.base_url, namespaces=[NAMESPACE], transports=["websocket"],
-                         auth=lambda: {"token": self.tokens["access_token"]}, wait_timeout=10)
+        self.sio.connect(
+            self.base_url,
+            namespaces=[NAMESPACE],
+            transports=["websocket"],
+            auth=lambda: {"token": self.tokens["access_token"]},
+            wait_timeout=10,
+        )
         if not self.outbox.is_alive():
             self.outbox.start()
         return self

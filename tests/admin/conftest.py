@@ -1,4 +1,5 @@
 """Signing in to pages with the JWT cookies, and reading CSRF tokens out of forms."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,7 @@ class Browser:
         self.auth = auth
         self.client = app.test_client()
 
-    def sign_in(self, user_id: int) -> "Browser":
+    def sign_in(self, user_id: int) -> Browser:
         pair = self.auth.tokens(user_id)
         self.client.set_cookie(self.app.config["JWT_ACCESS_COOKIE_NAME"], pair["access_token"])
         self.client.set_cookie(self.app.config["JWT_REFRESH_COOKIE_NAME"], pair["refresh_token"])

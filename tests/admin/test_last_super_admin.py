@@ -1,5 +1,6 @@
 """Two super_admins demoting each other at the same moment: one wins, the other is refused, and
 a super_admin remains. Needs PostgreSQL's row locks (SQLite runs one writer at a time anyway)."""
+
 from __future__ import annotations
 
 import threading
@@ -14,8 +15,13 @@ from campus.users.models import User
 
 def waiting_for_a_lock(engine) -> bool:
     with engine.connect() as conn:
-        return bool(conn.scalar(sa.text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")))
+        return bool(
+            conn.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            )
+        )
 
 
 def test_two_super_admins_demoting_each_other_leave_one(app, db_url, make_user):
@@ -41,7 +47,7 @@ def test_two_super_admins_demoting_each_other_leave_one(app, db_url, make_user):
 
     with app.app_context():
         # The first super_admin's demotion of the second, in flight: rows locked, not committed.
-        actor, target = db.session.get(User, first), db.session.get(User, second)
+        target = db.session.get(User, second)
         assert services._super_admin_count() == 2
         target.role = services.roles.get_role("admin")
         db.session.flush()

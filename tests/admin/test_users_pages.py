@@ -1,5 +1,6 @@
 """Admin user pages: who may open them, search and filters, and role / activation changes within
 DESIGN.md §3's limits — every change audited, every refusal leaving the data as it was."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,10 @@ def is_active(app, user_id: int) -> bool:
 
 def audit_rows(app) -> list[tuple]:
     with app.app_context():
-        return [(e.actor_id, e.action, e.target_type, e.target_id, e.old_value, e.new_value)
-                for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        return [
+            (e.actor_id, e.action, e.target_type, e.target_id, e.old_value, e.new_value)
+            for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
 
 
 def change_role(browser, target_id: int, role: str):
@@ -37,6 +40,7 @@ def set_active(browser, target_id: int, active: bool):
 
 
 # --- who may open the pages -----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["guest", "user", "student", "teacher", "moderator"])
 @pytest.mark.parametrize("path", ["/admin/", "/admin/users", "/admin/users/1", "/admin/audit"])
@@ -68,11 +72,14 @@ def test_admins_open_the_users_and_audit_pages(make_user, browser_for, role):
     assert browser.get("/admin/").status_code == 302
 
 
-@pytest.mark.parametrize("method, path, body", [
-    ("POST", "/api/v1/majors", {"name": "Physics"}),
-    ("POST", "/api/v1/students", {}),
-    ("DELETE", "/api/v1/majors/1", None),
-])
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("POST", "/api/v1/majors", {"name": "Physics"}),
+        ("POST", "/api/v1/students", {}),
+        ("DELETE", "/api/v1/majors/1", None),
+    ],
+)
 def test_a_student_calling_an_admin_endpoint_gets_403(client, make_user, auth, method, path, body):
     response = client.open(path, method=method, json=body, headers=auth.headers(make_user("student")))
     assert response.status_code == 403
@@ -112,6 +119,7 @@ def test_unknown_user_page_is_404(make_user, browser_for):
 
 
 # --- role changes within §3 -----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("new_role", ["guest", "student", "teacher", "moderator"])
 def test_admin_changes_roles_up_to_moderator_and_it_is_audited(app, make_user, browser_for, new_role):
@@ -195,6 +203,7 @@ def test_a_bad_role_is_a_form_error(app, make_user, browser_for):
 
 # --- activation -----------------------------------------------------------------------------
 
+
 def test_deactivation_is_audited_and_locks_the_user_out_at_once(app, client, make_user, browser_for, auth):
     admin = make_user("admin")
     target = make_user("student")
@@ -230,6 +239,7 @@ def test_bad_activation_value_is_a_form_error(app, make_user, browser_for, value
 
 # --- permissions come from the database, not the token --------------------------------------
 
+
 def test_a_demoted_admin_keeps_a_working_token_but_loses_admin_rights(app, client, make_user, browser_for, auth):
     super_admin = make_user("super_admin")
     admin = make_user("admin")
@@ -252,6 +262,7 @@ def test_a_demoted_admin_keeps_a_working_token_but_loses_admin_rights(app, clien
 
 
 # --- listing --------------------------------------------------------------------------------
+
 
 def test_search_by_name_or_email_folds_cyrillic_case(make_user, browser_for):
     admin = make_user("admin")
@@ -317,6 +328,7 @@ def test_role_names_are_translated(app, make_user, browser_for):
 
 # --- roles ----------------------------------------------------------------------------------
 
+
 def test_roles_page_shows_the_design_table_with_counts(make_user, browser_for):
     admin = make_user("admin")
     make_user("teacher")
@@ -324,7 +336,7 @@ def test_roles_page_shows_the_design_table_with_counts(make_user, browser_for):
     page = browser_for(admin).get("/admin/roles").get_data(as_text=True)
     rows = {chunk.split('"')[0]: chunk for chunk in page.split('<tr data-role="')[1:]}
     assert list(rows) == ["guest", "user", "student", "teacher", "moderator", "admin", "super_admin"]
-    assert "/admin/users?role=teacher\">2</a>" in rows["teacher"]
+    assert '/admin/users?role=teacher">2</a>' in rows["teacher"]
     assert "Read the audit log" in rows["admin"] and "Read the audit log" not in rows["super_admin"]
     assert "Grant and remove admin and super_admin" in rows["super_admin"]
     assert "See and edit one&#39;s own profile" in rows["guest"] and "See and edit" in rows["user"]

@@ -1,5 +1,6 @@
 """Fixtures for browser tests: one real server (eventlet entry point) per module, pages with
 console checking and artifacts on failure."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 switch the language, edit the profile, log out, log in, reset a forgotten password through the
 logged mail; a form posted without its CSRF token is refused; pages fit a phone and show
 keyboard focus. Console errors fail every test."""
+
 from __future__ import annotations
 
 import re
@@ -141,8 +142,11 @@ def test_a_form_posted_without_its_csrf_token_is_refused(page, live_server):
     # cross-site form sends. (Through the context's request API: a refused fetch() in the page
     # would log a console error, which these tests forbid.)
     response = page.context.request.post(
-        live_server.url + "/profile", max_redirects=0, headers={"Accept": "text/html"},
-        form={"first_name": "Forged", "last_name": "Name", "phone": "", "language": ""})
+        live_server.url + "/profile",
+        max_redirects=0,
+        headers={"Accept": "text/html"},
+        form={"first_name": "Forged", "last_name": "Name", "phone": "", "language": ""},
+    )
     status = response.status
     assert "security token" in response.text()
     assert status == 403

@@ -3,6 +3,7 @@
 An admin (made with `flask users create-admin`, signed in through the login form) changes a user's role and finds it in the audit log; a form posted without its CSRF token
 is refused; /docs renders Swagger UI under the Content-Security-Policy without console errors.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,17 +20,30 @@ PASSWORD = "admin password 1"
 
 
 def flask_cli(live_server, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": live_server.database_url, "CAMPUS_CONFIG": "development",
-           "SOCKETIO_MESSAGE_QUEUE": ""}
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "campus:create_app", *args],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "DATABASE_URL": live_server.database_url,
+        "CAMPUS_CONFIG": "development",
+        "SOCKETIO_MESSAGE_QUEUE": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "campus:create_app", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
 
 def register(live_server, email: str, first_name: str = "Target") -> None:
-    response = requests.post(f"{live_server.url}/api/v1/auth/register", timeout=10, json={
-        "email": email, "password": "user password 1", "first_name": first_name, "last_name": "Person"})
+    response = requests.post(
+        f"{live_server.url}/api/v1/auth/register",
+        timeout=10,
+        json={"email": email, "password": "user password 1", "first_name": first_name, "last_name": "Person"},
+    )
     assert response.status_code == 201, response.text
 
 
@@ -82,7 +96,12 @@ def test_admin_may_not_grant_admin_in_the_browser(page, live_server, admin_email
     options = page.locator("#role-form select[name=role] option")
     assert options.all_inner_texts() == ["Guest", "User", "Student", "Teacher", "Moderator"]
     assert [options.nth(i).get_attribute("value") for i in range(options.count())] == [
-        "guest", "user", "student", "teacher", "moderator"]
+        "guest",
+        "user",
+        "student",
+        "teacher",
+        "moderator",
+    ]
     # A forged choice, posted with the page's own CSRF token, changes nothing.
     page.evaluate("""() => {
         const select = document.querySelector('#role-form select[name=role]');
@@ -101,8 +120,9 @@ def test_a_form_posted_without_its_csrf_token_is_refused(page, live_server, admi
     page.locator("#users tbody tr a").first.click()
     action = page.locator("#role-form").get_attribute("action")
     # The browser's own cookies, the form's fields, but no csrf_token: what a forged post sends.
-    response = page.context.request.post(live_server.url + action, form={"role": "moderator"},
-                                         headers={"Accept": "text/html"}, max_redirects=0)
+    response = page.context.request.post(
+        live_server.url + action, form={"role": "moderator"}, headers={"Accept": "text/html"}, max_redirects=0
+    )
     assert response.status == 403
     assert "security token" in response.text()
     page.reload()

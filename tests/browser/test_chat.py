@@ -3,6 +3,7 @@
 Every user has their own browser context (own cookies). One user's connection goes through a
 loopback proxy the test controls, so it can be cut for real.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -41,8 +42,10 @@ class ChatUser:
         self.name = f"{self.first_name} {self.last_name}"
         self.email = f"{first_name.lower()}{number}@example.org"
         api = server.url + "/api/v1"
-        response = requests.post(api + "/auth/register", json={
-            "email": self.email, "password": PASSWORD, "first_name": first_name, "last_name": self.last_name})
+        response = requests.post(
+            api + "/auth/register",
+            json={"email": self.email, "password": PASSWORD, "first_name": first_name, "last_name": self.last_name},
+        )
         assert response.status_code == 201, response.text
         self.id = response.json()["id"]
         response = requests.post(api + "/auth/token", json={"email": self.email, "password": PASSWORD})
@@ -62,9 +65,12 @@ class ChatUser:
         page.click("form[action*=login] button[type=submit]")
         page.wait_for_url("**/chat")
 
-    def create_group(self, title: str, members: list["ChatUser"]) -> int:
-        response = requests.post(self.api + "/chats", headers=self.headers(), json={
-            "type": "group", "title": title, "member_ids": [member.id for member in members]})
+    def create_group(self, title: str, members: list[ChatUser]) -> int:
+        response = requests.post(
+            self.api + "/chats",
+            headers=self.headers(),
+            json={"type": "group", "title": title, "member_ids": [member.id for member in members]},
+        )
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
@@ -162,12 +168,14 @@ def test_typing_shows_for_at_most_six_seconds_unless_repeated(open_chat_page, ma
     page = open_chat_page(alice, prepare=lambda page: page.clock.install())
     open_conversation(page, "Typists")
     indicator = page.locator("#typing-indicator")
-    with ChatSocket(live_server.url, bob.tokens["access_token"]) as bob_socket, \
-            ChatSocket(live_server.url, carol.tokens["access_token"]) as carol_socket:
+    with (
+        ChatSocket(live_server.url, bob.tokens["access_token"]) as bob_socket,
+        ChatSocket(live_server.url, carol.tokens["access_token"]) as carol_socket,
+    ):
         bob_socket.ok("typing", {"chat_id": chat_id, "typing": True})
         expect(indicator).to_contain_text(bob.first_name)
         page.clock.run_for(4000)
-        bob_socket.ok("typing", {"chat_id": chat_id, "typing": True})    # bob repeats at 4 s
+        bob_socket.ok("typing", {"chat_id": chat_id, "typing": True})  # bob repeats at 4 s
         carol_socket.ok("typing", {"chat_id": chat_id, "typing": True})  # carol starts at 4 s
         expect(indicator).to_contain_text(carol.first_name)
         page.clock.run_for(3000)  # 7 s: bob's first would have faded at 6 s, his repeat holds
@@ -273,8 +281,11 @@ def test_history_loads_while_scrolling_up(open_chat_page, make_user):
     chat_id = response.json()["id"]
     texts = [f"message {number}" for number in range(1, 61)]
     for number, text in enumerate(texts, 1):
-        response = requests.post(f"{alice.api}/chats/{chat_id}/messages", headers=alice.headers(),
-                                 json={"client_id": f"history-{number}", "body": text})
+        response = requests.post(
+            f"{alice.api}/chats/{chat_id}/messages",
+            headers=alice.headers(),
+            json={"client_id": f"history-{number}", "body": text},
+        )
         assert response.status_code == 201, response.text
 
     bob_page = open_chat_page(bob)
@@ -300,8 +311,9 @@ def test_proxy_forwards_holds_cuts_and_refuses():
                 connection, _ = upstream.accept()
             except OSError:
                 return
-            threading.Thread(target=lambda c=connection: [c.sendall(d) for d in iter(lambda: c.recv(1024), b"")],
-                             daemon=True).start()
+            threading.Thread(
+                target=lambda c=connection: [c.sendall(d) for d in iter(lambda: c.recv(1024), b"")], daemon=True
+            ).start()
 
     threading.Thread(target=echo, daemon=True).start()
     with TcpProxy(upstream.getsockname()) as proxy:
@@ -311,12 +323,12 @@ def test_proxy_forwards_holds_cuts_and_refuses():
 
         proxy.hold()
         assert proxy.cut() == 1
-        assert client.recv(16) == b""                     # closed by the proxy
+        assert client.recv(16) == b""  # closed by the proxy
         held = socket.create_connection((proxy.host, proxy.port), timeout=5)
         held.sendall(b"waiting")
         held.settimeout(0.3)
         with pytest.raises(socket.timeout):
-            held.recv(16)                                 # accepted, not forwarded
+            held.recv(16)  # accepted, not forwarded
         proxy.resume()
         held.settimeout(5)
         assert held.recv(16) == b"waiting"
@@ -334,21 +346,24 @@ def test_expired_access_cookie_is_refreshed_when_the_socket_reconnects(open_chat
     with TcpProxy(("127.0.0.1", live_server.port)) as proxy:
         page = open_chat_page(alice, base_url=proxy.url)
         # The access cookie expires while the page is open (the refresh cookie is still good).
-        access = next(cookie["value"] for cookie in page.context.cookies(proxy.url)
-                      if cookie["name"] == "access_token_cookie")
+        access = next(
+            cookie["value"] for cookie in page.context.cookies(proxy.url) if cookie["name"] == "access_token_cookie"
+        )
         claims = jwt.decode(access, options={"verify_signature": False})
         claims.update(iat=claims["iat"] - 7200, nbf=claims["iat"] - 7200, exp=claims["iat"] - 3600)
         expired = jwt.encode(claims, live_server.environment()["JWT_SECRET_KEY"], algorithm="HS256")
-        page.context.add_cookies([{"name": "access_token_cookie", "value": expired, "url": proxy.url,
-                                   "httpOnly": True, "sameSite": "Lax"}])
+        page.context.add_cookies(
+            [{"name": "access_token_cookie", "value": expired, "url": proxy.url, "httpOnly": True, "sameSite": "Lax"}]
+        )
         proxy.hold()
         proxy.cut()
         expect(page.locator("#chat-app")).to_have_attribute("data-connection", "reconnecting")
         proxy.resume()
         # The socket is refused with token_expired; the page refreshes and connects again.
         expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
-        access = next(cookie["value"] for cookie in page.context.cookies(proxy.url)
-                      if cookie["name"] == "access_token_cookie")
+        access = next(
+            cookie["value"] for cookie in page.context.cookies(proxy.url) if cookie["name"] == "access_token_cookie"
+        )
         assert access != expired
 
 
@@ -358,20 +373,23 @@ def test_the_page_refreshes_its_access_cookie_before_it_expires(open_chat_page, 
     alice, bob = make_user("Alice"), make_user("Bob")
     page = open_chat_page(alice, prepare=lambda page: page.clock.install())
     # The access cookie has expired on the server's side and, 20 minutes later, on the page's.
-    access = next(cookie["value"] for cookie in page.context.cookies(live_server.url)
-                  if cookie["name"] == "access_token_cookie")
+    access = next(
+        cookie["value"] for cookie in page.context.cookies(live_server.url) if cookie["name"] == "access_token_cookie"
+    )
     claims = jwt.decode(access, options={"verify_signature": False})
     claims.update(iat=claims["iat"] - 7200, nbf=claims["iat"] - 7200, exp=claims["iat"] - 3600)
     expired = jwt.encode(claims, live_server.environment()["JWT_SECRET_KEY"], algorithm="HS256")
-    page.context.add_cookies([{"name": "access_token_cookie", "value": expired, "url": live_server.url,
-                               "httpOnly": True, "sameSite": "Lax"}])
+    page.context.add_cookies(
+        [{"name": "access_token_cookie", "value": expired, "url": live_server.url, "httpOnly": True, "sameSite": "Lax"}]
+    )
     page.clock.set_system_time(page.evaluate("Date.now()") + 20 * 60 * 1000)
 
     page.locator("#new-private-button").click()
     pick_user(page, "private", bob)  # GET /users?q=, POST /chats
     expect(page.locator("#conversation-title")).to_have_text(bob.name)
-    access = next(cookie["value"] for cookie in page.context.cookies(live_server.url)
-                  if cookie["name"] == "access_token_cookie")
+    access = next(
+        cookie["value"] for cookie in page.context.cookies(live_server.url) if cookie["name"] == "access_token_cookie"
+    )
     assert access != expired
 
 
@@ -379,8 +397,11 @@ def test_a_russian_reader_sees_russian_and_times_in_their_own_time_zone(new_page
     alice, bob = make_user("Alice"), make_user("Bob")
     assert requests.patch(alice.api + "/users/me", headers=alice.headers(), json={"language": "ru"}).status_code == 200
     chat = requests.post(bob.api + "/chats", headers=bob.headers(), json={"type": "private", "user_id": alice.id})
-    sent = requests.post(f"{bob.api}/chats/{chat.json()['id']}/messages", headers=bob.headers(),
-                         json={"client_id": "tz-1", "body": "Привет"}).json()
+    sent = requests.post(
+        f"{bob.api}/chats/{chat.json()['id']}/messages",
+        headers=bob.headers(),
+        json={"client_id": "tz-1", "body": "Привет"},
+    ).json()
     zone = "Asia/Vladivostok"  # UTC+10, no daylight saving: never the server's or UTC's wall clock
     page = new_page(locale="ru-RU", timezone_id=zone)
     alice.sign_in(page, live_server.url)
@@ -431,21 +452,25 @@ SET_VISIBILITY = """state => {
 
 def test_hidden_page_counts_unread_in_the_title_and_notifies(open_chat_page, make_user, live_server):
     alice, bob = make_user("Alice"), make_user("Bob")
-    chat_id = requests.post(alice.api + "/chats", headers=alice.headers(),
-                            json={"type": "private", "user_id": bob.id}).json()["id"]
+    chat_id = requests.post(
+        alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id}
+    ).json()["id"]
 
     def prepare(page):
         page.context.grant_permissions(["notifications"], origin=live_server.url)
         page.add_init_script(RECORD_NOTIFICATIONS)
 
     bob_page = open_chat_page(bob, prepare=prepare)
-    expect(bob_page.locator("#enable-notifications")).to_be_hidden()   # already granted: no offer
+    expect(bob_page.locator("#enable-notifications")).to_be_hidden()  # already granted: no offer
     expect(chat_item(bob_page, alice.name)).to_be_visible()
     open_conversation(bob_page, alice.name)
     bob_page.evaluate(SET_VISIBILITY, "hidden")
 
-    response = requests.post(f"{alice.api}/chats/{chat_id}/messages", headers=alice.headers(),
-                             json={"client_id": "while-hidden", "body": "are you there?"})
+    response = requests.post(
+        f"{alice.api}/chats/{chat_id}/messages",
+        headers=alice.headers(),
+        json={"client_id": "while-hidden", "body": "are you there?"},
+    )
     assert response.status_code == 201, response.text
     expect(bodies(bob_page)).to_have_text(["are you there?"])
     expect(bob_page).to_have_title(re.compile(r"^\(1\) "))
@@ -462,8 +487,9 @@ def test_hidden_page_counts_unread_in_the_title_and_notifies(open_chat_page, mak
 
 def test_refused_message_shows_failed_with_a_retry_that_reuses_its_client_id(open_chat_page, make_user):
     alice, bob = make_user("Alice"), make_user("Bob")
-    chat_id = requests.post(alice.api + "/chats", headers=alice.headers(),
-                            json={"type": "private", "user_id": bob.id}).json()["id"]
+    chat_id = requests.post(
+        alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id}
+    ).json()["id"]
     alice_page = open_chat_page(alice)
     open_conversation(alice_page, bob.name)
     # A NUL character is refused by the server (validation_error): the message never gets stored.
@@ -513,16 +539,30 @@ def test_students_read_their_major_announcements_and_write_in_their_cohort(open_
 
     admin_email = f"chat-admin-{next(_numbers)}@example.org"
     flask_cli(live_server, "users", "create-admin", admin_email, "--password", PASSWORD, "--role", "admin")
-    token = requests.post(live_server.url + "/api/v1/auth/token",
-                          json={"email": admin_email, "password": PASSWORD}).json()["access_token"]
+    token = requests.post(
+        live_server.url + "/api/v1/auth/token", json={"email": admin_email, "password": PASSWORD}
+    ).json()["access_token"]
     admin = {"Authorization": f"Bearer {token}"}
-    major = requests.post(live_server.url + "/api/v1/majors", headers=admin,
-                          json={"name": f"Physics {next(_numbers)}"}).json()
+    major = requests.post(
+        live_server.url + "/api/v1/majors", headers=admin, json={"name": f"Physics {next(_numbers)}"}
+    ).json()
     student = make_user("Sasha")
-    response = requests.post(live_server.url + "/api/v1/students", headers=admin, json={
-        "first_name": "Sasha", "last_name": student.last_name, "date_of_birth": "2004-05-06",
-        "email": student.email, "phone_number": "+79161234567", "address": "Lenina street 1, Moscow",
-        "enrollment_year": 2023, "course": 2, "major_id": major["id"], "user_id": student.id})
+    response = requests.post(
+        live_server.url + "/api/v1/students",
+        headers=admin,
+        json={
+            "first_name": "Sasha",
+            "last_name": student.last_name,
+            "date_of_birth": "2004-05-06",
+            "email": student.email,
+            "phone_number": "+79161234567",
+            "address": "Lenina street 1, Moscow",
+            "enrollment_year": 2023,
+            "course": 2,
+            "major_id": major["id"],
+            "user_id": student.id,
+        },
+    )
     assert response.status_code == 201, response.text
 
     page = open_chat_page(student)
@@ -538,8 +578,9 @@ def test_students_read_their_major_announcements_and_write_in_their_cohort(open_
 
 def test_a_missed_broadcast_is_noticed_by_its_seq_gap_and_synced(open_chat_page, make_user):
     alice, bob = make_user("Alice"), make_user("Bob")
-    chat_id = requests.post(alice.api + "/chats", headers=alice.headers(),
-                            json={"type": "private", "user_id": bob.id}).json()["id"]
+    chat_id = requests.post(
+        alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id}
+    ).json()["id"]
     dropped = []
 
     def drop_one_broadcast(page):
@@ -562,8 +603,11 @@ def test_a_missed_broadcast_is_noticed_by_its_seq_gap_and_synced(open_chat_page,
     bob_page = open_chat_page(bob, prepare=drop_one_broadcast)
     open_conversation(bob_page, alice.name)
     for number, text in enumerate(["one", "lost in transit", "three"], 1):
-        response = requests.post(f"{alice.api}/chats/{chat_id}/messages", headers=alice.headers(),
-                                 json={"client_id": f"gap-{number}", "body": text})
+        response = requests.post(
+            f"{alice.api}/chats/{chat_id}/messages",
+            headers=alice.headers(),
+            json={"client_id": f"gap-{number}", "body": text},
+        )
         assert response.status_code == 201, response.text
     # "three" arrives with seq 3 after seq 1: the page syncs the chat and gets seq 2 from there.
     expect(bodies(bob_page)).to_have_text(["one", "lost in transit", "three"])
@@ -598,15 +642,18 @@ def test_own_messages_can_be_edited_and_deleted_for_everyone(open_chat_page, mak
     send(alice_page, "typo here")
     send(alice_page, "sent by mistake")
     expect(bodies(bob_page)).to_have_text(["typo here", "sent by mistake"])
-    expect(bob_page.locator("#message-list li.msg .edit-button")).to_have_count(0)   # not Bob's to edit
+    expect(bob_page.locator("#message-list li.msg .edit-button")).to_have_count(0)  # not Bob's to edit
 
-    first, second = alice_page.locator("#message-list li.msg.mine").nth(0), alice_page.locator("#message-list li.msg.mine").nth(1)
+    first, second = (
+        alice_page.locator("#message-list li.msg.mine").nth(0),
+        alice_page.locator("#message-list li.msg.mine").nth(1),
+    )
     first.locator(".edit-button").click()
     first.locator(".edit-input").fill("typo fixed")
-    first.locator(".edit-input").press("Enter")   # a newline in the box, not a submit
+    first.locator(".edit-input").press("Enter")  # a newline in the box, not a submit
     first.locator(".edit-form button[type=submit]").click()
     second.locator(".delete-button").click()
-    second.locator(".delete-button").click()       # "Delete for everyone?" — yes
+    second.locator(".delete-button").click()  # "Delete for everyone?" — yes
 
     for page in (alice_page, bob_page):
         expect(page.locator("#message-list li.msg .msg-body")).to_have_text(["typo fixed", "Message deleted"])
@@ -615,15 +662,19 @@ def test_own_messages_can_be_edited_and_deleted_for_everyone(open_chat_page, mak
 
 def test_chat_list_is_usable_from_the_keyboard_while_messages_arrive(open_chat_page, make_user):
     alice, bob = make_user("Alice"), make_user("Bob")
-    chat_id = requests.post(alice.api + "/chats", headers=alice.headers(),
-                            json={"type": "private", "user_id": bob.id}).json()["id"]
+    chat_id = requests.post(
+        alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id}
+    ).json()["id"]
     bob_page = open_chat_page(bob)
     item = chat_item(bob_page, alice.name).locator("button")
     item.focus()
-    requests.post(f"{alice.api}/chats/{chat_id}/messages", headers=alice.headers(),
-                  json={"client_id": "keyboard-1", "body": "ping"})
-    expect(item.locator(".unread-badge")).to_have_text("1")   # the list was redrawn …
-    expect(item).to_be_focused()                              # … and focus stayed on the chat
+    requests.post(
+        f"{alice.api}/chats/{chat_id}/messages",
+        headers=alice.headers(),
+        json={"client_id": "keyboard-1", "body": "ping"},
+    )
+    expect(item.locator(".unread-badge")).to_have_text("1")  # the list was redrawn …
+    expect(item).to_be_focused()  # … and focus stayed on the chat
     bob_page.keyboard.press("Enter")
     expect(bodies(bob_page)).to_have_text(["ping"])
     expect(bob_page.locator("#composer-input")).to_be_focused()

@@ -3,6 +3,7 @@
 Filter and page the students list, open a student; an admin creates a student with a photo and
 finds it in the list; a linked student corrects their phone on "my record".
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Chat test helpers: socket clients on `/chat` with acks, chats made through the services."""
+
 from __future__ import annotations
 
 import itertools

@@ -1,5 +1,6 @@
 """The chat's JSON API (DESIGN.md §4): every endpoint, its status codes and refusals; messages
 sent over HTTP reach sockets."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,6 +17,7 @@ def api(client, auth):
             def call(user_id, path, **kwargs):
                 headers = auth.headers(user_id) if user_id else {}
                 return getattr(client, method)(API + path, headers=headers, **kwargs)
+
             return call
 
     return Api()
@@ -36,17 +38,28 @@ def test_private_chat_is_created_once_per_pair(api, make_user):
     assert again.get_json()["id"] == chat["id"]
     assert (chat["type"], chat["title"], chat["kind"], chat["last_seq"]) == ("private", None, None, 0)
     assert sorted(m["user_id"] for m in chat["members"]) == sorted([ann, bob])
-    assert {"user_id", "role", "first_name", "last_name", "last_read_seq", "online", "last_seen"} <= set(chat["members"][0])
+    assert {"user_id", "role", "first_name", "last_name", "last_read_seq", "online", "last_seen"} <= set(
+        chat["members"][0]
+    )
     saved = api.post(ann, "/chats", json={"type": "private", "user_id": ann})
     assert saved.status_code == 201 and [m["user_id"] for m in saved.get_json()["members"]] == [ann]
 
 
-@pytest.mark.parametrize("body", [
-    {"type": "private"}, {"type": "private", "user_id": "2"}, {"type": "private", "user_id": 2, "title": "x"},
-    {"type": "group"}, {"type": "group", "title": ""}, {"type": "group", "title": "x" * 101},
-    {"type": "group", "title": "ok", "user_id": 2}, {"type": "group", "title": "ok", "member_ids": [999999]},
-    {"type": "channel", "title": "x"}, {"type": "group", "title": "ok", "owner_id": 1},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "private"},
+        {"type": "private", "user_id": "2"},
+        {"type": "private", "user_id": 2, "title": "x"},
+        {"type": "group"},
+        {"type": "group", "title": ""},
+        {"type": "group", "title": "x" * 101},
+        {"type": "group", "title": "ok", "user_id": 2},
+        {"type": "group", "title": "ok", "member_ids": [999999]},
+        {"type": "channel", "title": "x"},
+        {"type": "group", "title": "ok", "owner_id": 1},
+    ],
+)
 def test_bad_chat_bodies_are_422(api, make_user, body):
     assert error(api.post(make_user(), "/chats", json=body), 422) == "validation_error"
 
@@ -57,7 +70,11 @@ def test_a_bad_member_id_is_reported_by_its_path_as_a_list_of_problems(api, make
     response = api.post(make_user(), "/chats", json={"type": "group", "title": "ok", "member_ids": member_ids})
     assert error(response, 422) == "validation_error"
     fields = response.get_json()["error"]["fields"]
-    bad = [f"member_ids.{index}" for index, value in enumerate(member_ids) if not (type(value) is int and value > 0 and value < 2**53)]
+    bad = [
+        f"member_ids.{index}"
+        for index, value in enumerate(member_ids)
+        if not (type(value) is int and value > 0 and value < 2**53)
+    ]
     assert sorted(fields) == bad
     assert all(problems and all(isinstance(problem, str) for problem in problems) for problems in fields.values())
 
@@ -99,7 +116,8 @@ def test_group_lifecycle_rename_add_remove_leave(api, make_user):
     api.post(owner, f"/chats/{chat_id}/members", json={"user_id": bob})
     assert api.delete(owner, f"/chats/{chat_id}/members/{owner}").status_code == 204
     assert api.get(bob, f"/chats/{chat_id}").get_json()["members"] == [
-        {**api.get(bob, f"/chats/{chat_id}").get_json()["members"][0], "user_id": bob, "role": "owner"}]
+        {**api.get(bob, f"/chats/{chat_id}").get_json()["members"][0], "user_id": bob, "role": "owner"}
+    ]
 
 
 def test_private_chats_cannot_be_renamed_joined_or_left(api, make_user):
@@ -112,7 +130,9 @@ def test_private_chats_cannot_be_renamed_joined_or_left(api, make_user):
 
 def test_a_moderator_removes_members_of_user_groups(api, make_user):
     owner, member, moderator = make_user(), make_user(), make_user("moderator")
-    chat_id = api.post(owner, "/chats", json={"type": "group", "title": "G", "member_ids": [member, moderator]}).get_json()["id"]
+    chat_id = api.post(
+        owner, "/chats", json={"type": "group", "title": "G", "member_ids": [member, moderator]}
+    ).get_json()["id"]
     assert api.delete(moderator, f"/chats/{chat_id}/members/{member}").status_code == 204
 
 
@@ -140,7 +160,12 @@ def test_messages_send_history_and_read(api, make_user, connect):
     rest = api.get(ann, f"/chats/{chat_id}/messages?cursor={after['next_cursor']}").get_json()
     assert [m["seq"] for m in rest["items"]] == [5] and rest["next_cursor"] is None
     assert [m["body"] for m in api.get(bob, f"/messages/{ann}").get_json()["items"]] == [
-        "over HTTP", "m2", "m3", "m4", "m5"]
+        "over HTTP",
+        "m2",
+        "m3",
+        "m4",
+        "m5",
+    ]
 
     listed = api.get(bob, "/chats").get_json()["items"][0]
     assert (listed["unread"], listed["last_message"]["seq"]) == (2, 5)  # bob sent 3: read up to it
@@ -149,8 +174,19 @@ def test_messages_send_history_and_read(api, make_user, connect):
     assert error(api.post(bob, f"/chats/{chat_id}/read", json={"seq": 6}), 422) == "validation_error"
 
 
-@pytest.mark.parametrize("query", ["before=0", "before=x", "after=-1", "limit=0", "limit=101", "before=1&after=1",
-                                   "cursor=garbage", "cursor=WyJzaWRld2F5cyIsMV0"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "before=0",
+        "before=x",
+        "after=-1",
+        "limit=0",
+        "limit=101",
+        "before=1&after=1",
+        "cursor=garbage",
+        "cursor=WyJzaWRld2F5cyIsMV0",
+    ],
+)
 def test_bad_history_queries_are_422(api, make_user, query):
     ann = make_user()
     chat_id = api.post(ann, "/chats", json={"type": "private", "user_id": ann}).get_json()["id"]
@@ -205,6 +241,13 @@ def test_http_sends_share_the_sockets_flood_limit(app, api, make_user, connect, 
     assert error(sent[2], 429) == "rate_limited"
     assert set(sent[2].get_json()["error"]) == {"code", "message"}
     assert sock.ack("typing", {"chat_id": chat_id, "typing": True})["error"]["code"] == "rate_limited"
-    assert api.post(bob, f"/chats/{chat_id}/messages", json={"client_id": "b-1", "body": "bob's own budget"}).status_code == 201
+    assert (
+        api.post(bob, f"/chats/{chat_id}/messages", json={"client_id": "b-1", "body": "bob's own budget"}).status_code
+        == 201
+    )
     assert [m["body"] for m in api.get(bob, f"/chats/{chat_id}/messages").get_json()["items"]] == [
-        "over the socket", "hi", "hi", "bob's own budget"]
+        "over the socket",
+        "hi",
+        "hi",
+        "bob's own budget",
+    ]

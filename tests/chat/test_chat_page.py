@@ -1,5 +1,6 @@
 """The /chat page shell: who may open it and what it hands to chat.js (the rest runs in the
 browser: tests/browser/test_chat.py)."""
+
 from __future__ import annotations
 
 import json

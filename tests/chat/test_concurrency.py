@@ -1,5 +1,6 @@
 """Senders writing to one chat at the same time get gapless, unique seq and rev numbers, and a
 resend racing its original stores one message (SQLite's single writer; PostgreSQL's row lock)."""
+
 from __future__ import annotations
 
 import threading
@@ -45,8 +46,11 @@ def test_concurrent_senders_get_gapless_unique_numbers(app, make_user, chats):
 
     assert run_in_threads(app, send_some) == []
     with app.app_context():
-        rows = db.session.execute(select(Message.seq, Message.rev, Message.sender_id, Message.client_id)
-                                  .where(Message.chat_id == chat_id).order_by(Message.seq)).all()
+        rows = db.session.execute(
+            select(Message.seq, Message.rev, Message.sender_id, Message.client_id)
+            .where(Message.chat_id == chat_id)
+            .order_by(Message.seq)
+        ).all()
         chat = db.session.get(Chat, chat_id)
         assert [row.seq for row in rows] == list(range(1, SENDERS * EACH + 1))
         assert [row.rev for row in rows] == sorted({row.rev for row in rows})  # unique, in seq order

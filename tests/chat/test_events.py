@@ -1,5 +1,6 @@
 """The `/chat` events of DESIGN.md §4 through the Flask-SocketIO test client: acks, broadcasts,
 and every refusal."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,7 @@ from sqlalchemy import select
 
 from campus.chat import services
 from campus.chat.models import Chat, ChatMember, Message
-from campus.extensions import db, socketio
+from campus.extensions import db
 from campus.users.models import User
 
 
@@ -28,6 +29,7 @@ def stored_messages(app, chat_id):
 
 # --- send_message -------------------------------------------------------------------------
 
+
 def test_send_is_acked_with_the_stored_message_and_broadcast_to_members(app, make_user, connect, chats, client_id):
     ann, bob = make_user(), make_user()
     chat_id = chats.private(ann, bob)
@@ -38,10 +40,27 @@ def test_send_is_acked_with_the_stored_message_and_broadcast_to_members(app, mak
 
     assert first["ok"] and second["ok"]
     message = first["message"]
-    assert set(message) == {"id", "chat_id", "seq", "rev", "sender_id", "client_id", "body", "attachment",
-                            "reply_to", "created_at", "edited_at", "deleted_at"}
+    assert set(message) == {
+        "id",
+        "chat_id",
+        "seq",
+        "rev",
+        "sender_id",
+        "client_id",
+        "body",
+        "attachment",
+        "reply_to",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+    }
     assert (message["chat_id"], message["seq"], message["sender_id"], message["client_id"], message["body"]) == (
-        chat_id, 1, ann, "c-1", "hi <b>Bob</b>")
+        chat_id,
+        1,
+        ann,
+        "c-1",
+        "hi <b>Bob</b>",
+    )
     assert message["created_at"].endswith("Z") and message["deleted_at"] is None and message["attachment"] is None
     assert second["message"]["seq"] == 2 and second["message"]["rev"] > message["rev"]
     assert bob_socket.events("message") == [first["message"], second["message"]]
@@ -102,7 +121,8 @@ def test_every_event_on_a_chat_checks_membership(app, make_user, connect, chats,
     ]
     assert [error_code(ack) for ack in refusals] == ["not_found"] * 5
     assert eve_socket.ack("sync", {"cursors": {str(chat_id): 0}})["chats"] == [
-        {"chat_id": chat_id, "rev": 0, "messages": [], "chat": None, "left": True, "reset": False}]
+        {"chat_id": chat_id, "rev": 0, "messages": [], "chat": None, "left": True, "reset": False}
+    ]
     assert owner_socket.received() == []
     assert [(m.body, m.deleted_at) for m in stored_messages(app, chat_id)] == [("hello", None)]
 
@@ -139,25 +159,32 @@ def test_a_message_is_broadcast_and_acked_only_after_its_commit(app, make_user, 
     assert [m.body for m in stored_messages(app, chat_id)] == ["committed first"]
 
 
-@pytest.mark.parametrize("payload", [
-    None, "a string", 12, [1, 2], {},
-    {"chat_id": "1", "client_id": "a", "body": "x"},
-    {"chat_id": 1.0, "client_id": "a", "body": "x"},
-    {"chat_id": True, "client_id": "a", "body": "x"},
-    {"chat_id": 2**70, "client_id": "a", "body": "x"},
-    {"chat_id": -1, "client_id": "a", "body": "x"},
-    {"chat_id": "CHAT", "body": "x"},
-    {"chat_id": "CHAT", "client_id": "", "body": "x"},
-    {"chat_id": "CHAT", "client_id": "x" * 65, "body": "x"},
-    {"chat_id": "CHAT", "client_id": 7, "body": "x"},
-    {"chat_id": "CHAT", "client_id": "a"},
-    {"chat_id": "CHAT", "client_id": "a", "body": "   "},
-    {"chat_id": "CHAT", "client_id": "a", "body": "nul\x00byte"},
-    {"chat_id": "CHAT", "client_id": "a", "body": "lone \ud800 surrogate"},
-    {"chat_id": "CHAT", "client_id": "a", "body": {"nested": ["deep"]}},
-    {"chat_id": "CHAT", "client_id": "a", "body": "x", "sender_id": 1},
-    {"chat_id": "CHAT", "client_id": "a", "body": "x", "reply_to": "1"},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        "a string",
+        12,
+        [1, 2],
+        {},
+        {"chat_id": "1", "client_id": "a", "body": "x"},
+        {"chat_id": 1.0, "client_id": "a", "body": "x"},
+        {"chat_id": True, "client_id": "a", "body": "x"},
+        {"chat_id": 2**70, "client_id": "a", "body": "x"},
+        {"chat_id": -1, "client_id": "a", "body": "x"},
+        {"chat_id": "CHAT", "body": "x"},
+        {"chat_id": "CHAT", "client_id": "", "body": "x"},
+        {"chat_id": "CHAT", "client_id": "x" * 65, "body": "x"},
+        {"chat_id": "CHAT", "client_id": 7, "body": "x"},
+        {"chat_id": "CHAT", "client_id": "a"},
+        {"chat_id": "CHAT", "client_id": "a", "body": "   "},
+        {"chat_id": "CHAT", "client_id": "a", "body": "nul\x00byte"},
+        {"chat_id": "CHAT", "client_id": "a", "body": "lone \ud800 surrogate"},
+        {"chat_id": "CHAT", "client_id": "a", "body": {"nested": ["deep"]}},
+        {"chat_id": "CHAT", "client_id": "a", "body": "x", "sender_id": 1},
+        {"chat_id": "CHAT", "client_id": "a", "body": "x", "reply_to": "1"},
+    ],
+)
 def test_bad_send_payloads_get_a_validation_error_ack(app, make_user, connect, chats, payload):
     ann, bob = make_user(), make_user()
     chat_id = chats.private(ann, bob)
@@ -191,7 +218,10 @@ def test_reply_to_must_be_a_message_of_the_same_chat(app, make_user, connect, ch
 def test_an_attachment_id_without_an_upload_is_not_found(app, make_user, connect, chats):
     ann = make_user()
     chat_id = chats.private(ann, ann)
-    assert error_code(connect(ann).ack("send_message", {"chat_id": chat_id, "client_id": "a", "attachment_id": 5})) == "not_found"
+    assert (
+        error_code(connect(ann).ack("send_message", {"chat_id": chat_id, "client_id": "a", "attachment_id": 5}))
+        == "not_found"
+    )
 
 
 def make_campus_chat(app, kind: str, member_ids) -> int:
@@ -306,6 +336,7 @@ def test_an_unexpected_failure_is_an_internal_error_ack(app, make_user, connect,
 
 # --- edit_message / delete_message ----------------------------------------------------------
 
+
 def test_the_sender_edits_and_members_get_message_updated(app, make_user, connect, chats):
     ann, bob = make_user(), make_user()
     chat_id = chats.group(ann, [bob])
@@ -339,7 +370,9 @@ def test_delete_keeps_the_place_without_a_body(app, make_user, connect, chats):
     assert ann_socket.events("message_deleted") == [deleted]
     again = bob_socket.ack("delete_message", {"message_id": original["id"]})
     assert again == {"ok": True, "message": deleted}
-    assert error_code(bob_socket.ack("edit_message", {"message_id": original["id"], "body": "back"})) == "validation_error"
+    assert (
+        error_code(bob_socket.ack("edit_message", {"message_id": original["id"], "body": "back"})) == "validation_error"
+    )
 
 
 def test_who_may_delete_others_messages(app, make_user, connect, chats):
@@ -358,6 +391,7 @@ def test_who_may_delete_others_messages(app, make_user, connect, chats):
 
 
 # --- read / typing --------------------------------------------------------------------------
+
 
 def test_read_marker_moves_forward_only_and_is_broadcast(app, make_user, connect, chats):
     ann, bob = make_user(), make_user()
@@ -391,6 +425,7 @@ def test_typing_reaches_the_others_only(app, make_user, connect, chats):
 
 
 # --- membership moves sockets -----------------------------------------------------------------
+
 
 def test_a_removed_member_stops_receiving_at_once(app, make_user, connect, chats):
     owner, stays, leaves = make_user(), make_user(), make_user()
@@ -445,6 +480,7 @@ def test_on_connect_the_socket_is_in_every_chat_room_from_the_database(app, make
 
 # --- sync ---------------------------------------------------------------------------------
 
+
 def test_sync_gives_every_change_above_the_cursor_in_its_current_state(app, make_user, connect, chats):
     ann, bob = make_user(), make_user()
     chat_id = chats.group(ann, [bob])
@@ -484,7 +520,9 @@ def test_sync_reports_a_changed_chat_and_left_chats(app, make_user, connect, cha
     assert [m["user_id"] for m in answer["chat"]["members"]] == [owner, member]
     left = leaver_socket.ack("sync", {"cursors": {str(chat_id): cursor, "999999": 3}})["chats"]
     assert [(a["chat_id"], a["left"], a["messages"], a["chat"]) for a in left] == [
-        (chat_id, True, [], None), (999999, True, [], None)]
+        (chat_id, True, [], None),
+        (999999, True, [], None),
+    ]
 
 
 def test_sync_resets_when_the_gap_is_too_large_or_the_cursor_is_ahead(app, make_user, connect, chats, monkeypatch):
@@ -504,11 +542,22 @@ def test_sync_resets_when_the_gap_is_too_large_or_the_cursor_is_ahead(app, make_
     assert ahead["reset"] is True and ahead["rev"] == too_far["rev"]
 
 
-@pytest.mark.parametrize("payload", [
-    None, [], {}, {"cursors": []}, {"cursors": {"abc": 1}}, {"cursors": {"0": 1}}, {"cursors": {"1": -1}},
-    {"cursors": {"1": "5"}}, {"cursors": {"1": 2**70}}, {"cursors": {"1": 1}, "extra": True},
-    {"cursors": {str(n): 0 for n in range(1, 502)}},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        [],
+        {},
+        {"cursors": []},
+        {"cursors": {"abc": 1}},
+        {"cursors": {"0": 1}},
+        {"cursors": {"1": -1}},
+        {"cursors": {"1": "5"}},
+        {"cursors": {"1": 2**70}},
+        {"cursors": {"1": 1}, "extra": True},
+        {"cursors": {str(n): 0 for n in range(1, 502)}},
+    ],
+)
 def test_bad_sync_payloads_get_a_validation_error_ack(app, make_user, connect, payload):
     assert error_code(connect(make_user()).ack("sync", payload)) == "validation_error"
 
@@ -526,6 +575,7 @@ def test_an_event_without_a_payload_or_with_extra_arguments_is_acked(app, make_u
 
 
 # --- presence ------------------------------------------------------------------------------
+
 
 def test_presence_goes_to_users_who_share_a_chat(app, make_user, connect, chats):
     ann, bob, stranger = make_user(), make_user(), make_user()

@@ -1,6 +1,7 @@
 """Events §4 does not define get an error ack — including events named "connect" or
 "disconnect", which a hand-made client can send on an open socket and which would otherwise run
 the connection handlers (re-joining rooms, announcing a connected user offline)."""
+
 from __future__ import annotations
 
 import pytest
@@ -48,10 +49,13 @@ def test_an_event_named_connect_is_refused_without_counting_another_socket(app, 
 DEEP = 100_000
 
 
-@pytest.mark.parametrize("raw_args", [
-    '"send_message",' + "[" * DEEP + "]" * DEEP,   # deeper than any JSON parser's recursion limit
-    '"send_message",{"chat_id": 1,',                # not JSON at all
-])
+@pytest.mark.parametrize(
+    "raw_args",
+    [
+        '"send_message",' + "[" * DEEP + "]" * DEEP,  # deeper than any JSON parser's recursion limit
+        '"send_message",{"chat_id": 1,',  # not JSON at all
+    ],
+)
 def test_an_undecodable_payload_gets_an_error_ack_and_the_socket_goes_on(app, make_user, connect, raw_args):
     """What a hand-made client can put on the wire (no encoder would build it): the packet
     reaches the namespace as an unknown event, and its ack id still gets an answer."""

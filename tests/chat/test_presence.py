@@ -1,6 +1,7 @@
 """Presence across workers: each worker's users mirrored to Redis with a heartbeat, so closing a
 tab on one worker does not announce "offline" while another tab is open on another, and a dead
 worker's users go offline when its heartbeat is old."""
+
 from __future__ import annotations
 
 import time
@@ -36,11 +37,11 @@ def workers():
 
 def test_a_user_with_tabs_on_two_workers_is_online_until_the_last_closes(workers):
     one, two = workers(), workers()
-    assert one.connected(5) is True        # came online
-    assert two.connected(5) is False       # already online (on the other worker)
-    assert one.disconnected(5) is False    # still open on worker two
+    assert one.connected(5) is True  # came online
+    assert two.connected(5) is False  # already online (on the other worker)
+    assert one.disconnected(5) is False  # still open on worker two
     assert one.is_online(5) and one.online_among([5, 6]) == {5}
-    assert two.disconnected(5) is True     # now offline everywhere
+    assert two.disconnected(5) is True  # now offline everywhere
     assert not one.is_online(5)
 
 

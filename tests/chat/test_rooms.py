@@ -1,5 +1,6 @@
 """Membership moves reach every worker: the client manager applies `MOVE_EVENT` to the local
 sockets of a user's room, whether the move was made here or published by another worker."""
+
 from __future__ import annotations
 
 import time
@@ -40,8 +41,16 @@ def test_a_move_published_by_another_worker_is_applied_here():
     assert isinstance(manager, socketio.RedisManager)
     sid = attach(manager)
     # What the queue delivers when another host emitted the move.
-    manager._handle_emit({"method": "emit", "event": MOVE_EVENT, "data": [{"join": ["chat:3"], "leave": []}],
-                          "namespace": NAMESPACE, "room": "user:5", "host_id": "another-worker"})
+    manager._handle_emit(
+        {
+            "method": "emit",
+            "event": MOVE_EVENT,
+            "data": [{"join": ["chat:3"], "leave": []}],
+            "namespace": NAMESPACE,
+            "room": "user:5",
+            "host_id": "another-worker",
+        }
+    )
     assert rooms_of(manager, sid) == {"chat:3"}
 
 
@@ -76,7 +85,15 @@ def test_ending_sessions_published_by_another_worker_disconnects_the_local_socke
     manager = client_manager("redis://127.0.0.1:6379/15", channel="unused")
     sid = attach(manager)
     other = manager.connect("eio-" + uuid.uuid4().hex, NAMESPACE)  # another user's socket
-    manager._handle_emit({"method": "emit", "event": MOVE_EVENT, "data": [{"end": True, "tokens": None}],
-                          "namespace": NAMESPACE, "room": "user:5", "host_id": "another-worker"})
+    manager._handle_emit(
+        {
+            "method": "emit",
+            "event": MOVE_EVENT,
+            "data": [{"end": True, "tokens": None}],
+            "namespace": NAMESPACE,
+            "room": "user:5",
+            "host_id": "another-worker",
+        }
+    )
     assert not manager.is_connected(sid, NAMESPACE)
     assert manager.is_connected(other, NAMESPACE)

@@ -5,6 +5,7 @@ cookie or the refresh cookie its access tokens are renewed from; logging out eve
 or resetting the password and deactivation disconnect every socket of the user. Other sockets,
 the user's other devices included, keep hearing their chats.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -60,8 +61,11 @@ def test_every_socket_of_the_user_ends(app, client, auth, make_user, pair, how):
         response = client.post("/api/v1/auth/logout", json={"everywhere": True}, headers=auth.headers(ann))
         assert response.status_code == 204
     elif how == "password_change":
-        response = client.post("/api/v1/users/me/password", headers=auth.headers(ann), json={
-            "current_password": "correct horse 1", "new_password": "another horse 22"})
+        response = client.post(
+            "/api/v1/users/me/password",
+            headers=auth.headers(ann),
+            json={"current_password": "correct horse 1", "new_password": "another horse 22"},
+        )
         assert response.status_code == 200
     elif how == "password_reset":
         from campus.users import services
@@ -86,7 +90,7 @@ def test_every_socket_of_the_user_ends(app, client, auth, make_user, pair, how):
 def test_page_logout_ends_a_socket_opened_with_an_earlier_access_token_of_that_browser(app, client, auth, pair):
     """The page renews its access cookie from the refresh cookie; a socket opened with an older
     access token of the same browser session ends when the logout revokes the refresh token."""
-    ann, bob, chat_id = pair
+    ann, _bob, _chat_id = pair
     tokens = auth.tokens(ann)
     client.set_cookie(app.config["JWT_ACCESS_COOKIE_NAME"], tokens["access_token"])
     client.set_cookie(app.config["JWT_REFRESH_COOKIE_NAME"], tokens["refresh_token"])

@@ -1,4 +1,5 @@
 """Real-server chat tests: the production entry point in a subprocess, python-socketio clients."""
+
 from __future__ import annotations
 
 import uuid
@@ -20,8 +21,9 @@ def postgres_database():
     """A throwaway PostgreSQL database (its URL), dropped afterwards."""
     url = make_url(require_postgres())
     name = f"campus_live_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url.set(drivername="postgresql+psycopg2", database="postgres"),
-                             isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        url.set(drivername="postgresql+psycopg2", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     yield url.set(database=name).render_as_string(hide_password=False)

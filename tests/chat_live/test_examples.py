@@ -1,4 +1,5 @@
 """The example clients of docs/examples/ run against the real server, so they cannot rot."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -66,8 +67,13 @@ def test_python_example_sends_receives_and_survives_a_server_restart(live, api):
 def test_js_example_sends_what_is_typed(live, api):
     ann, bob = api.register("ann"), api.register("bob")
     chat_id = api.ok(ann, "POST", "/chats", json={"type": "private", "user_id": bob.id})["id"]
-    run = subprocess.run(["node", str(EXAMPLES / "client.js"), live.url, ann.email, PASSWORD, str(chat_id)],
-                         input="first line\nsecond line\n", capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        ["node", str(EXAMPLES / "client.js"), live.url, ann.email, PASSWORD, str(chat_id)],
+        input="first line\nsecond line\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     assert [m["body"] for m in api.history(bob, chat_id)] == ["first line", "second line"]
     assert "#2 user" in run.stdout  # its own messages came back as events or acks, in seq order
@@ -77,8 +83,13 @@ def test_js_example_sends_what_is_typed(live, api):
 def test_js_example_resends_what_was_typed_while_the_server_was_down(live, api):
     ann, bob = api.register("ann"), api.register("bob")
     chat_id = api.ok(ann, "POST", "/chats", json={"type": "private", "user_id": bob.id})["id"]
-    node = subprocess.Popen(["node", str(EXAMPLES / "client.js"), live.url, ann.email, PASSWORD, str(chat_id)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    node = subprocess.Popen(
+        ["node", str(EXAMPLES / "client.js"), live.url, ann.email, PASSWORD, str(chat_id)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         node.stdin.write("before the crash\n")
         node.stdin.flush()
@@ -95,4 +106,3 @@ def test_js_example_resends_what_was_typed_while_the_server_was_down(live, api):
             node.wait(10)
     assert node.returncode == 0 and "not acknowledged" not in err, err
     assert [m["body"] for m in api.history(bob, chat_id)] == ["before the crash", "typed while the server was down"]
-

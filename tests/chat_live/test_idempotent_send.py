@@ -1,4 +1,5 @@
 """One `client_id` is one message, however often and through whatever path it is sent."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,9 @@ def test_one_client_id_sent_five_times_across_a_reconnect_is_one_message(live, a
         ann_socket.disconnect()
         ann_socket.connect()
         acks += [ann_socket.ok("send_message", payload)["message"] for _ in range(2)]
-        over_http = api.call(ann, "POST", f"/chats/{chat_id}/messages",
-                             json={"client_id": client_id, "body": "only once"})
+        over_http = api.call(
+            ann, "POST", f"/chats/{chat_id}/messages", json={"client_id": client_id, "body": "only once"}
+        )
         after = ann_socket.send(chat_id, "the next one")
         bob_socket.wait_for_message(chat_id, seq=after["seq"])
         ann_socket.close()
@@ -33,8 +35,10 @@ def test_one_client_id_sent_five_times_across_a_reconnect_is_one_message(live, a
     assert over_http.status_code == 200 and over_http.json() == acks[0]
     assert after["seq"] == 2  # nothing was numbered for the repeats
     history = api.history(bob, chat_id)
-    assert [(m["id"], m["client_id"]) for m in history] == [(acks[0]["id"], client_id),
-                                                            (after["id"], after["client_id"])]
+    assert [(m["id"], m["client_id"]) for m in history] == [
+        (acks[0]["id"], client_id),
+        (after["id"], after["client_id"]),
+    ]
     assert [m["id"] for m in bob_socket.messages(chat_id)] == [acks[0]["id"], after["id"]]
 
 

@@ -5,6 +5,7 @@ so each sender's own order is causal). The server is killed once enough acks hav
 restarted on the same port and database, and each sender follows the reconnect procedure:
 GET /chats, sync, resend what was never acknowledged with its original client_id.
 """
+
 from __future__ import annotations
 
 import threading
@@ -65,8 +66,7 @@ def test_every_acknowledged_message_survives_a_sigkill_exactly_once_in_order(cra
     chat_id = api.group(ann, [bob, cid, reader], title="Crash course")["id"]
     senders = [Sender(account, ChatSocket(live.url, account.token).connect()) for account in (ann, bob, cid)]
     acks, stop = threading.Semaphore(0), threading.Event()
-    threads = [threading.Thread(target=stream, args=(sender, chat_id, acks, stop), daemon=True)
-               for sender in senders]
+    threads = [threading.Thread(target=stream, args=(sender, chat_id, acks, stop), daemon=True) for sender in senders]
     for thread in threads:
         thread.start()
     for _ in range(KILL_AFTER_ACKS):
@@ -98,7 +98,10 @@ def test_every_acknowledged_message_survives_a_sigkill_exactly_once_in_order(cra
         assert sorted(m["id"] for m in history) == sorted(acked)  # every ack exactly once, nothing else
         for message in history:
             assert (message["client_id"], message["seq"], message["body"]) == (
-                acked[message["id"]]["client_id"], acked[message["id"]]["seq"], acked[message["id"]]["body"])
+                acked[message["id"]]["client_id"],
+                acked[message["id"]]["seq"],
+                acked[message["id"]]["body"],
+            )
         with ChatSocket(live.url, member.token) as socket:
             assert socket.sync({chat_id: 0})[chat_id]["messages"] == history
     for sender in senders:  # each sender's messages keep the order they were written in

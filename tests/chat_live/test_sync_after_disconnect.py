@@ -1,4 +1,5 @@
 """A member who was away catches up with `sync`: exactly the changes they missed, in order."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,11 @@ def test_sync_returns_exactly_the_missed_changes_in_seq_order(live, api):
     ann, bob, cid = api.register("ann"), api.register("bob"), api.register("cid")
     chat = api.group(ann, [bob, cid], title="Lab 3")
     chat_id = chat["id"]
-    with ChatSocket(live.url, ann.token) as ann_socket, ChatSocket(live.url, bob.token) as bob_socket, \
-            ChatSocket(live.url, cid.token) as cid_socket:
+    with (
+        ChatSocket(live.url, ann.token) as ann_socket,
+        ChatSocket(live.url, bob.token) as bob_socket,
+        ChatSocket(live.url, cid.token) as cid_socket,
+    ):
         kept = ann_socket.send(chat_id, "seen before leaving")
         to_edit = bob_socket.send(chat_id, "will be edited while cid is away")
         to_delete = ann_socket.send(chat_id, "will be deleted while cid is away")
@@ -35,8 +39,7 @@ def test_sync_returns_exactly_the_missed_changes_in_seq_order(live, api):
         three_edited = bob_socket.ok("edit_message", {"message_id": three["id"], "body": "three, edited"})["message"]
         latest[three["id"]] = three_edited
         renamed = api.ok(ann, "PATCH", f"/chats/{chat_id}", json={"title": "Lab 3 (moved)"})
-        ann_socket.wait_for(lambda e: e.name == "chat_updated" and e.data["change"] == "renamed",
-                            what="the rename")
+        ann_socket.wait_for(lambda e: e.name == "chat_updated" and e.data["change"] == "renamed", what="the rename")
 
         cid_socket.connect()
         answer = cid_socket.sync({chat_id: cursor})[chat_id]

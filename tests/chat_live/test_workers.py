@@ -4,6 +4,7 @@ A message sent through worker 1 reaches a member connected to worker 2, and memb
 made on worker 1 move the sockets on worker 2: the removed member stops receiving, the added one
 starts receiving without reconnecting; revoked credentials end sockets on both workers.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -45,26 +46,39 @@ def test_messages_and_membership_changes_cross_workers(workers):
 
         # Over REST on worker 1: cid's socket on worker 2 joins the chat room without reconnecting.
         api.ok(ann, "POST", f"/chats/{chat_id}/members", json={"user_id": cid.id})
-        cid_socket.wait_for(lambda e: e.name == "chat_updated" and e.data["change"] == "member_added"
-                            and e.data["chat"]["id"] == chat_id, what="member_added on worker 2")
+        cid_socket.wait_for(
+            lambda e: (
+                e.name == "chat_updated" and e.data["change"] == "member_added" and e.data["chat"]["id"] == chat_id
+            ),
+            what="member_added on worker 2",
+        )
         welcome = ann_socket.send(chat_id, "welcome, cid")
         assert cid_socket.wait_for_message(chat_id, body="welcome, cid") == welcome
 
         # bob is removed on worker 1: his socket on worker 2 leaves the room and hears nothing more.
         api.ok(ann, "DELETE", f"/chats/{chat_id}/members/{bob.id}")
-        bob_socket.wait_for(lambda e: e.name == "chat_updated" and e.data["change"] == "member_removed",
-                            what="member_removed on worker 2")
+        bob_socket.wait_for(
+            lambda e: e.name == "chat_updated" and e.data["change"] == "member_removed",
+            what="member_removed on worker 2",
+        )
         secret = ann_socket.send(chat_id, "after bob left")
         assert cid_socket.wait_for_message(chat_id, body="after bob left") == secret
         # A round trip on bob's socket after cid (same worker, same room broadcast) got it.
         bob_socket.ok("sync", {"cursors": {}})
         assert "after bob left" not in [m["body"] for m in bob_socket.messages(chat_id)]
-        assert bob_socket.ack("send_message", {"chat_id": chat_id, "client_id": "late", "body": "x"})[
-            "error"]["code"] == "not_found"
+        assert (
+            bob_socket.ack("send_message", {"chat_id": chat_id, "client_id": "late", "body": "x"})["error"]["code"]
+            == "not_found"
+        )
 
         # A message sent over HTTP on worker 2 reaches the socket on worker 1 too.
-        over_http = api.ok(cid, "POST", f"/chats/{chat_id}/messages", base_url=worker2.url,
-                           json={"client_id": "http-1", "body": "over HTTP on worker 2"})
+        over_http = api.ok(
+            cid,
+            "POST",
+            f"/chats/{chat_id}/messages",
+            base_url=worker2.url,
+            json={"client_id": "http-1", "body": "over HTTP on worker 2"},
+        )
         assert ann_socket.wait_for_message(chat_id, body="over HTTP on worker 2") == over_http
     finally:
         for socket in (ann_socket, bob_socket, cid_socket):
@@ -77,8 +91,9 @@ def test_revoked_credentials_end_sockets_on_both_workers(workers):
     worker1, worker2 = workers
     api = CampusApi(worker1.url)
     phone = api.register("ann")
-    second = api.http.post(f"{worker1.url}/api/v1/auth/token", json={"email": phone.email, "password": PASSWORD},
-                           timeout=WAIT).json()
+    second = api.http.post(
+        f"{worker1.url}/api/v1/auth/token", json={"email": phone.email, "password": PASSWORD}, timeout=WAIT
+    ).json()
     laptop = Account(phone.id, phone.email, second["access_token"], second["refresh_token"])
     phone_socket = ChatSocket(worker2.url, phone.token).connect()
     laptop_sockets = [ChatSocket(worker1.url, laptop.token).connect(), ChatSocket(worker2.url, laptop.token).connect()]

@@ -3,6 +3,7 @@
 DESIGN.md §5 lists the stack's holes: deeply nested JSON (RecursionError), wrong content types,
 oversized bodies, NUL bytes and lone surrogates, 2**70 and "12" for an integer, unknown fields.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,35 +43,49 @@ def post_raw(client, data, content_type="application/json", path=REGISTER, **kwa
     return client.post(path, data=data, content_type=content_type, **kwargs)
 
 
-@pytest.mark.parametrize("raw", [
-    b"{",
-    b'{"email": }',
-    b"{'email': 'single quotes'}",
-    b'{"email": "a"} trailing',
-    b"\xff\xfe not utf-8",
-    b'{"email": "\\ud800"',
-], ids=["unclosed", "missing-value", "single-quotes", "trailing", "not-utf8", "truncated"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{",
+        b'{"email": }',
+        b"{'email': 'single quotes'}",
+        b'{"email": "a"} trailing',
+        b"\xff\xfe not utf-8",
+        b'{"email": "\\ud800"',
+    ],
+    ids=["unclosed", "missing-value", "single-quotes", "trailing", "not-utf8", "truncated"],
+)
 def test_malformed_json_is_400(app, client, raw):
     assert error_of(post_raw(client, raw), 400)["code"] == "malformed_json"
     assert user_count(app) == 0
 
 
-@pytest.mark.parametrize("raw", [
-    b"[" * 100_000,
-    b"[" * 100_000 + b"]" * 100_000,
-    b'{"a":' * 30_000 + b"1" + b"}" * 30_000,
-    b"[" * 40 + b"]" * 40,
-], ids=["open-brackets", "balanced-brackets", "nested-objects", "just-past-the-limit"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 100_000,
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 30_000 + b"1" + b"}" * 30_000,
+        b"[" * 40 + b"]" * 40,
+    ],
+    ids=["open-brackets", "balanced-brackets", "nested-objects", "just-past-the-limit"],
+)
 def test_deeply_nested_json_is_400_not_500(client, raw):
     assert error_of(post_raw(client, raw), 400)["code"] == "malformed_json"
 
 
-@pytest.mark.parametrize("content_type, data", [
-    ("text/plain", json.dumps(GOOD)),
-    ("application/x-www-form-urlencoded", "email=ann%40example.test&password=long+enough+1"),
-    ("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\na\r\n--x--\r\n"),
-    ("application/xml", "<user/>"),
-])
+@pytest.mark.parametrize(
+    "content_type, data",
+    [
+        ("text/plain", json.dumps(GOOD)),
+        ("application/x-www-form-urlencoded", "email=ann%40example.test&password=long+enough+1"),
+        (
+            "multipart/form-data; boundary=x",
+            '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na\r\n--x--\r\n',
+        ),
+        ("application/xml", "<user/>"),
+    ],
+)
 def test_wrong_content_type_is_415(app, client, content_type, data):
     assert error_of(post_raw(client, data, content_type=content_type), 415)["code"] == "unsupported_media_type"
     assert user_count(app) == 0
@@ -87,23 +102,26 @@ def test_body_beyond_max_content_length_is_413(app, client):
     error_of(post_raw(client, body), 413)
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"first_name": "A\x00nn"}, "first_name"),
-    ({"last_name": "\x00"}, "last_name"),
-    ({"password": "long enough\x00 1"}, "password"),
-    ({"first_name": "\ud800"}, "first_name"),
-    ({"last_name": "Lee\udfff"}, "last_name"),
-    ({"email": "ann\x00@example.test"}, "email"),
-    ({"first_name": 2**70}, "first_name"),
-    ({"first_name": ["Ann"]}, "first_name"),
-    ({"first_name": {"$ne": ""}}, "first_name"),
-    ({"first_name": None}, "first_name"),
-    ({"phone": 79123456789}, "phone"),
-    ({"role": "admin"}, "role"),
-    ({"is_active": False}, "is_active"),
-    ({"id": 1}, "id"),
-    ({"external_id": "42"}, "external_id"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"first_name": "A\x00nn"}, "first_name"),
+        ({"last_name": "\x00"}, "last_name"),
+        ({"password": "long enough\x00 1"}, "password"),
+        ({"first_name": "\ud800"}, "first_name"),
+        ({"last_name": "Lee\udfff"}, "last_name"),
+        ({"email": "ann\x00@example.test"}, "email"),
+        ({"first_name": 2**70}, "first_name"),
+        ({"first_name": ["Ann"]}, "first_name"),
+        ({"first_name": {"$ne": ""}}, "first_name"),
+        ({"first_name": None}, "first_name"),
+        ({"phone": 79123456789}, "phone"),
+        ({"role": "admin"}, "role"),
+        ({"is_active": False}, "is_active"),
+        ({"id": 1}, "id"),
+        ({"external_id": "42"}, "external_id"),
+    ],
+)
 def test_bad_fields_at_registration_are_422_with_fields(app, client, changes, field):
     error = error_of(client.post(REGISTER, json={**GOOD, **changes}), 422)
     assert error["code"] == "validation_error"
@@ -130,6 +148,7 @@ def test_non_finite_numbers_do_not_crash(client, raw):
 
 # --- integers, where the API takes them -----------------------------------------------------
 
+
 @pytest.mark.parametrize("limit", [str(2**70), "-1", "0", "101", "1.5", "ten", "\x00"])
 def test_bad_integers_in_the_query_are_422(client, make_user, auth, limit):
     user_id = make_user()
@@ -139,7 +158,7 @@ def test_bad_integers_in_the_query_are_422(client, make_user, auth, limit):
 
 @pytest.mark.parametrize("field", ["course", "enrollment_year", "major_id", "user_id"])
 @pytest.mark.parametrize("value", [2**70, -(2**70), "12", "1", 1.0, 1.5, True, [1], {"n": 1}])
-def test_bad_integers_in_json_bodies_are_422(app, client, make_user, auth, make_major, field, value):
+def test_bad_integers_in_json_bodies_are_422(app, client, make_user, auth, make_major, field, value):  # noqa: F811 - the imported fixture
     from sqlalchemy import func, select
 
     from campus.extensions import db
@@ -161,25 +180,28 @@ class _NumberSchema(StrictSchema):
     flag = Bool()
 
 
-@pytest.mark.parametrize("data, field", [
-    ({"count": 2**70, "user_id": 1}, "count"),
-    ({"count": -(2**70), "user_id": 1}, "count"),
-    ({"count": "12", "user_id": 1}, "count"),
-    ({"count": 12.0, "user_id": 1}, "count"),
-    ({"count": 12.5, "user_id": 1}, "count"),
-    ({"count": True, "user_id": 1}, "count"),
-    ({"count": None, "user_id": 1}, "count"),
-    ({"count": 1, "user_id": 0}, "user_id"),
-    ({"count": 1, "user_id": "1"}, "user_id"),
-    ({"count": 1, "user_id": 2**53}, "user_id"),
-    ({"count": 1, "user_id": 1, "name": "a\x00"}, "name"),
-    ({"count": 1, "user_id": 1, "name": "\udc00"}, "name"),
-    ({"count": 1, "user_id": 1, "role": "admin"}, "role"),
-    ({"count": 1, "user_id": 1, "flag": 1}, "flag"),
-    ({"count": 1, "user_id": 1, "flag": 0}, "flag"),
-    ({"count": 1, "user_id": 1, "flag": "true"}, "flag"),
-    ({"count": 1, "user_id": 1, "flag": "off"}, "flag"),
-])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"count": 2**70, "user_id": 1}, "count"),
+        ({"count": -(2**70), "user_id": 1}, "count"),
+        ({"count": "12", "user_id": 1}, "count"),
+        ({"count": 12.0, "user_id": 1}, "count"),
+        ({"count": 12.5, "user_id": 1}, "count"),
+        ({"count": True, "user_id": 1}, "count"),
+        ({"count": None, "user_id": 1}, "count"),
+        ({"count": 1, "user_id": 0}, "user_id"),
+        ({"count": 1, "user_id": "1"}, "user_id"),
+        ({"count": 1, "user_id": 2**53}, "user_id"),
+        ({"count": 1, "user_id": 1, "name": "a\x00"}, "name"),
+        ({"count": 1, "user_id": 1, "name": "\udc00"}, "name"),
+        ({"count": 1, "user_id": 1, "role": "admin"}, "role"),
+        ({"count": 1, "user_id": 1, "flag": 1}, "flag"),
+        ({"count": 1, "user_id": 1, "flag": 0}, "flag"),
+        ({"count": 1, "user_id": 1, "flag": "true"}, "flag"),
+        ({"count": 1, "user_id": 1, "flag": "off"}, "flag"),
+    ],
+)
 def test_core_fields_refuse_what_marshmallow_alone_accepts(data, field):
     """The building blocks every JSON schema uses (`Int`, `Id`, `Text`, `Bool`, `StrictSchema`)."""
     with pytest.raises(ValidationError) as caught:
@@ -189,10 +211,15 @@ def test_core_fields_refuse_what_marshmallow_alone_accepts(data, field):
 
 def test_core_fields_accept_good_values():
     assert _NumberSchema().load({"count": -5, "user_id": 2**53 - 1, "name": " Анна ", "flag": False}) == {
-        "count": -5, "user_id": 2**53 - 1, "name": "Анна", "flag": False}
+        "count": -5,
+        "user_id": 2**53 - 1,
+        "name": "Анна",
+        "flag": False,
+    }
 
 
 # --- unknown URLs and methods ---------------------------------------------------------------
+
 
 def test_unknown_api_path_is_a_json_404(client):
     error = error_of(client.get("/api/v1/no-such-thing"), 404)
@@ -219,6 +246,7 @@ def test_unknown_page_is_json_for_json_clients(client):
 
 
 # --- ids in URLs ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("number", [2**53, 2**63, 2**70])
 def test_huge_ids_in_any_url_are_4xx_not_500(app, client, make_user, auth, number):

@@ -1,4 +1,5 @@
 """Configuration: production refuses the development secrets; PostgreSQL goes through psycopg2."""
+
 from __future__ import annotations
 
 import os
@@ -18,16 +19,27 @@ GOOD_SECRETS = {"SECRET_KEY": "a-real-secret", "JWT_SECRET_KEY": "a-real-jwt-sec
 
 
 def production(tmp_path, **attrs):
-    return type("Production", (ProductionConfig,), {
-        **GOOD_SECRETS, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
-        "SOCKETIO_ASYNC_MODE": "threading", "MEDIA_ROOT": str(tmp_path / "media"), **attrs})
+    return type(
+        "Production",
+        (ProductionConfig,),
+        {
+            **GOOD_SECRETS,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
+            "SOCKETIO_ASYNC_MODE": "threading",
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            **attrs,
+        },
+    )
 
 
-@pytest.mark.parametrize("defaults", [
-    {"SECRET_KEY": DEFAULT_SECRET},
-    {"JWT_SECRET_KEY": DEFAULT_JWT_SECRET},
-    {"SECRET_KEY": DEFAULT_SECRET, "JWT_SECRET_KEY": DEFAULT_JWT_SECRET},
-])
+@pytest.mark.parametrize(
+    "defaults",
+    [
+        {"SECRET_KEY": DEFAULT_SECRET},
+        {"JWT_SECRET_KEY": DEFAULT_JWT_SECRET},
+        {"SECRET_KEY": DEFAULT_SECRET, "JWT_SECRET_KEY": DEFAULT_JWT_SECRET},
+    ],
+)
 def test_production_refuses_the_default_secrets(tmp_path, defaults):
     with pytest.raises(RuntimeError, match="SECRET_KEY and JWT_SECRET_KEY"):
         create_app(production(tmp_path, **defaults))
@@ -40,10 +52,23 @@ def test_production_starts_with_real_secrets(tmp_path):
 
 def wsgi_run(tmp_path, **env) -> subprocess.CompletedProcess:
     # Empty values hide anything a developer's .env would supply (load_dotenv never overrides).
-    environment = {**os.environ, "SECRET_KEY": "", "JWT_SECRET_KEY": "", "CAMPUS_CONFIG": "",
-                   "SOCKETIO_ASYNC_MODE": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.db'}", **env}
-    return subprocess.run([sys.executable, "wsgi.py", "--port", "0"], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=30)
+    environment = {
+        **os.environ,
+        "SECRET_KEY": "",
+        "JWT_SECRET_KEY": "",
+        "CAMPUS_CONFIG": "",
+        "SOCKETIO_ASYNC_MODE": "",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.db'}",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "wsgi.py", "--port", "0"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def test_the_entry_point_exits_with_a_clear_message_on_default_secrets(tmp_path):
@@ -65,8 +90,14 @@ def test_an_unknown_config_name_is_refused(tmp_path):
     assert "CAMPUS_CONFIG must be one of development, testing, production" in result.stderr
 
 
-@pytest.mark.parametrize("url", ["postgresql://u:p@db.example/campus", "postgres://u:p@db.example/campus",
-                                 "postgresql+psycopg2://u:p@db.example/campus"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:p@db.example/campus",
+        "postgres://u:p@db.example/campus",
+        "postgresql+psycopg2://u:p@db.example/campus",
+    ],
+)
 def test_postgresql_urls_use_psycopg2(url):
     assert database_url(url) == "postgresql+psycopg2://u:p@db.example/campus"
 

@@ -1,4 +1,5 @@
 """SQLite connections get WAL, `synchronous` from config and the other pragmas; fold() folds Cyrillic."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,10 @@ from tests.conftest import config_for
 
 def pragmas(app) -> dict[str, object]:
     with app.app_context(), db.engine.connect() as connection:
-        return {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-                for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}
+        return {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        }
 
 
 @pytest.mark.parametrize("setting, level", [(None, 1), ("NORMAL", 1), ("full", 2), ("EXTRA", 3)])

@@ -1,4 +1,5 @@
 """Domain signals sent after a commit: a failing receiver is logged, never the caller's error."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """/api/v1/majors: reading with computed counts, admin writes, conflicts, validation, audit."""
+
 from __future__ import annotations
 
 import pytest
@@ -86,16 +87,19 @@ def test_renaming_onto_another_name_conflicts(client, admin, make_major):
     assert response.status_code == 409
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "name"),
-    ({"name": ""}, "name"),
-    ({"name": "X"}, "name"),
-    ({"name": "x" * 101}, "name"),
-    ({"name": 12}, "name"),
-    ({"name": "Nul\x00"}, "name"),
-    ({"name": "Fine", "description": "d" * 1001}, "description"),
-    ({"name": "Fine", "student_count": 5}, "student_count"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "X"}, "name"),
+        ({"name": "x" * 101}, "name"),
+        ({"name": 12}, "name"),
+        ({"name": "Nul\x00"}, "name"),
+        ({"name": "Fine", "description": "d" * 1001}, "description"),
+        ({"name": "Fine", "student_count": 5}, "student_count"),
+    ],
+)
 def test_create_validation(client, admin, body, field):
     response = client.post("/api/v1/majors", headers=admin, json=body)
     assert response.status_code == 422
@@ -124,10 +128,16 @@ def test_a_major_may_change_the_case_of_its_own_name(client, admin, make_major):
     assert response.status_code == 200 and response.get_json()["name"] == "Прикладная физика"
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"name": None}, "name"), ({"name": "x"}, "name"), ({"description": "N\x00"}, "description"),
-    ({"student_count": 0}, "student_count"), ({"id": 5}, "id"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"name": None}, "name"),
+        ({"name": "x"}, "name"),
+        ({"description": "N\x00"}, "description"),
+        ({"student_count": 0}, "student_count"),
+        ({"id": 5}, "id"),
+    ],
+)
 def test_update_validation(client, admin, make_major, body, field):
     major = make_major("Физика")
     response = client.patch(f"/api/v1/majors/{major}", headers=admin, json=body)

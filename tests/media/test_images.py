@@ -1,4 +1,5 @@
 """The media layer through the photo endpoints: type checks, limits, re-encoding, thumbnails, caching."""
+
 from __future__ import annotations
 
 import io
@@ -13,7 +14,7 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), color=(200, 30, 30), exif: boo
     options = {}
     if exif:
         data = Image.Exif()
-        data[0x010F] = "SpyCam Inc."          # Make
+        data[0x010F] = "SpyCam Inc."  # Make
         data[0x8825] = {2: (55.0, 45.0, 0.0)}  # GPS info
         options["exif"] = data.tobytes()
     image.save(out, fmt, **options)
@@ -26,14 +27,23 @@ def admin(make_user, auth):
 
 
 def upload(client, headers, student, data: bytes, filename: str):
-    return client.post(f"/api/v1/students/{student}/photo", headers=headers,
-                       data={"photo": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+    return client.post(
+        f"/api/v1/students/{student}/photo",
+        headers=headers,
+        data={"photo": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
 
 
-@pytest.mark.parametrize("fmt, filename, mime", [
-    ("JPEG", "me.jpg", "image/jpeg"), ("JPEG", "ME.JPEG", "image/jpeg"),
-    ("PNG", "me.png", "image/png"), ("WEBP", "me.webp", "image/webp"),
-])
+@pytest.mark.parametrize(
+    "fmt, filename, mime",
+    [
+        ("JPEG", "me.jpg", "image/jpeg"),
+        ("JPEG", "ME.JPEG", "image/jpeg"),
+        ("PNG", "me.png", "image/png"),
+        ("WEBP", "me.webp", "image/webp"),
+    ],
+)
 def test_accepted_types_are_stored_and_served(client, admin, make_student, fmt, filename, mime):
     student = make_student()
     response = upload(client, admin, student, image_bytes(fmt), filename)
@@ -46,15 +56,18 @@ def test_accepted_types_are_stored_and_served(client, admin, make_student, fmt, 
     assert Image.open(io.BytesIO(photo.data)).size == (64, 48)
 
 
-@pytest.mark.parametrize("data, filename, code", [
-    (b"#!/bin/sh\nrm -rf /\n", "evil.jpg", "unsupported_type"),
-    (b"<script>alert(1)</script>", "x.png", "unsupported_type"),
-    (b"%PDF-1.4\n" + b"0" * 100, "doc.jpg", "unsupported_type"),
-    (b"GIF89a" + b"\0" * 100, "anim.gif", "unsupported_type"),
-    (image_bytes("PNG"), "really-a-png.jpg", "extension_mismatch"),
-    (image_bytes("JPEG"), "photo.exe", "extension_mismatch"),
-    (image_bytes("JPEG"), "no-extension", "extension_mismatch"),
-])
+@pytest.mark.parametrize(
+    "data, filename, code",
+    [
+        (b"#!/bin/sh\nrm -rf /\n", "evil.jpg", "unsupported_type"),
+        (b"<script>alert(1)</script>", "x.png", "unsupported_type"),
+        (b"%PDF-1.4\n" + b"0" * 100, "doc.jpg", "unsupported_type"),
+        (b"GIF89a" + b"\0" * 100, "anim.gif", "unsupported_type"),
+        (image_bytes("PNG"), "really-a-png.jpg", "extension_mismatch"),
+        (image_bytes("JPEG"), "photo.exe", "extension_mismatch"),
+        (image_bytes("JPEG"), "no-extension", "extension_mismatch"),
+    ],
+)
 def test_wrong_types_are_415(client, admin, make_student, data, filename, code):
     student = make_student()
     response = upload(client, admin, student, data, filename)
@@ -123,8 +136,9 @@ def test_replacing_and_removing_a_photo_removes_old_files(app, client, admin, ma
 
 def test_upload_needs_the_photo_field(client, admin, make_student):
     student = make_student()
-    response = client.post(f"/api/v1/students/{student}/photo", headers=admin, data={"other": "x"},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/api/v1/students/{student}/photo", headers=admin, data={"other": "x"}, content_type="multipart/form-data"
+    )
     assert response.status_code == 422 and "photo" in response.get_json()["error"]["fields"]
 
 
@@ -221,10 +235,17 @@ def test_exif_orientation_is_applied_before_it_is_dropped(client, admin, make_st
     assert Image.open(io.BytesIO(client.get(url, headers=admin).data)).size == (40, 80)
 
 
-@pytest.mark.parametrize("mode, fmt, filename", [
-    ("I;16", "PNG", "deep.png"), ("CMYK", "JPEG", "print.jpg"), ("P", "PNG", "palette.png"),
-    ("LA", "PNG", "grey-alpha.png"), ("1", "PNG", "bits.png"), ("RGBA", "WEBP", "alpha.webp"),
-])
+@pytest.mark.parametrize(
+    "mode, fmt, filename",
+    [
+        ("I;16", "PNG", "deep.png"),
+        ("CMYK", "JPEG", "print.jpg"),
+        ("P", "PNG", "palette.png"),
+        ("LA", "PNG", "grey-alpha.png"),
+        ("1", "PNG", "bits.png"),
+        ("RGBA", "WEBP", "alpha.webp"),
+    ],
+)
 def test_unusual_pixel_modes_are_accepted(client, admin, make_student, mode, fmt, filename):
     out = io.BytesIO()
     Image.new(mode, (30, 20)).save(out, fmt)
@@ -234,11 +255,15 @@ def test_unusual_pixel_modes_are_accepted(client, admin, make_student, mode, fmt
     assert stored.size == (30, 20)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"json": {"photo": "aGVsbG8="}},
-    {"data": image_bytes(), "content_type": "image/jpeg"},
-    {"data": {"photo": "x"}, "content_type": "application/x-www-form-urlencoded"},
-], ids=["json", "raw image", "urlencoded"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"json": {"photo": "aGVsbG8="}},
+        {"data": image_bytes(), "content_type": "image/jpeg"},
+        {"data": {"photo": "x"}, "content_type": "application/x-www-form-urlencoded"},
+    ],
+    ids=["json", "raw image", "urlencoded"],
+)
 def test_a_photo_not_sent_as_multipart_is_415(client, admin, make_student, kwargs):
     response = client.post(f"/api/v1/students/{make_student()}/photo", headers=admin, **kwargs)
     assert response.status_code == 415 and response.get_json()["error"]["code"]

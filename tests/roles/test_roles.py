@@ -1,5 +1,6 @@
 """Roles and permissions exactly as DESIGN.md §3's table, as seeded in the database (spelled out
 here by hand, not derived from the code's own table), and read from the database on every call."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -17,14 +18,22 @@ MODERATOR = TEACHER | {"chat.moderate"}
 ADMIN = MODERATOR | {"directory.write", "users.manage", "audit.read"}
 SUPER_ADMIN = ADMIN | {"users.manage_admins"}
 
-DESIGN_TABLE = [("guest", GUEST), ("user", USER), ("student", STUDENT), ("teacher", TEACHER),
-                ("moderator", MODERATOR), ("admin", ADMIN), ("super_admin", SUPER_ADMIN)]
+DESIGN_TABLE = [
+    ("guest", GUEST),
+    ("user", USER),
+    ("student", STUDENT),
+    ("teacher", TEACHER),
+    ("moderator", MODERATOR),
+    ("admin", ADMIN),
+    ("super_admin", SUPER_ADMIN),
+]
 
 
 def seeded(app) -> list[tuple[str, set[str]]]:
     with app.app_context():
-        return [(role.name, set(role.permission_names))
-                for role in db.session.scalars(select(Role).order_by(Role.rank))]
+        return [
+            (role.name, set(role.permission_names)) for role in db.session.scalars(select(Role).order_by(Role.rank))
+        ]
 
 
 def test_the_seeded_roles_are_design_sections_table(app):

@@ -1,4 +1,5 @@
 """Clients of a real Campus server: accounts through the JSON API, python-socketio on `/chat`."""
+
 from __future__ import annotations
 
 import itertools
@@ -14,11 +15,13 @@ _numbers = itertools.count(1)
 def register(base_url: str, email: str | None = None) -> tuple[int, str]:
     """Create an account through the API and log in: (user id, access token)."""
     email = email or f"live{next(_numbers)}-{uuid.uuid4().hex[:8]}@example.test"
-    created = requests.post(f"{base_url}/api/v1/auth/register", timeout=30, json={
-        "email": email, "password": PASSWORD, "first_name": "Live", "last_name": "Tester"})
+    created = requests.post(
+        f"{base_url}/api/v1/auth/register",
+        timeout=30,
+        json={"email": email, "password": PASSWORD, "first_name": "Live", "last_name": "Tester"},
+    )
     assert created.status_code == 201, created.text
-    tokens = requests.post(f"{base_url}/api/v1/auth/token", timeout=30,
-                           json={"email": email, "password": PASSWORD})
+    tokens = requests.post(f"{base_url}/api/v1/auth/token", timeout=30, json={"email": email, "password": PASSWORD})
     assert tokens.status_code == 200, tokens.text
     return created.json()["id"], tokens.json()["access_token"]
 
@@ -51,11 +54,17 @@ class ChatClient:
     def _on_event(self, event, *args):
         self.received.append((event, args[0] if len(args) == 1 else args))
 
-    def connect(self, base_url: str, *, auth=None, headers=None) -> "ChatClient":
+    def connect(self, base_url: str, *, auth=None, headers=None) -> ChatClient:
         """Connect, or record the refusal (`socketio.exceptions.ConnectionError` is swallowed)."""
         try:
-            self.sio.connect(base_url, namespaces=["/chat"], transports=["websocket"], auth=auth,
-                             headers=headers or {}, wait_timeout=20)
+            self.sio.connect(
+                base_url,
+                namespaces=["/chat"],
+                transports=["websocket"],
+                auth=auth,
+                headers=headers or {},
+                wait_timeout=20,
+            )
         except socketio.exceptions.ConnectionError:
             pass
         return self

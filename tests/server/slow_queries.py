@@ -5,6 +5,7 @@ returns PostgreSQL's clock (clock_timestamp()) just before and after the sleep, 
 backend's pid. The app, its PostgreSQL driver set-up and the server are campus.serving's, exactly
 as in production; only the route is added, so it never exists in Campus itself.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,9 +30,13 @@ def create_app_with_slow_route():
     @bp.route("/test/slow-query")
     def slow_query():
         seconds = float(request.args.get("seconds", "1.5"))
-        row = db.session.execute(text(
-            "SELECT pg_backend_pid() AS pid, clock_timestamp() AS started, "
-            "pg_sleep(:seconds) AS slept, clock_timestamp() AS ended"), {"seconds": seconds}).one()
+        row = db.session.execute(
+            text(
+                "SELECT pg_backend_pid() AS pid, clock_timestamp() AS started, "
+                "pg_sleep(:seconds) AS slept, clock_timestamp() AS ended"
+            ),
+            {"seconds": seconds},
+        ).one()
         return {"pid": row.pid, "started": row.started.isoformat(), "ended": row.ended.isoformat()}
 
     app = create_app()

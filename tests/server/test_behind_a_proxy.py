@@ -3,6 +3,7 @@
 Without the option, X-Forwarded-For is not believed, so a client cannot dodge the limit by
 inventing addresses.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -17,14 +18,16 @@ LIMIT = 2  # logins per minute per client address
 
 
 def start(tmp_path, *options: str) -> LiveServer:
-    return LiveServer(tmp_path, entry=("wsgi.py", *options),
-                      env={"LOGIN_RATE_LIMIT": f"{LIMIT} per minute"}).start()
+    return LiveServer(tmp_path, entry=("wsgi.py", *options), env={"LOGIN_RATE_LIMIT": f"{LIMIT} per minute"}).start()
 
 
 def login(server: LiveServer, client_address: str) -> int:
-    return requests.post(server.url + "/api/v1/auth/token", timeout=60,
-                         headers={"X-Forwarded-For": client_address},
-                         json={"email": "nobody@example.test", "password": "wrong password"}).status_code
+    return requests.post(
+        server.url + "/api/v1/auth/token",
+        timeout=60,
+        headers={"X-Forwarded-For": client_address},
+        json={"email": "nobody@example.test", "password": "wrong password"},
+    ).status_code
 
 
 @pytest.fixture
@@ -53,8 +56,11 @@ def test_without_proxies_a_forged_forwarded_for_does_not_reset_the_limit(server_
 
 def test_behind_a_proxy_sockets_still_connect_over_websocket(server_behind_nginx):
     _user_id, token = register(server_behind_nginx.url)
-    client = ChatClient().connect(server_behind_nginx.url, auth={"token": token},
-                                  headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "http"})
+    client = ChatClient().connect(
+        server_behind_nginx.url,
+        auth={"token": token},
+        headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "http"},
+    )
     try:
         assert client.connected and client.sio.transport() == "websocket"
     finally:
@@ -64,10 +70,18 @@ def test_behind_a_proxy_sockets_still_connect_over_websocket(server_behind_nginx
 def test_behind_a_proxy_the_handshake_accepts_the_public_origin_only(server_behind_nginx):
     """nginx passes Host and X-Forwarded-Proto (docs/deployment.md): the browser's origin is the
     public https one, which is Campus's own."""
+
     def handshake(origin: str) -> int:
-        return requests.get(server_behind_nginx.url + "/socket.io/?EIO=4&transport=polling", timeout=30,
-                            headers={"Host": "campus.example.edu", "X-Forwarded-Proto": "https",
-                                     "X-Forwarded-For": "203.0.113.9", "Origin": origin}).status_code
+        return requests.get(
+            server_behind_nginx.url + "/socket.io/?EIO=4&transport=polling",
+            timeout=30,
+            headers={
+                "Host": "campus.example.edu",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-For": "203.0.113.9",
+                "Origin": origin,
+            },
+        ).status_code
 
     assert handshake("https://campus.example.edu") == 200
     assert handshake("http://campus.example.edu") == 400

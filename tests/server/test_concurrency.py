@@ -4,6 +4,7 @@ Overlap is proven by order, never by durations: PostgreSQL's own clock shows a s
 running and finishing inside a long one's sleep, and /healthz answers many times while password
 hashes are being computed.
 """
+
 from __future__ import annotations
 
 import threading
@@ -26,8 +27,9 @@ pytestmark = pytest.mark.server
 def postgres_server(tmp_path_factory):
     """`python wsgi.py` (eventlet) on a fresh PostgreSQL database, plus /test/slow-query."""
     with throwaway_postgres_database(require_postgres()) as url:
-        server = LiveServer(tmp_path_factory.mktemp("slow-queries"), database_url=url,
-                            entry=("-m", "tests.server.slow_queries"))
+        server = LiveServer(
+            tmp_path_factory.mktemp("slow-queries"), database_url=url, entry=("-m", "tests.server.slow_queries")
+        )
         server.start()
         try:
             yield server
@@ -39,9 +41,12 @@ def active_sleeps(database_url: str) -> int:
     engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg2://", 1))
     try:
         with engine.connect() as conn:
-            return conn.execute(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND state = 'active' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()")).scalar()
+            return conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state = 'active' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
     finally:
         engine.dispose()
 
@@ -62,8 +67,11 @@ def slow_query(server: LiveServer, seconds: float) -> dict:
     response = requests.get(server.url + "/test/slow-query", params={"seconds": seconds}, timeout=120)
     assert response.status_code == 200, response.text
     data = response.json()
-    return {"pid": data["pid"], "started": datetime.fromisoformat(data["started"]),
-            "ended": datetime.fromisoformat(data["ended"])}
+    return {
+        "pid": data["pid"],
+        "started": datetime.fromisoformat(data["started"]),
+        "ended": datetime.fromisoformat(data["ended"]),
+    }
 
 
 @pytest.mark.postgres
@@ -126,8 +134,9 @@ def test_health_check_answers_while_passwords_are_hashed(sqlite_server):
             timeline.append(event)
 
     def login(_) -> int:
-        response = requests.post(sqlite_server.url + "/api/v1/auth/token", timeout=120,
-                                 json={"email": email, "password": PASSWORD})
+        response = requests.post(
+            sqlite_server.url + "/api/v1/auth/token", timeout=120, json={"email": email, "password": PASSWORD}
+        )
         record("login")
         return response.status_code
 

@@ -1,5 +1,6 @@
 """`flask run` as a developer types it: threading mode serves pages, the API and Socket.IO over
 the websocket transport (simple-websocket on Werkzeug's server)."""
+
 from __future__ import annotations
 
 import os
@@ -22,15 +23,29 @@ def flask_run(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'dev.db'}"
     prepare_database(database_url)
     port = free_port()
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("SOCKETIO_ASYNC_MODE", "FLASK_DEBUG", "FLASK_APP")}
-    env.update({"CAMPUS_CONFIG": "development", "DATABASE_URL": database_url,
-                "MEDIA_ROOT": str(tmp_path / "media"), "SOCKETIO_MESSAGE_QUEUE": "",
-                "PYTHONUNBUFFERED": "1"})
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("SOCKETIO_ASYNC_MODE", "FLASK_DEBUG", "FLASK_APP")
+    }
+    env.update(
+        {
+            "CAMPUS_CONFIG": "development",
+            "DATABASE_URL": database_url,
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "SOCKETIO_MESSAGE_QUEUE": "",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     log_path = tmp_path / "flask-run.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "flask", "run", "--port", str(port)],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "run", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):  # 0.1 s apart plus the request: half a minute or so

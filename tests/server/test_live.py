@@ -4,6 +4,7 @@ Each mode gets one server per module: pages and API answer, `/chat` lets a token
 websocket transport and refuses with DESIGN.md §4's codes, foreign Origins are refused at the
 HTTP handshake, and §5's traps are off: no websocket compression, TCP_NODELAY on.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -25,8 +26,11 @@ ALLOWED_ORIGIN = "https://app.example.edu"
 
 @pytest.fixture(scope="module", params=["eventlet", "gevent"])
 def server(request, tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp(f"live-{request.param}"), mode=request.param,
-                        env={"SOCKETIO_ALLOWED_ORIGINS": ALLOWED_ORIGIN}).start()
+    server = LiveServer(
+        tmp_path_factory.mktemp(f"live-{request.param}"),
+        mode=request.param,
+        env={"SOCKETIO_ALLOWED_ORIGINS": ALLOWED_ORIGIN},
+    ).start()
     yield server
     server.stop()
 
@@ -59,10 +63,13 @@ def test_socket_with_a_token_is_accepted(server, chat_client):
     assert client.sio.transport() == "websocket"
 
 
-@pytest.mark.parametrize("auth, code", [
-    (None, "token_missing"),
-    ({"token": "garbage"}, "token_invalid"),
-])
+@pytest.mark.parametrize(
+    "auth, code",
+    [
+        (None, "token_missing"),
+        ({"token": "garbage"}, "token_invalid"),
+    ],
+)
 def test_socket_without_a_good_token_is_refused_with_its_code(server, chat_client, auth, code):
     assert chat_client().connect(server.url, auth=auth).refused_with() == code
 
@@ -75,6 +82,7 @@ def test_socket_of_a_logged_out_token_is_token_revoked(server, chat_client):
 
 
 # --- Origin, checked at the HTTP handshake ---------------------------------------------------
+
 
 def polling_handshake(server, origin: str | None):
     headers = {"Origin": origin} if origin else {}
@@ -104,15 +112,19 @@ def test_websocket_from_an_allowed_or_no_origin_is_judged_by_its_token(server, c
 
 # --- DESIGN.md §5's traps -------------------------------------------------------------------
 
+
 def websocket_upgrade(server) -> socket.socket:
     """A raw websocket handshake offering permessage-deflate, as every browser does."""
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    sock.sendall((
-        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{server.port}\r\n"
-        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n").encode())
+    sock.sendall(
+        (
+            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{server.port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+        ).encode()
+    )
     return sock
 
 
@@ -144,8 +156,9 @@ def server_side_of(server, client: socket.socket):
         if (local_port, remote_port) == (server.port, client_port):
             inode = fields[9]
     assert inode, "the server has no socket for this connection"
-    fd = next(int(entry.name) for entry in Path(f"/proc/{pid}/fd").iterdir()
-              if os.readlink(entry) == f"socket:[{inode}]")
+    fd = next(
+        int(entry.name) for entry in Path(f"/proc/{pid}/fd").iterdir() if os.readlink(entry) == f"socket:[{inode}]"
+    )
     pidfd = os.pidfd_open(pid)
     try:
         libc = ctypes.CDLL(None, use_errno=True)

@@ -4,6 +4,7 @@ Any process can talk to Campus's sockets through the queue, as Flask-SocketIO do
 external processes: `SocketIO(message_queue=SOCKETIO_MESSAGE_QUEUE, channel=SOCKETIO_CHANNEL)`
 with no app is a write-only emitter. (tests/chat_live/test_workers.py covers two Campus workers.)
 """
+
 from __future__ import annotations
 
 import threading
@@ -49,16 +50,26 @@ def test_an_external_emit_reaches_the_addressed_socket_only(server, queue):
     try:
         assert ann.connected and bob.connected
         # Redis pub/sub keeps nothing for late subscribers: wait for the server's subscription.
-        wait_until(lambda: dict(listener.pubsub_numsub(queue["SOCKETIO_CHANNEL"]))
-                   .get(queue["SOCKETIO_CHANNEL"].encode(), 0) >= 1, "the server to subscribe")
+        wait_until(
+            lambda: (
+                dict(listener.pubsub_numsub(queue["SOCKETIO_CHANNEL"])).get(queue["SOCKETIO_CHANNEL"].encode(), 0) >= 1
+            ),
+            "the server to subscribe",
+        )
 
-        emitter = SocketIO(message_queue=queue["SOCKETIO_MESSAGE_QUEUE"], channel=queue["SOCKETIO_CHANNEL"],
-                           async_mode="threading")  # a plain script, whatever is installed
+        emitter = SocketIO(
+            message_queue=queue["SOCKETIO_MESSAGE_QUEUE"], channel=queue["SOCKETIO_CHANNEL"], async_mode="threading"
+        )  # a plain script, whatever is installed
         emitter.emit("notice", {"text": "for ann"}, namespace="/chat", to=f"user:{ann_id}")
         emitter.emit("notice", {"text": "for everyone"}, namespace="/chat")
 
-        wait_until(lambda: ("notice", {"text": "for everyone"}) in ann.received
-                   and ("notice", {"text": "for everyone"}) in bob.received, "the broadcast")
+        wait_until(
+            lambda: (
+                ("notice", {"text": "for everyone"}) in ann.received
+                and ("notice", {"text": "for everyone"}) in bob.received
+            ),
+            "the broadcast",
+        )
         notices = [data for event, data in ann.received if event == "notice"]
         assert notices == [{"text": "for ann"}, {"text": "for everyone"}]
         # The queue keeps the order: bob got the later broadcast, so he was skipped for ann's.

@@ -4,6 +4,7 @@ Refusals are read from the CONNECT_ERROR packet the server sends, i.e. what the 
 as `err.message` / `err.data`. The Origin check runs in the HTTP handshake, which the Flask test
 client exercises through the engine.io middleware (the real server is tested in tests/server).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -100,8 +101,11 @@ def test_expired_token_is_token_expired(app, make_user):
     user_id = make_user()
     with app.test_request_context():
         user = db.session.get(User, user_id)
-        expired = create_access_token(identity=str(user_id), expires_delta=timedelta(seconds=-60),
-                                      additional_claims={"gen": user.token_generation})
+        expired = create_access_token(
+            identity=str(user_id),
+            expires_delta=timedelta(seconds=-60),
+            additional_claims={"gen": user.token_generation},
+        )
     assert ChatConnection(app, auth={"token": expired}).refused_with() == "token_expired"
 
 
@@ -114,8 +118,9 @@ def test_logged_out_token_is_token_revoked(app, client, make_user, auth):
 def test_token_from_before_log_out_everywhere_is_token_revoked(app, client, make_user, auth):
     user_id = make_user()
     old, current = auth.token(user_id), auth.token(user_id)
-    response = client.post("/api/v1/auth/logout", json={"everywhere": True},
-                           headers={"Authorization": f"Bearer {current}"})
+    response = client.post(
+        "/api/v1/auth/logout", json={"everywhere": True}, headers={"Authorization": f"Bearer {current}"}
+    )
     assert response.status_code == 204
     assert ChatConnection(app, auth={"token": old}).refused_with() == "token_revoked"
 
@@ -177,8 +182,9 @@ def test_same_origin_and_no_origin_pass_the_handshake(client):
     assert handshake(client, None).status_code == 200
 
 
-@pytest.mark.parametrize("origin", ["https://localhost", "http://localhost:5000", "null",
-                                    "http://localhost.evil.example"])
+@pytest.mark.parametrize(
+    "origin", ["https://localhost", "http://localhost:5000", "null", "http://localhost.evil.example"]
+)
 def test_origins_that_merely_look_alike_are_refused(client, origin):
     assert handshake(client, origin).status_code == 400
 
@@ -197,8 +203,9 @@ def test_configured_origins_are_accepted_besides_the_own_one(db_url, tmp_path):
 def test_forwarded_headers_from_a_client_do_not_make_its_origin_ours(client):
     """Only trusted proxies (`wsgi.py --proxies`, tested in tests/server) may say the public
     origin; a client's own X-Forwarded-* headers change nothing."""
-    response = handshake(client, "https://campus.example.edu",
-                         **{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "campus.example.edu"})
+    response = handshake(
+        client, "https://campus.example.edu", **{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "campus.example.edu"}
+    )
     assert response.status_code == 400
 
 

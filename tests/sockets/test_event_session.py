@@ -6,6 +6,7 @@ sockets authenticate with the JWT — while pages keep their session. The socket
 engine.io's real HTTP handshake (polling, through the middleware), so its environ is the one a
 browser's socket has: under `/socket.io/`, with the page's cookies.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,9 @@ def signed_in_browser(app, make_user):
     """A test client signed in through the login form: session cookie and JWT cookies."""
     make_user(email="ann@example.test", password=PASSWORD)
     client = app.test_client()
-    response = client.post("/login", data={"email": "ann@example.test", "password": PASSWORD,
-                                           "csrf_token": form_csrf(client, "/login")})
+    response = client.post(
+        "/login", data={"email": "ann@example.test", "password": PASSWORD, "csrf_token": form_csrf(client, "/login")}
+    )
     assert response.status_code == 302
     assert client.get_cookie("session") and client.get_cookie("access_token_cookie")
     return client

@@ -1,4 +1,5 @@
 """Directory fixtures: majors, students (one at a time or thousands at once) and a valid payload."""
+
 from __future__ import annotations
 
 import itertools
@@ -16,10 +17,16 @@ def student_payload(major_id: int, **changes) -> dict:
     """A valid POST /students body; `changes` override fields (None removes one)."""
     n = next(_numbers)
     payload = {
-        "first_name": "Иван", "last_name": "Петров", "date_of_birth": "2004-05-17",
-        "email": f"student{n}@example.test", "phone_number": "+7 912 345-67-89",
-        "address": "Москва, ул. Ленина, д. 1", "enrollment_year": date.today().year - 1,
-        "course": 1, "major_id": major_id, "special_notes": "",
+        "first_name": "Иван",
+        "last_name": "Петров",
+        "date_of_birth": "2004-05-17",
+        "email": f"student{n}@example.test",
+        "phone_number": "+7 912 345-67-89",
+        "address": "Москва, ул. Ленина, д. 1",
+        "enrollment_year": date.today().year - 1,
+        "course": 1,
+        "major_id": major_id,
+        "special_notes": "",
     }
     payload.update(changes)
     return {key: value for key, value in payload.items() if value is not None}
@@ -67,10 +74,18 @@ def bulk_students(app):
         for row in rows:
             n = next(_numbers)
             values = {
-                "date_of_birth": date(2003, 1, 1), "email": f"bulk{n}@example.test",
-                "phone_number": "+79123456789", "address": "Somewhere 1, Some city",
-                "enrollment_year": 2024, "course": 1, "special_notes": "", "photo_key": None,
-                "user_id": None, "created_at": now, "updated_at": now, **row,
+                "date_of_birth": date(2003, 1, 1),
+                "email": f"bulk{n}@example.test",
+                "phone_number": "+79123456789",
+                "address": "Somewhere 1, Some city",
+                "enrollment_year": 2024,
+                "course": 1,
+                "special_notes": "",
+                "photo_key": None,
+                "user_id": None,
+                "created_at": now,
+                "updated_at": now,
+                **row,
             }
             values["search_name"] = Student.search_name_for(values["first_name"], values["last_name"])
             full.append(values)

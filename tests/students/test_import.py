@@ -1,5 +1,6 @@
 """`flask students import FILE` (JSON and CSV): every bad row reported, nothing written unless all are good;
 and the deterministic sample data behind `flask seed demo`."""
+
 from __future__ import annotations
 
 import csv
@@ -54,16 +55,16 @@ def test_json_import_reports_every_bad_row_and_writes_nothing(app, runner, tmp_p
     major = make_major()
     make_student(major, email="taken@example.test")
     rows = [
-        student_payload(major),                                                   # 1 good
-        student_payload(major, phone_number="12", course=9),                      # 2 two problems
-        student_payload(major),                                                   # 3 good
-        student_payload(major, enrollment_year=2047),                             # 4 the seed's fault
-        student_payload(999),                                                     # 5 unknown major
-        student_payload(major, email="TAKEN@example.test"),                       # 6 already in the directory
-        student_payload(major, email="twin@example.test"),                        # 7
-        student_payload(major, email="Twin@example.test"),                        # 8 same as row 7
-        "not an object",                                                          # 9
-        {**student_payload(major), "role": "admin"},                              # 10 unknown field
+        student_payload(major),  # 1 good
+        student_payload(major, phone_number="12", course=9),  # 2 two problems
+        student_payload(major),  # 3 good
+        student_payload(major, enrollment_year=2047),  # 4 the seed's fault
+        student_payload(999),  # 5 unknown major
+        student_payload(major, email="TAKEN@example.test"),  # 6 already in the directory
+        student_payload(major, email="twin@example.test"),  # 7
+        student_payload(major, email="Twin@example.test"),  # 8 same as row 7
+        "not an object",  # 9
+        {**student_payload(major), "role": "admin"},  # 10 unknown field
     ]
     result = runner.invoke(args=["students", "import", write_json(tmp_path, rows)])
     assert result.exit_code != 0
@@ -94,8 +95,11 @@ def test_csv_import_reads_numbers_and_empty_account_links(app, runner, tmp_path,
 
 def test_csv_import_reports_bad_rows(app, runner, tmp_path, make_major):
     major = make_major()
-    rows = [student_payload(major) | {"course": "first"}, student_payload(major) | {"major_id": ""},
-            student_payload(major)]
+    rows = [
+        student_payload(major) | {"course": "first"},
+        student_payload(major) | {"major_id": ""},
+        student_payload(major),
+    ]
     result = runner.invoke(args=["students", "import", write_csv(tmp_path, rows)])
     assert result.exit_code != 0
     assert "row 1: course: Not a valid integer." in result.output
@@ -111,11 +115,14 @@ def test_the_same_account_twice_in_a_file_is_refused(app, runner, tmp_path, make
     assert count_students(app) == 0
 
 
-@pytest.mark.parametrize("content, name, message", [
-    ("{not json", "bad.json", "not valid JSON"),
-    ('{"a": 1}', "object.json", "must be a list"),
-    ("first_name\n", "x.txt", "unknown format"),
-])
+@pytest.mark.parametrize(
+    "content, name, message",
+    [
+        ("{not json", "bad.json", "not valid JSON"),
+        ('{"a": 1}', "object.json", "must be a list"),
+        ("first_name\n", "x.txt", "unknown format"),
+    ],
+)
 def test_unreadable_files_are_clean_errors(app, runner, tmp_path, content, name, message):
     path = tmp_path / name
     path.write_text(content)
@@ -144,9 +151,17 @@ def test_seed_demo_adds_majors_and_students_once(db_url, tmp_path):
     from campus.users.models import User
     from config import DevelopmentConfig
 
-    config = type("DevTest", (DevelopmentConfig,), {
-        "SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"),
-        "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_COST": 1024, "PASSWORD_HASH_PARALLELISM": 1})
+    config = type(
+        "DevTest",
+        (DevelopmentConfig,),
+        {
+            "SQLALCHEMY_DATABASE_URI": db_url,
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "PASSWORD_HASH_TIME_COST": 1,
+            "PASSWORD_HASH_MEMORY_COST": 1024,
+            "PASSWORD_HASH_PARALLELISM": 1,
+        },
+    )
     app = create_app(config)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed", "demo"]).exit_code == 0

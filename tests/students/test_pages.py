@@ -1,4 +1,5 @@
 """Directory pages: who may open which, the admin form (with a photo), "my record", majors, escaping."""
+
 from __future__ import annotations
 
 import io
@@ -17,9 +18,14 @@ ROLES = ["guest", "user", "student", "teacher", "moderator", "admin", "super_adm
 READERS = {"user", "student", "teacher", "moderator", "admin", "super_admin"}
 WRITERS = {"admin", "super_admin"}
 PAGES = [
-    ("/students/", READERS), ("/students/{student}", READERS), ("/students/new", WRITERS),
-    ("/students/{student}/edit", WRITERS), ("/majors/", READERS), ("/majors/new", WRITERS),
-    ("/majors/{major}/edit", WRITERS), ("/students/me", READERS - {"user"}),
+    ("/students/", READERS),
+    ("/students/{student}", READERS),
+    ("/students/new", WRITERS),
+    ("/students/{student}/edit", WRITERS),
+    ("/majors/", READERS),
+    ("/majors/new", WRITERS),
+    ("/majors/{major}/edit", WRITERS),
+    ("/students/me", READERS - {"user"}),
 ]
 
 
@@ -56,20 +62,30 @@ def test_page_permission_matrix(app, make_user, make_student, browser_for, ids, 
 # (path, who may, form data factory, success status); POSTs carry a valid CSRF token.
 POSTS = [
     ("/students/new", WRITERS, lambda ids: form_data(ids["major"]), 302),
-    ("/students/{student}/edit", WRITERS, lambda ids: form_data(ids["major"], first_name="Анна", last_name="Орлова"), 302),
+    (
+        "/students/{student}/edit",
+        WRITERS,
+        lambda ids: form_data(ids["major"], first_name="Анна", last_name="Орлова"),
+        302,
+    ),
     ("/students/{student}/delete", WRITERS, lambda ids: {}, 302),
     ("/majors/new", WRITERS, lambda ids: {"name": "Химия", "description": ""}, 302),
     ("/majors/{major}/edit", WRITERS, lambda ids: {"name": "Физика", "description": "Новое"}, 302),
     ("/majors/{empty_major}/delete", WRITERS, lambda ids: {}, 302),
-    ("/students/me", READERS - {"user"}, lambda ids: {"phone_number": "8 903 111 22 33",
-                                                      "address": "Казань, ул. Баумана, 5"}, 302),
+    (
+        "/students/me",
+        READERS - {"user"},
+        lambda ids: {"phone_number": "8 903 111 22 33", "address": "Казань, ул. Баумана, 5"},
+        302,
+    ),
 ]
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("path, allowed, data, success", POSTS, ids=[p[0] for p in POSTS])
-def test_page_post_permission_matrix(app, make_user, make_major, make_student, browser_for, ids, role, path,
-                                     allowed, data, success):
+def test_page_post_permission_matrix(
+    app, make_user, make_major, make_student, browser_for, ids, role, path, allowed, data, success
+):
     ids = ids | {"empty_major": make_major("Пустая")}
     user = make_user(role)
     if role == "student":
@@ -144,8 +160,13 @@ def test_admin_creates_a_student_with_a_photo(app, make_user, browser_for, ids):
     browser = browser_for(make_user("admin"))
     data = form_data(ids["major"], first_name="Пётр", last_name="Сидоров")
     data |= {"csrf_token": browser.csrf("/students/new"), "photo": (io.BytesIO(jpeg()), "face.jpg")}
-    response = browser.client.post("/students/new", data=data, content_type="multipart/form-data",
-                                   headers={"Accept": "text/html"}, follow_redirects=True)
+    response = browser.client.post(
+        "/students/new",
+        data=data,
+        content_type="multipart/form-data",
+        headers={"Accept": "text/html"},
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Сидоров Пётр" in page
@@ -155,12 +176,15 @@ def test_admin_creates_a_student_with_a_photo(app, make_user, browser_for, ids):
     assert "Сидоров Пётр" in listing and "size=thumb" in listing
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"phone_number": "12345"}, "Not a valid phone number."),
-    ({"enrollment_year": str(date.today().year), "course": "3"}, "can be at most in course 1"),
-    ({"address": "short"}, "Length must be between 10 and 200."),
-    ({"enrollment_year": "2047"}, "Must be between 2002 and"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"phone_number": "12345"}, "Not a valid phone number."),
+        ({"enrollment_year": str(date.today().year), "course": "3"}, "can be at most in course 1"),
+        ({"address": "short"}, "Length must be between 10 and 200."),
+        ({"enrollment_year": "2047"}, "Must be between 2002 and"),
+    ],
+)
 def test_the_form_applies_the_api_rules(app, make_user, browser_for, ids, changes, message):
     from campus.students.models import Student
 
@@ -177,10 +201,13 @@ def test_a_refused_photo_saves_nothing(app, make_user, browser_for, ids):
     from campus.students.models import Student
 
     browser = browser_for(make_user("admin"))
-    data = form_data(ids["major"]) | {"csrf_token": browser.csrf("/students/new"),
-                                      "photo": (io.BytesIO(b"#!/bin/sh\necho hi\n"), "evil.jpg")}
-    response = browser.client.post("/students/new", data=data, content_type="multipart/form-data",
-                                   headers={"Accept": "text/html"})
+    data = form_data(ids["major"]) | {
+        "csrf_token": browser.csrf("/students/new"),
+        "photo": (io.BytesIO(b"#!/bin/sh\necho hi\n"), "evil.jpg"),
+    }
+    response = browser.client.post(
+        "/students/new", data=data, content_type="multipart/form-data", headers={"Accept": "text/html"}
+    )
     assert response.status_code == 200  # the form again, with its errors
     assert "not accepted" in response.get_data(as_text=True)
     with app.app_context():
@@ -213,12 +240,19 @@ def test_a_student_corrects_their_phone(app, make_user, make_student, browser_fo
     browser = browser_for(user)
     page = browser.get("/students/me").get_data(as_text=True)
     assert "+7 912 345-67-89" in page
-    response = browser.post("/students/me", {"phone_number": "8 (903) 111-22-33", "address": "Казань, ул. Баумана, 5"},
-                            csrf_from="/students/me")
+    response = browser.post(
+        "/students/me",
+        {"phone_number": "8 (903) 111-22-33", "address": "Казань, ул. Баумана, 5"},
+        csrf_from="/students/me",
+    )
     page = response.get_data(as_text=True)
     assert "+7 903 111-22-33" in page and "Казань, ул. Баумана, 5" in page
-    response = browser.post("/students/me", {"phone_number": "nope", "address": "Казань, ул. Баумана, 5"},
-                            csrf_from="/students/me", follow=False)
+    response = browser.post(
+        "/students/me",
+        {"phone_number": "nope", "address": "Казань, ул. Баумана, 5"},
+        csrf_from="/students/me",
+        follow=False,
+    )
     assert response.status_code == 200 and "Not a valid phone number." in response.get_data(as_text=True)
 
 
@@ -228,7 +262,7 @@ def test_majors_page_counts_and_admin_editing(app, make_user, make_major, make_s
     make_student(busy)
     browser = browser_for(make_user("admin"))
     page = browser.get("/majors/").get_data(as_text=True)
-    assert re.search(r'data-major-id="%d">.*?<td class="num count">2</td>' % busy, page, re.S)
+    assert re.search(rf'data-major-id="{busy}">.*?<td class="num count">2</td>', page, re.S)
     response = browser.post(f"/majors/{busy}/delete", {}, csrf_from="/majors/")
     assert "still has students" in response.get_data(as_text=True)
     response = browser.post(f"/majors/{empty}/delete", {}, csrf_from="/majors/")

@@ -1,4 +1,5 @@
 """The permission matrix of the directory's JSON API: every role × every endpoint (DESIGN.md §3)."""
+
 from __future__ import annotations
 
 import io
@@ -29,12 +30,17 @@ ENDPOINTS = [
     ("delete major", WRITERS, "delete", "/api/v1/majors/{empty_major}", None, 204),
     ("list students", READERS, "get", "/api/v1/students", None, 200),
     ("get student", READERS, "get", "/api/v1/students/{student}", None, 200),
-    ("create student", WRITERS, "post", "/api/v1/students",
-     lambda ids: {"json": student_payload(ids["major"])}, 201),
+    ("create student", WRITERS, "post", "/api/v1/students", lambda ids: {"json": student_payload(ids["major"])}, 201),
     ("update student", WRITERS, "patch", "/api/v1/students/{student}", lambda ids: {"json": {"course": 1}}, 200),
     ("delete student", WRITERS, "delete", "/api/v1/students/{student}", None, 204),
-    ("upload photo", WRITERS, "post", "/api/v1/students/{student}/photo",
-     lambda ids: {"data": {"photo": (io.BytesIO(jpeg()), "p.jpg")}, "content_type": "multipart/form-data"}, 200),
+    (
+        "upload photo",
+        WRITERS,
+        "post",
+        "/api/v1/students/{student}/photo",
+        lambda ids: {"data": {"photo": (io.BytesIO(jpeg()), "p.jpg")}, "content_type": "multipart/form-data"},
+        200,
+    ),
     ("delete photo", WRITERS, "delete", "/api/v1/students/{student}/photo", None, 204),
     ("get photo", READERS, "get", "/api/v1/students/{photo_student}/photo", None, 200),
     ("get thumbnail", READERS, "get", "/api/v1/students/{photo_student}/photo?size=thumb", None, 200),
@@ -50,8 +56,12 @@ def ids(app, make_major, make_student):
     photo_student = make_student(major)
     with app.app_context():
         services.set_photo(None, services.get_student(photo_student), jpeg(), "p.jpg")
-    return {"major": major, "empty_major": make_major("Пустая"), "student": make_student(major),
-            "photo_student": photo_student}
+    return {
+        "major": major,
+        "empty_major": make_major("Пустая"),
+        "student": make_student(major),
+        "photo_student": photo_student,
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)

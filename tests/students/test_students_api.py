@@ -1,4 +1,5 @@
 """/api/v1/students: the record's rules, who sees what, writes, audit and the membership signal."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,14 +14,24 @@ from tests.students.conftest import student_payload
 
 THIS_YEAR = date.today().year
 PUBLIC_FIELDS = {"id", "first_name", "last_name", "major_id", "major", "course", "photo_url"}
-FULL_FIELDS = PUBLIC_FIELDS | {"date_of_birth", "email", "phone_number", "address", "enrollment_year",
-                               "special_notes", "user_id"}
+FULL_FIELDS = PUBLIC_FIELDS | {
+    "date_of_birth",
+    "email",
+    "phone_number",
+    "address",
+    "enrollment_year",
+    "special_notes",
+    "user_id",
+}
 
 
 def years_ago(years: int, days: int = 0) -> str:
     today = date.today()
-    born = today.replace(year=today.year - years) if not (today.month == 2 and today.day == 29) \
+    born = (
+        today.replace(year=today.year - years)
+        if not (today.month == 2 and today.day == 29)
         else today.replace(year=today.year - years, day=28)
+    )
     return date.fromordinal(born.toordinal() + days).isoformat()
 
 
@@ -37,29 +48,62 @@ def major(make_major):
 # --- validation: each rule, good and bad -------------------------------------------------------
 
 GOOD = [
-    ("first_name", "Ё"), ("first_name", "x" * 100), ("last_name", "О'Коннор-Смит"),
-    ("date_of_birth", years_ago(14)), ("date_of_birth", years_ago(100)),
+    ("first_name", "Ё"),
+    ("first_name", "x" * 100),
+    ("last_name", "О'Коннор-Смит"),
+    ("date_of_birth", years_ago(14)),
+    ("date_of_birth", years_ago(100)),
     ("email", "Some.One+tag@Example.TEST"),
-    ("phone_number", "+7 (912) 345-67-89"), ("phone_number", "8 912 345 67 89"),
-    ("phone_number", "9123456789"), ("phone_number", "+44 20 7946 0958"),
-    ("address", "a" * 10), ("address", "a" * 200),
-    ("enrollment_year", 2002), ("enrollment_year", THIS_YEAR),
-    ("course", 1), ("special_notes", "n" * 500), ("special_notes", ""),
+    ("phone_number", "+7 (912) 345-67-89"),
+    ("phone_number", "8 912 345 67 89"),
+    ("phone_number", "9123456789"),
+    ("phone_number", "+44 20 7946 0958"),
+    ("address", "a" * 10),
+    ("address", "a" * 200),
+    ("enrollment_year", 2002),
+    ("enrollment_year", THIS_YEAR),
+    ("course", 1),
+    ("special_notes", "n" * 500),
+    ("special_notes", ""),
 ]
 BAD = [
-    ("first_name", ""), ("first_name", "x" * 101), ("first_name", "A\x00"), ("first_name", "\ud800"),
-    ("first_name", 5), ("last_name", None),
-    ("date_of_birth", years_ago(14, days=1)), ("date_of_birth", years_ago(101, days=-1)),
-    ("date_of_birth", years_ago(-1)), ("date_of_birth", "17.05.2004"), ("date_of_birth", 20040517),
-    ("date_of_birth", "0001-01-01"), ("date_of_birth", "9999-12-31"), ("date_of_birth", "2004-02-30"),
-    ("email", "not-an-email"), ("email", "a@" + "b" * 260 + ".ru"),
-    ("phone_number", "12"), ("phone_number", "+7 912 345"), ("phone_number", "phone"), ("phone_number", ""),
-    ("address", "a" * 9), ("address", "a" * 201),
-    ("enrollment_year", 2001), ("enrollment_year", THIS_YEAR + 1), ("enrollment_year", 2047),
-    ("enrollment_year", "2020"), ("enrollment_year", True), ("enrollment_year", 2**70),
-    ("course", 0), ("course", 7), ("course", 2.5),
-    ("major_id", 0), ("major_id", "1"), ("user_id", -1),
-    ("special_notes", "n" * 501), ("photo_url", "http://x"), ("id", 5),
+    ("first_name", ""),
+    ("first_name", "x" * 101),
+    ("first_name", "A\x00"),
+    ("first_name", "\ud800"),
+    ("first_name", 5),
+    ("last_name", None),
+    ("date_of_birth", years_ago(14, days=1)),
+    ("date_of_birth", years_ago(101, days=-1)),
+    ("date_of_birth", years_ago(-1)),
+    ("date_of_birth", "17.05.2004"),
+    ("date_of_birth", 20040517),
+    ("date_of_birth", "0001-01-01"),
+    ("date_of_birth", "9999-12-31"),
+    ("date_of_birth", "2004-02-30"),
+    ("email", "not-an-email"),
+    ("email", "a@" + "b" * 260 + ".ru"),
+    ("phone_number", "12"),
+    ("phone_number", "+7 912 345"),
+    ("phone_number", "phone"),
+    ("phone_number", ""),
+    ("address", "a" * 9),
+    ("address", "a" * 201),
+    ("enrollment_year", 2001),
+    ("enrollment_year", THIS_YEAR + 1),
+    ("enrollment_year", 2047),
+    ("enrollment_year", "2020"),
+    ("enrollment_year", True),
+    ("enrollment_year", 2**70),
+    ("course", 0),
+    ("course", 7),
+    ("course", 2.5),
+    ("major_id", 0),
+    ("major_id", "1"),
+    ("user_id", -1),
+    ("special_notes", "n" * 501),
+    ("photo_url", "http://x"),
+    ("id", 5),
 ]
 
 
@@ -79,11 +123,17 @@ def test_bad_values_are_422_naming_the_field(client, admin, major, field, value)
     assert field in response.get_json()["error"]["fields"]
 
 
-@pytest.mark.parametrize("enrollment_year, course, ok", [
-    (THIS_YEAR, 1, True), (THIS_YEAR, 2, False),
-    (THIS_YEAR - 2, 3, True), (THIS_YEAR - 2, 4, False),
-    (THIS_YEAR - 10, 6, True), (THIS_YEAR - 10, 7, False),
-])
+@pytest.mark.parametrize(
+    "enrollment_year, course, ok",
+    [
+        (THIS_YEAR, 1, True),
+        (THIS_YEAR, 2, False),
+        (THIS_YEAR - 2, 3, True),
+        (THIS_YEAR - 2, 4, False),
+        (THIS_YEAR - 10, 6, True),
+        (THIS_YEAR - 10, 7, False),
+    ],
+)
 def test_course_fits_the_years_since_enrollment(client, admin, major, enrollment_year, course, ok):
     payload = student_payload(major, enrollment_year=enrollment_year, course=course)
     response = client.post("/api/v1/students", headers=admin, json=payload)
@@ -113,11 +163,14 @@ def test_email_is_unique_whatever_the_case(client, admin, major):
     assert "email" in response.get_json()["error"]["fields"]
 
 
-@pytest.mark.parametrize("first, again", [
-    ("Иван@Пример.РФ", "ИВАН@ПРИМЕР.РФ"),          # Cyrillic mailbox and domain, any case
-    ("olga@Университет.рф", "OLGA@университет.РФ"),
-    ("Anna@MAIL.RU", "anna@mail.ru"),
-])
+@pytest.mark.parametrize(
+    "first, again",
+    [
+        ("Иван@Пример.РФ", "ИВАН@ПРИМЕР.РФ"),  # Cyrillic mailbox and domain, any case
+        ("olga@Университет.рф", "OLGA@университет.РФ"),
+        ("Anna@MAIL.RU", "anna@mail.ru"),
+    ],
+)
 def test_email_is_unique_whatever_the_case_in_any_script(client, admin, major, first, again):
     created = client.post("/api/v1/students", headers=admin, json=student_payload(major, email=first))
     assert created.status_code == 201 and created.get_json()["email"] == first.lower()
@@ -136,8 +189,9 @@ def test_patch_checks_rules_on_the_merged_record(client, admin, make_student):
     student = make_student(enrollment_year=THIS_YEAR - 1, course=2)
     response = client.patch(f"/api/v1/students/{student}", headers=admin, json={"enrollment_year": THIS_YEAR})
     assert response.status_code == 422 and "course" in response.get_json()["error"]["fields"]
-    response = client.patch(f"/api/v1/students/{student}", headers=admin,
-                            json={"enrollment_year": THIS_YEAR, "course": 1})
+    response = client.patch(
+        f"/api/v1/students/{student}", headers=admin, json={"enrollment_year": THIS_YEAR, "course": 1}
+    )
     assert response.status_code == 200
     assert (response.get_json()["enrollment_year"], response.get_json()["course"]) == (THIS_YEAR, 1)
 
@@ -156,8 +210,9 @@ def test_patch_rejects_null_for_required_fields(client, admin, make_student):
 
 
 def test_non_json_body_is_415_and_malformed_json_400(client, admin, major):
-    response = client.post("/api/v1/students", headers=admin, data="first_name=x",
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/api/v1/students", headers=admin, data="first_name=x", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 415
     response = client.post("/api/v1/students", headers=admin, data="{", content_type="application/json")
     assert response.status_code == 400
@@ -165,10 +220,15 @@ def test_non_json_body_is_415_and_malformed_json_400(client, admin, major):
 
 # --- who sees what ------------------------------------------------------------------------------
 
+
 def test_users_see_public_fields_teachers_whole_records(client, make_user, auth, make_student):
     student = make_student()
-    for role, fields in (("user", PUBLIC_FIELDS), ("student", PUBLIC_FIELDS), ("teacher", FULL_FIELDS),
-                         ("admin", FULL_FIELDS)):
+    for role, fields in (
+        ("user", PUBLIC_FIELDS),
+        ("student", PUBLIC_FIELDS),
+        ("teacher", FULL_FIELDS),
+        ("admin", FULL_FIELDS),
+    ):
         headers = auth.headers(make_user(role))
         assert set(client.get(f"/api/v1/students/{student}", headers=headers).get_json()) == fields, role
         items = client.get("/api/v1/students", headers=headers).get_json()["items"]
@@ -182,14 +242,24 @@ def test_a_student_sees_and_corrects_their_own_record(client, make_user, auth, m
     assert set(client.get(f"/api/v1/students/{student}", headers=headers).get_json()) == FULL_FIELDS
     mine = client.get("/api/v1/students/me", headers=headers)
     assert mine.status_code == 200 and mine.get_json()["id"] == student
-    response = client.patch(f"/api/v1/students/{student}", headers=headers,
-                            json={"phone_number": "8 (903) 111-22-33", "address": "Казань, ул. Баумана, 5"})
+    response = client.patch(
+        f"/api/v1/students/{student}",
+        headers=headers,
+        json={"phone_number": "8 (903) 111-22-33", "address": "Казань, ул. Баумана, 5"},
+    )
     assert response.status_code == 200
     assert response.get_json()["phone_number"] == "+79031112233"
 
 
-@pytest.mark.parametrize("changes", [{"course": 1}, {"email": "new@example.test"}, {"first_name": "Пётр"},
-                                     {"phone_number": "+79031112233", "special_notes": "x"}])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"course": 1},
+        {"email": "new@example.test"},
+        {"first_name": "Пётр"},
+        {"phone_number": "+79031112233", "special_notes": "x"},
+    ],
+)
 def test_a_student_may_not_change_other_fields(client, make_user, auth, make_student, changes):
     user = make_user("student")
     student = make_student(user_id=user)
@@ -202,7 +272,9 @@ def test_a_student_may_not_change_someone_elses_record(client, make_user, auth, 
     user = make_user("student")
     make_student(user_id=user)
     other = make_student()
-    response = client.patch(f"/api/v1/students/{other}", headers=auth.headers(user), json={"phone_number": "+79031112233"})
+    response = client.patch(
+        f"/api/v1/students/{other}", headers=auth.headers(user), json={"phone_number": "+79031112233"}
+    )
     assert response.status_code == 403
 
 
@@ -224,13 +296,15 @@ def test_public_viewers_may_not_filter_by_enrollment_year_or_search_emails(clien
 
 # --- writes: audit and the membership signal ---------------------------------------------------
 
+
 def test_admin_writes_are_audited(app, client, admin, major, make_user, auth, make_student):
     created = client.post("/api/v1/students", headers=admin, json=student_payload(major)).get_json()
     client.patch(f"/api/v1/students/{created['id']}", headers=admin, json={"course": 2})
     client.delete(f"/api/v1/students/{created['id']}", headers=admin)
     with app.app_context():
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.target_type == "student")
-                                     .order_by(AuditEntry.id)).all()
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.target_type == "student").order_by(AuditEntry.id)
+        ).all()
         assert [e.action for e in entries] == ["student.created", "student.updated", "student.deleted"]
         assert entries[1].old_value == '{"course": 1}' and entries[1].new_value == '{"course": 2}'
         assert all(e.actor_id is not None for e in entries)
@@ -250,6 +324,7 @@ def signals(app):
     def receiver(sender, user_ids):
         # After commit: the change is visible from a brand-new session.
         from campus.students.models import Student
+
         with db.engine.connect() as connection:
             linked = connection.execute(select(Student.user_id).where(Student.user_id.in_(user_ids))).scalars().all()
         received.append((sorted(user_ids), sorted(linked)))
@@ -279,7 +354,8 @@ def test_membership_signal_after_commit(client, admin, make_major, make_user, si
 def test_failed_write_sends_no_signal(client, admin, major, make_user, signals):
     user = make_user("student")
     client.post("/api/v1/students", headers=admin, json=student_payload(major, email="a@example.test"))
-    response = client.post("/api/v1/students", headers=admin,
-                           json=student_payload(major, email="a@example.test", user_id=user))
+    response = client.post(
+        "/api/v1/students", headers=admin, json=student_payload(major, email="a@example.test", user_id=user)
+    )
     assert response.status_code == 409
     assert signals == []

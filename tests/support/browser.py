@@ -3,6 +3,7 @@
 `browser_page` (see tests/browser/conftest.py) gives a page whose console errors fail the test;
 on failure a screenshot and the console log are kept in `test-artifacts/`.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,14 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

@@ -12,14 +12,16 @@ Every wait is bounded in time (and raises with what was recorded, so a failure s
 python-socketio runs each received event in its own thread, so the recording order is not the
 arrival order: assertions sort by `seq`/`rev`, as a real client must.
 """
+
 from __future__ import annotations
 
 import itertools
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import requests
 import socketio
@@ -52,17 +54,22 @@ class CampusApi:
     def register(self, name: str, *, password: str = PASSWORD) -> Account:
         """A new account (role `user`) signed in through `/auth/token`."""
         email = f"{name}.{next(_accounts)}.{uuid.uuid4().hex[:6]}@example.test"
-        created = self.http.post(f"{self.base_url}/api/v1/auth/register", timeout=WAIT, json={
-            "email": email, "password": password, "first_name": name.title(), "last_name": "Live"})
+        created = self.http.post(
+            f"{self.base_url}/api/v1/auth/register",
+            timeout=WAIT,
+            json={"email": email, "password": password, "first_name": name.title(), "last_name": "Live"},
+        )
         assert created.status_code == 201, created.text
-        tokens = self.http.post(f"{self.base_url}/api/v1/auth/token", timeout=WAIT,
-                                json={"email": email, "password": password})
+        tokens = self.http.post(
+            f"{self.base_url}/api/v1/auth/token", timeout=WAIT, json={"email": email, "password": password}
+        )
         assert tokens.status_code == 200, tokens.text
         body = tokens.json()
         return Account(created.json()["id"], email, body["access_token"], body["refresh_token"])
 
-    def call(self, account: Account, method: str, path: str, *, base_url: str | None = None,
-             **kwargs) -> requests.Response:
+    def call(
+        self, account: Account, method: str, path: str, *, base_url: str | None = None, **kwargs
+    ) -> requests.Response:
         """`method /api/v1<path>` with the account's Bearer token (optionally on another worker)."""
         url = f"{(base_url or self.base_url).rstrip('/')}/api/v1{path}"
         headers = {"Authorization": f"Bearer {account.token}", **kwargs.pop("headers", {})}
@@ -75,17 +82,23 @@ class CampusApi:
         return response.json() if response.content else None
 
     def group(self, owner: Account, members: list[Account], title: str = "Group") -> dict:
-        return self.ok(owner, "POST", "/chats", json={
-            "type": "group", "title": title, "member_ids": [member.id for member in members]})
+        return self.ok(
+            owner,
+            "POST",
+            "/chats",
+            json={"type": "group", "title": title, "member_ids": [member.id for member in members]},
+        )
 
-    def history(self, account: Account, chat_id: int, *, limit: int = 100, max_pages: int = 50,
-                base_url: str | None = None) -> list[dict]:
+    def history(
+        self, account: Account, chat_id: int, *, limit: int = 100, max_pages: int = 50, base_url: str | None = None
+    ) -> list[dict]:
         """Every message of a chat through REST, paging with `after` (bounded)."""
         messages: list[dict] = []
         after = 0
         for _ in range(max_pages):
-            page = self.ok(account, "GET", f"/chats/{chat_id}/messages",
-                           params={"after": after, "limit": limit}, base_url=base_url)["items"]
+            page = self.ok(
+                account, "GET", f"/chats/{chat_id}/messages", params={"after": after, "limit": limit}, base_url=base_url
+            )["items"]
             messages.extend(page)
             if len(page) < limit:
                 return messages
@@ -121,7 +134,7 @@ class ChatSocket:
 
     # -- connection ---------------------------------------------------------------------------
 
-    def connect(self, *, auth: dict | None = None, url: str | None = None) -> "ChatSocket":
+    def connect(self, *, auth: dict | None = None, url: str | None = None) -> ChatSocket:
         """Connect (websocket transport); raises `socketio.exceptions.ConnectionError` if refused."""
         client = socketio.Client(reconnection=False)
         client.on("*", self._record, namespace=NAMESPACE)
@@ -131,8 +144,13 @@ class ChatSocket:
         self.client = client
         if url:
             self.base_url = url
-        client.connect(self.base_url, namespaces=[NAMESPACE], transports=["websocket"],
-                       auth=auth if auth is not None else {"token": token}, wait_timeout=WAIT)
+        client.connect(
+            self.base_url,
+            namespaces=[NAMESPACE],
+            transports=["websocket"],
+            auth=auth if auth is not None else {"token": token},
+            wait_timeout=WAIT,
+        )
         return self
 
     def disconnect(self) -> None:
@@ -203,8 +221,9 @@ class ChatSocket:
 
     def send(self, chat_id: int, body: str, client_id: str | None = None) -> dict:
         """`send_message`, asserting success; returns the acked `<message>`."""
-        return self.ok("send_message", {"chat_id": chat_id, "client_id": client_id or new_client_id(),
-                                        "body": body})["message"]
+        return self.ok("send_message", {"chat_id": chat_id, "client_id": client_id or new_client_id(), "body": body})[
+            "message"
+        ]
 
     def sync(self, cursors: dict[int, int]) -> dict[int, dict]:
         """`sync` with the given cursors; the answer's chats by id."""
@@ -217,9 +236,11 @@ class ChatSocket:
         """Payloads of recorded events, optionally of one name and one chat."""
         with self._changed:
             events = list(self.events)
-        return [event.data for event in events
-                if (name is None or event.name == name)
-                and (chat_id is None or _chat_id(event.data) == chat_id)]
+        return [
+            event.data
+            for event in events
+            if (name is None or event.name == name) and (chat_id is None or _chat_id(event.data) == chat_id)
+        ]
 
     def messages(self, chat_id: int) -> list[dict]:
         """The chat as this socket saw it: message events upserted by id (highest rev wins), by seq."""
@@ -230,8 +251,7 @@ class ChatSocket:
                     latest[message["id"]] = message
         return sorted(latest.values(), key=lambda message: message["seq"])
 
-    def wait_for(self, predicate: Callable[[Event], bool], timeout: float = WAIT,
-                 what: str = "an event") -> Event:
+    def wait_for(self, predicate: Callable[[Event], bool], timeout: float = WAIT, what: str = "an event") -> Event:
         """The first recorded event matching `predicate`, waiting for it if need be."""
         found: list[Event] = []
 
@@ -242,12 +262,19 @@ class ChatSocket:
         self._wait_until(match, timeout, what)
         return found[0]
 
-    def wait_for_message(self, chat_id: int, *, body: str | None = None, seq: int | None = None,
-                         timeout: float = WAIT) -> dict:
+    def wait_for_message(
+        self, chat_id: int, *, body: str | None = None, seq: int | None = None, timeout: float = WAIT
+    ) -> dict:
         return self.wait_for(
-            lambda e: e.name == "message" and e.data.get("chat_id") == chat_id
-            and (body is None or e.data.get("body") == body) and (seq is None or e.data.get("seq") == seq),
-            timeout, f"message {body or seq!r} in chat {chat_id}").data
+            lambda e: (
+                e.name == "message"
+                and e.data.get("chat_id") == chat_id
+                and (body is None or e.data.get("body") == body)
+                and (seq is None or e.data.get("seq") == seq)
+            ),
+            timeout,
+            f"message {body or seq!r} in chat {chat_id}",
+        ).data
 
     def _wait_until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
@@ -259,7 +286,7 @@ class ChatSocket:
                     raise AssertionError(f"waited {timeout}s for {what}; last events: {names}")
                 self._changed.wait(min(remaining, 0.25))
 
-    def __enter__(self) -> "ChatSocket":
+    def __enter__(self) -> ChatSocket:
         return self.connect()
 
     def __exit__(self, *exc) -> None:
@@ -270,7 +297,7 @@ class ChatSocket:
         if self.client is not None and self._connected:
             try:
                 self.client.disconnect()
-            except Exception:  # noqa: BLE001 - clean-up after a killed server must not mask a failure
+            except Exception:
                 pass
 
 

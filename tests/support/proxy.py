@@ -12,6 +12,7 @@ Socket.IO same-origin check holds. `refuse()` closes new connections at once ins
 sees a reset); `hold()` keeps them waiting, which a browser does not report as an error.
 (Playwright's `set_offline` does not close WebSockets, so tests cut connections here.)
 """
+
 from __future__ import annotations
 
 import selectors
@@ -28,14 +29,14 @@ class TcpProxy:
         self.host, self.port = self.listener.getsockname()[:2]
         self.url = f"http://{self.host}:{self.port}"
         self.mode = ACCEPT
-        self.accepted = 0              # connections accepted so far (all modes)
+        self.accepted = 0  # connections accepted so far (all modes)
         self._lock = threading.Lock()
         self._pairs: set[tuple[socket.socket, socket.socket]] = set()
         self._held: list[socket.socket] = []
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
 
-    def start(self) -> "TcpProxy":
+    def start(self) -> TcpProxy:
         self._thread.start()
         return self
 
@@ -82,7 +83,7 @@ class TcpProxy:
         self.cut()
         self._thread.join(5)
 
-    def __enter__(self) -> "TcpProxy":
+    def __enter__(self) -> TcpProxy:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -138,7 +139,7 @@ class TcpProxy:
                 if self._stopped.is_set():
                     return
         except (OSError, ValueError):
-            return   # a side was closed, possibly by cut()
+            return  # a side was closed, possibly by cut()
         finally:
             selector.close()
             with self._lock:

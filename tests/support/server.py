@@ -7,6 +7,7 @@
 
 The server's log (mails included, with MAIL_BACKEND=log) is in `server.log_path`.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,9 +17,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import requests
 import sqlalchemy as sa
@@ -46,8 +47,9 @@ def throwaway_postgres_database(server_url: str) -> Iterator[str]:
     """A new, empty database on the PostgreSQL server at `server_url` (its URL), dropped after."""
     url = make_url(server_url)
     name = f"campus_live_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url.set(drivername="postgresql+psycopg2", database="postgres"),
-                             isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        url.set(drivername="postgresql+psycopg2", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
@@ -59,9 +61,17 @@ def throwaway_postgres_database(server_url: str) -> Iterator[str]:
 
 
 class LiveServer:
-    def __init__(self, tmp_path: Path, *, database_url: str | None = None, mode: str = "eventlet",
-                 env: dict[str, str] | None = None, port: int | None = None, prepare: bool = True,
-                 entry: tuple[str, ...] = ("wsgi.py",)):
+    def __init__(
+        self,
+        tmp_path: Path,
+        *,
+        database_url: str | None = None,
+        mode: str = "eventlet",
+        env: dict[str, str] | None = None,
+        port: int | None = None,
+        prepare: bool = True,
+        entry: tuple[str, ...] = ("wsgi.py",),
+    ):
         self.tmp_path = Path(tmp_path)
         self.database_url = database_url or f"sqlite:///{self.tmp_path / 'live.db'}"
         self.mode = mode
@@ -91,12 +101,15 @@ class LiveServer:
             **self.extra_env,
         }
 
-    def start(self, timeout: float = 30) -> "LiveServer":
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, *self.entry, "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env=self.environment(), stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+    def start(self, timeout: float = 30) -> LiveServer:
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, *self.entry, "--host", "127.0.0.1", "--port", str(self.port)],
+                cwd=ROOT,
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -128,7 +141,7 @@ class LiveServer:
                 self.process.kill()
                 self.process.wait(10)
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -1,4 +1,5 @@
 """PostgreSQL and Redis for tests: used when reachable; in CI their absence is a failure."""
+
 from __future__ import annotations
 
 import os

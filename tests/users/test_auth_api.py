@@ -1,4 +1,5 @@
 """The /api/v1/auth/* endpoints: registration, tokens, refresh, logout and every refusal."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,17 +31,20 @@ def test_register_duplicate_email_is_a_conflict_whatever_the_case(client):
     assert response.get_json()["error"]["code"] == "conflict"
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"email": "not-an-email"}, "email"),
-    ({"password": "short"}, "password"),
-    ({"first_name": ""}, "first_name"),
-    ({"first_name": "A\x00nn"}, "first_name"),
-    ({"first_name": "\ud800"}, "first_name"),
-    ({"first_name": 12}, "first_name"),
-    ({"phone": "12"}, "phone"),
-    ({"role": "admin"}, "role"),
-    ({"is_active": False}, "is_active"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"password": "short"}, "password"),
+        ({"first_name": ""}, "first_name"),
+        ({"first_name": "A\x00nn"}, "first_name"),
+        ({"first_name": "\ud800"}, "first_name"),
+        ({"first_name": 12}, "first_name"),
+        ({"phone": "12"}, "phone"),
+        ({"role": "admin"}, "role"),
+        ({"is_active": False}, "is_active"),
+    ],
+)
 def test_register_rejects_bad_fields_with_422(client, changes, field):
     response = register(client, **changes)
     assert response.status_code == 422
@@ -128,8 +132,9 @@ def test_logout_with_the_refresh_token_ends_the_access_tokens_refreshed_from_it(
 def test_logout_everywhere_revokes_every_token(client):
     register(client)
     first, second = login(client).get_json(), login(client).get_json()
-    response = client.post("/api/v1/auth/logout", json={"everywhere": True},
-                           headers={"Authorization": f"Bearer {first['access_token']}"})
+    response = client.post(
+        "/api/v1/auth/logout", json={"everywhere": True}, headers={"Authorization": f"Bearer {first['access_token']}"}
+    )
     assert response.status_code == 204
     for token in (second["access_token"], second["refresh_token"]):
         path = "/api/v1/users/me" if token == second["access_token"] else "/api/v1/auth/refresh"
@@ -142,17 +147,25 @@ def test_logout_everywhere_revokes_every_token(client):
 def test_logout_everywhere_takes_only_a_json_boolean(client, everywhere):
     register(client)
     pair = login(client).get_json()
-    response = client.post("/api/v1/auth/logout", json={"everywhere": everywhere},
-                           headers={"Authorization": f"Bearer {pair['access_token']}"})
+    response = client.post(
+        "/api/v1/auth/logout",
+        json={"everywhere": everywhere},
+        headers={"Authorization": f"Bearer {pair['access_token']}"},
+    )
     assert response.status_code == 422 and "everywhere" in response.get_json()["error"]["fields"]
-    assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {pair['access_token']}"}).status_code == 200
+    assert (
+        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {pair['access_token']}"}).status_code == 200
+    )
 
 
 def test_login_is_rate_limited(app, client):
     register(client)
     statuses = [login(client, password="wrong").status_code for _ in range(12)]
     assert statuses[-1] == 429
-    assert client.post("/api/v1/auth/token", json={"email": "x@y.z", "password": "p"}).get_json()["error"]["code"] == "rate_limited"
+    assert (
+        client.post("/api/v1/auth/token", json={"email": "x@y.z", "password": "p"}).get_json()["error"]["code"]
+        == "rate_limited"
+    )
 
 
 def test_deactivated_user_cannot_log_in_or_use_old_tokens(client, make_user, auth, app):

@@ -1,5 +1,6 @@
 """Account pages through the test client: register, login, logout, profile, password reset,
 language, and every refusal (wrong password, missing CSRF, not signed in, guest)."""
+
 from __future__ import annotations
 
 import re
@@ -49,11 +50,18 @@ def load_user(app, user_id: int | None = None, email: str | None = None) -> User
         return db.session.get(User, user_id)
 
 
-REGISTRATION = {"email": "Ann@Example.test", "first_name": "Ann", "last_name": "Lee", "phone": "",
-                "password": "long enough 1", "confirm": "long enough 1"}
+REGISTRATION = {
+    "email": "Ann@Example.test",
+    "first_name": "Ann",
+    "last_name": "Lee",
+    "phone": "",
+    "password": "long enough 1",
+    "confirm": "long enough 1",
+}
 
 
 # --- register --------------------------------------------------------------------------------
+
 
 def test_register_page_has_a_label_for_every_field(client):
     html = client.get("/register").get_data(as_text=True)
@@ -72,15 +80,18 @@ def test_register_signs_in_and_redirects(app, client):
     assert user.role.name == "user" and user.phone == "+79123456789"
 
 
-@pytest.mark.parametrize("changes, field, problem", [
-    ({"confirm": "something else"}, "confirm", "The passwords do not match."),
-    ({"password": "short", "confirm": "short"}, "password", "at least 8"),
-    ({"email": "not-an-email"}, "email", "Not a valid email address."),
-    ({"first_name": ""}, "first_name", "This field is required."),
-    ({"first_name": "A\x00nn"}, "first_name", "control characters"),
-    ({"last_name": "x" * 101}, "last_name", "longer than 100"),
-    ({"phone": "12"}, "phone", "Not a valid phone number."),
-])
+@pytest.mark.parametrize(
+    "changes, field, problem",
+    [
+        ({"confirm": "something else"}, "confirm", "The passwords do not match."),
+        ({"password": "short", "confirm": "short"}, "password", "at least 8"),
+        ({"email": "not-an-email"}, "email", "Not a valid email address."),
+        ({"first_name": ""}, "first_name", "This field is required."),
+        ({"first_name": "A\x00nn"}, "first_name", "control characters"),
+        ({"last_name": "x" * 101}, "last_name", "longer than 100"),
+        ({"phone": "12"}, "phone", "Not a valid phone number."),
+    ],
+)
 def test_register_shows_field_errors_next_to_the_field(app, client, changes, field, problem):
     response = post_form(client, "/register", {**REGISTRATION, **changes})
     assert response.status_code == 200
@@ -99,14 +110,17 @@ def test_register_duplicate_email_and_phone_are_field_errors(client, make_user):
     assert field_errors(response, "phone") == ["Already in use."]
 
 
-@pytest.mark.parametrize("path, data", [
-    ("/login", {"email": "bob\x00@example.test", "password": "x\x00"}),
-    ("/forgot-password", {"email": "bob\x00@example.test"}),
-    ("/register", {**REGISTRATION, "email": "a\x00@example.test", "phone": "+7912\x003456789"}),
-    ("/profile", {"first_name": "B\x00", "last_name": "\x00", "phone": "\x00", "language": "\x00"}),
-    ("/profile/password", {"current_password": "\x00", "password": "\x00" * 8, "confirm": "\x00" * 8}),
-    ("/language", {"language": "\x00", "next": "/\x00"}),
-])
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("/login", {"email": "bob\x00@example.test", "password": "x\x00"}),
+        ("/forgot-password", {"email": "bob\x00@example.test"}),
+        ("/register", {**REGISTRATION, "email": "a\x00@example.test", "phone": "+7912\x003456789"}),
+        ("/profile", {"first_name": "B\x00", "last_name": "\x00", "phone": "\x00", "language": "\x00"}),
+        ("/profile/password", {"current_password": "\x00", "password": "\x00" * 8, "confirm": "\x00" * 8}),
+        ("/language", {"language": "\x00", "next": "/\x00"}),
+    ],
+)
 def test_nul_bytes_in_any_field_are_a_form_error_never_a_500(client, make_user, path, data):
     make_user(email="bob@example.test")
     sign_in(client, "bob@example.test") if path.startswith(("/profile", "/language")) else None
@@ -123,10 +137,12 @@ def test_names_are_escaped_on_pages(client):
 
 # --- login -----------------------------------------------------------------------------------
 
+
 def test_login_with_next_goes_there(client, make_user):
     make_user(email="bob@example.test")
-    response = post_form(client, "/login?next=/profile",
-                         {"email": "Bob@Example.test ", "password": PASSWORD, "next": "/profile"})
+    response = post_form(
+        client, "/login?next=/profile", {"email": "Bob@Example.test ", "password": PASSWORD, "next": "/profile"}
+    )
     assert response.status_code == 302 and response.location == "/profile"
     assert client.get("/profile").status_code == 200
 
@@ -142,8 +158,11 @@ def test_wrong_password_unknown_email_and_deactivated_account_get_one_answer(cli
     make_user(email="bob@example.test")
     make_user(email="gone@example.test", active=False)
     answers = []
-    for email, password in (("bob@example.test", "wrong password"), ("nobody@example.test", PASSWORD),
-                            ("gone@example.test", PASSWORD)):
+    for email, password in (
+        ("bob@example.test", "wrong password"),
+        ("nobody@example.test", PASSWORD),
+        ("gone@example.test", PASSWORD),
+    ):
         response = sign_in(client, email, password)
         assert response.status_code == 200
         assert client.get_cookie("access_token_cookie") is None
@@ -159,8 +178,10 @@ def test_login_is_rate_limited(db_url, tmp_path, make_user):
     app = create_app(config_for(db_url, tmp_path, LOGIN_RATE_LIMIT="3 per minute"))
     client = app.test_client()
     token = csrf_token(client)
-    statuses = [client.post("/login", data={"email": "x@example.test", "password": "wrong",
-                                            "csrf_token": token}).status_code for _ in range(4)]
+    statuses = [
+        client.post("/login", data={"email": "x@example.test", "password": "wrong", "csrf_token": token}).status_code
+        for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     assert client.get("/login").status_code == 200  # only posting is limited
     with app.app_context():
@@ -176,13 +197,17 @@ def test_signed_in_user_is_sent_on_from_login_and_register(client, make_user):
 
 # --- CSRF ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path, data", [
-    ("/login", {"email": "bob@example.test", "password": PASSWORD}),
-    ("/register", REGISTRATION),
-    ("/profile", {"first_name": "Changed", "last_name": "Name", "phone": "", "language": ""}),
-    ("/logout", {}),
-    ("/language", {"language": "ru"}),
-])
+
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("/login", {"email": "bob@example.test", "password": PASSWORD}),
+        ("/register", REGISTRATION),
+        ("/profile", {"first_name": "Changed", "last_name": "Name", "phone": "", "language": ""}),
+        ("/logout", {}),
+        ("/language", {"language": "ru"}),
+    ],
+)
 def test_a_form_posted_without_its_csrf_token_is_refused(app, client, make_user, path, data):
     user_id = make_user(email="bob@example.test")
     if path in ("/profile", "/logout", "/language"):
@@ -200,13 +225,13 @@ def test_a_form_posted_without_its_csrf_token_is_refused(app, client, make_user,
 
 def test_a_wrong_csrf_token_is_refused(client, make_user):
     make_user(email="bob@example.test")
-    response = client.post("/login", data={"email": "bob@example.test", "password": PASSWORD,
-                                           "csrf_token": "forged"})
+    response = client.post("/login", data={"email": "bob@example.test", "password": PASSWORD, "csrf_token": "forged"})
     assert response.status_code == 403
     assert client.get_cookie("access_token_cookie") is None
 
 
 # --- logout ----------------------------------------------------------------------------------
+
 
 def test_logout_revokes_this_browsers_tokens_and_clears_the_cookies(client, make_user):
     make_user(email="bob@example.test")
@@ -249,6 +274,7 @@ def test_logout_everywhere_needs_a_signed_in_user(client):
 
 # --- profile ---------------------------------------------------------------------------------
 
+
 def test_profile_needs_a_signed_in_user(client):
     for method in (client.get, client.post):
         response = method("/profile")
@@ -270,8 +296,11 @@ def test_profile_shows_the_account_but_never_the_password_hash(app, client, make
 def test_profile_edit_saves_name_phone_and_language(app, client, make_user):
     user_id = make_user(email="bob@example.test")
     sign_in(client, "bob@example.test")
-    response = post_form(client, "/profile", {"first_name": " Robert ", "last_name": "Smith",
-                                              "phone": "8 912 345 67 89", "language": "ru"})
+    response = post_form(
+        client,
+        "/profile",
+        {"first_name": " Robert ", "last_name": "Smith", "phone": "8 912 345 67 89", "language": "ru"},
+    )
     assert response.status_code == 302 and response.location == "/profile"
     user = load_user(app, user_id)
     assert (user.first_name, user.last_name, user.phone, user.language) == ("Robert", "Smith", "+79123456789", "ru")
@@ -284,22 +313,27 @@ def test_profile_edit_shows_field_errors(client, make_user):
     make_user(email="other@example.test", phone="+79123456789")
     make_user(email="bob@example.test")
     sign_in(client, "bob@example.test")
-    response = post_form(client, "/profile", {"first_name": "", "last_name": "Smith",
-                                              "phone": "+7 912 345 67 89", "language": "de"})
+    response = post_form(
+        client, "/profile", {"first_name": "", "last_name": "Smith", "phone": "+7 912 345 67 89", "language": "de"}
+    )
     assert response.status_code == 200
     assert field_errors(response, "first_name") == ["This field is required."]
     assert field_errors(response, "language") == ["Not a valid choice."]
-    response = post_form(client, "/profile", {"first_name": "Bob", "last_name": "Smith",
-                                              "phone": "+7 912 345 67 89", "language": ""})
+    response = post_form(
+        client, "/profile", {"first_name": "Bob", "last_name": "Smith", "phone": "+7 912 345 67 89", "language": ""}
+    )
     assert field_errors(response, "phone") == ["Already in use."]
 
 
 def test_password_change_needs_the_current_password(app, client, make_user):
     user_id = make_user(email="bob@example.test")
     sign_in(client, "bob@example.test")
-    response = post_form(client, "/profile/password", {"current_password": "wrong one",
-                                                       "password": "new password 2", "confirm": "new password 2"},
-                         token_from="/profile")
+    response = post_form(
+        client,
+        "/profile/password",
+        {"current_password": "wrong one", "password": "new password 2", "confirm": "new password 2"},
+        token_from="/profile",
+    )
     assert response.status_code == 200
     assert field_errors(response, "current_password") == ["Wrong password."]
     assert load_user(app, user_id).token_generation == 0
@@ -309,9 +343,12 @@ def test_password_change_revokes_other_tokens_and_keeps_this_browser_signed_in(c
     user_id = make_user(email="bob@example.test")
     other_device = auth.headers(user_id)
     sign_in(client, "bob@example.test")
-    response = post_form(client, "/profile/password", {"current_password": PASSWORD,
-                                                       "password": "new password 2", "confirm": "new password 2"},
-                         token_from="/profile")
+    response = post_form(
+        client,
+        "/profile/password",
+        {"current_password": PASSWORD, "password": "new password 2", "confirm": "new password 2"},
+        token_from="/profile",
+    )
     assert response.status_code == 302 and response.location == "/profile"
     assert client.get("/api/v1/users/me", headers=other_device).get_json()["error"]["code"] == "token_revoked"
     assert client.get("/profile").status_code == 200
@@ -322,6 +359,7 @@ def test_password_change_revokes_other_tokens_and_keeps_this_browser_signed_in(c
 
 
 # --- forgotten password ----------------------------------------------------------------------
+
 
 def outbox(app) -> list:
     return getattr(app.extensions["mailman"], "outbox", [])
@@ -400,6 +438,7 @@ def test_a_forged_reset_link_is_refused(client):
 
 # --- language --------------------------------------------------------------------------------
 
+
 def test_the_browser_language_is_used_for_guests_of_the_site(client):
     assert "Добро пожаловать" in text_of(client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9"}))
     assert "Welcome to Campus" in text_of(client.get("/", headers={"Accept-Language": "en-GB"}))
@@ -461,12 +500,15 @@ def test_every_string_marked_for_translation_has_a_russian_translation():
     translated = set()
     for path in Path("campus").glob("**/translations/ru/LC_MESSAGES/messages.po"):
         with path.open("rb") as handle:
-            translated |= {message.id if isinstance(message.id, str) else message.id[0]
-                           for message in read_po(handle) if message.id and all(
-                               message.string if isinstance(message.string, tuple) else (message.string,))}
+            translated |= {
+                message.id if isinstance(message.id, str) else message.id[0]
+                for message in read_po(handle)
+                if message.id and all(message.string if isinstance(message.string, tuple) else (message.string,))
+            }
     missing = []
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            "campus", [("**.py", "python"), ("**.html", "jinja2")], keywords={**DEFAULT_KEYWORDS, "_l": None}):
+        "campus", [("**.py", "python"), ("**.html", "jinja2")], keywords={**DEFAULT_KEYWORDS, "_l": None}
+    ):
         msgid = message if isinstance(message, str) else message[0]
         if msgid and msgid not in translated:
             missing.append(f"campus/{filename}:{lineno}: {msgid!r}")
@@ -475,24 +517,31 @@ def test_every_string_marked_for_translation_has_a_russian_translation():
 
 # --- guests ----------------------------------------------------------------------------------
 
+
 def test_a_guest_signs_in_and_edits_only_their_profile(app, client, make_user):
     user_id = make_user("guest", email="guest@example.test")
     assert sign_in(client, "guest@example.test").status_code == 302
     home = text_of(client.get("/"))
     assert "waiting for approval" in home
     assert client.get("/profile").status_code == 200
-    response = post_form(client, "/profile", {"first_name": "Gus", "last_name": "Guest", "phone": "",
-                                              "language": "en"})
+    response = post_form(client, "/profile", {"first_name": "Gus", "last_name": "Guest", "phone": "", "language": "en"})
     assert response.status_code == 302
     assert load_user(app, user_id).first_name == "Gus"
     # The same browser session may do nothing else, e.g. search users to start a chat.
     token = client.get_cookie("csrf_access_token").value
     assert client.get("/api/v1/users?q=a").status_code == 403
-    assert client.post("/api/v1/users/me/password", json={"current_password": PASSWORD, "new_password": "x" * 8},
-                       headers={"X-CSRF-TOKEN": token}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/users/me/password",
+            json={"current_password": PASSWORD, "new_password": "x" * 8},
+            headers={"X-CSRF-TOKEN": token},
+        ).status_code
+        == 200
+    )
 
 
 # --- refresh with the cookie (the chat page) ---------------------------------------------------
+
 
 def test_refresh_with_the_refresh_cookie_sets_a_new_access_cookie(client, make_user):
     make_user(email="bob@example.test")
@@ -537,6 +586,7 @@ def test_the_profile_language_stays_after_signing_out(client, make_user):
 
 # --- the browser session's cookies -----------------------------------------------------------
 
+
 def cookie_headers(response) -> dict[str, str]:
     """Set-Cookie headers of a response by cookie name."""
     return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
@@ -560,10 +610,13 @@ def test_a_page_refreshes_an_expired_access_cookie_transparently(app, client, ma
     user_id = make_user(email="bob@example.test")
     sign_in(client, "bob@example.test")
     with app.app_context():
-        expired = create_access_token(identity=str(user_id), additional_claims={"gen": 0},
-                                      expires_delta=timedelta(seconds=-1))
-    for set_access in (lambda: client.set_cookie("access_token_cookie", expired),
-                       lambda: client.delete_cookie("access_token_cookie")):
+        expired = create_access_token(
+            identity=str(user_id), additional_claims={"gen": 0}, expires_delta=timedelta(seconds=-1)
+        )
+    for set_access in (
+        lambda: client.set_cookie("access_token_cookie", expired),
+        lambda: client.delete_cookie("access_token_cookie"),
+    ):
         set_access()
         response = client.get("/profile")
         assert response.status_code == 200 and "bob@example.test" in text_of(response)
@@ -572,8 +625,10 @@ def test_a_page_refreshes_an_expired_access_cookie_transparently(app, client, ma
         me = client.get("/api/v1/users/me")  # the new access cookie works on its own
         assert me.status_code == 200 and me.get_json()["id"] == user_id
         with app.app_context():  # and belongs to the refresh cookie's sign-in (one logout ends both)
-            claims = [decode_token(client.get_cookie(name).value, allow_expired=True)
-                      for name in ("access_token_cookie", "refresh_token_cookie")]
+            claims = [
+                decode_token(client.get_cookie(name).value, allow_expired=True)
+                for name in ("access_token_cookie", "refresh_token_cookie")
+            ]
         assert claims[0]["sid"] == claims[1]["sid"]
 
 

@@ -1,5 +1,6 @@
 """Password hashing: argon2id at the configured cost, re-hashed when the cost changes, refused
 settings stop the start-up, and under eventlet or gevent a hash never stalls the hub."""
+
 from __future__ import annotations
 
 import os
@@ -25,17 +26,27 @@ def stored_hash(app, user_id: int) -> str:
 
 
 def test_production_defaults_are_argon2id_defaults():
-    assert (Config.PASSWORD_HASH_TIME_COST, Config.PASSWORD_HASH_MEMORY_COST,
-            Config.PASSWORD_HASH_PARALLELISM) == (3, 65536, 4)
+    assert (Config.PASSWORD_HASH_TIME_COST, Config.PASSWORD_HASH_MEMORY_COST, Config.PASSWORD_HASH_PARALLELISM) == (
+        3,
+        65536,
+        4,
+    )
 
 
 def test_the_settings_come_from_the_environment():
-    script = ("from config import Config as C; "
-              "print(C.PASSWORD_HASH_TIME_COST, C.PASSWORD_HASH_MEMORY_COST, C.PASSWORD_HASH_PARALLELISM)")
-    env = {**os.environ, "PASSWORD_HASH_TIME_COST": "2", "PASSWORD_HASH_MEMORY_COST": "19456",
-           "PASSWORD_HASH_PARALLELISM": "1"}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=60)
+    script = (
+        "from config import Config as C; "
+        "print(C.PASSWORD_HASH_TIME_COST, C.PASSWORD_HASH_MEMORY_COST, C.PASSWORD_HASH_PARALLELISM)"
+    )
+    env = {
+        **os.environ,
+        "PASSWORD_HASH_TIME_COST": "2",
+        "PASSWORD_HASH_MEMORY_COST": "19456",
+        "PASSWORD_HASH_PARALLELISM": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.split() == ["2", "19456", "1"], result.stderr
 
 
@@ -63,11 +74,14 @@ def test_a_login_rehashes_a_password_made_with_other_parameters(db_url, tmp_path
         db.engine.dispose()
 
 
-@pytest.mark.parametrize("setting", [
-    {"PASSWORD_HASH_TIME_COST": 0},
-    {"PASSWORD_HASH_MEMORY_COST": 7},
-    {"PASSWORD_HASH_PARALLELISM": 0},
-])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"PASSWORD_HASH_TIME_COST": 0},
+        {"PASSWORD_HASH_MEMORY_COST": 7},
+        {"PASSWORD_HASH_PARALLELISM": 0},
+    ],
+)
 def test_settings_argon2_refuses_stop_the_start_up(db_url, tmp_path, setting):
     with pytest.raises(RuntimeError, match="PASSWORD_HASH_"):
         create_app(config_for(db_url, tmp_path, **setting))
@@ -127,9 +141,14 @@ print(app.extensions["socketio"].async_mode, during_hash, during_verify)
 
 @pytest.mark.parametrize("mode", ["eventlet", "gevent"])
 def test_hashing_leaves_the_hub_serving_others(mode):
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(HUB_SCRIPT), mode], cwd=ROOT,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"}, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(HUB_SCRIPT), mode],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     async_mode, during_hash, during_verify = result.stdout.split()[-3:]
     assert async_mode == mode

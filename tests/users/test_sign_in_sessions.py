@@ -1,6 +1,7 @@
 """A sign-in is one session: the token pair `/auth/token` gives and every access token refreshed
 from it. Logging out with any of them ends them all — and the chat sockets opened with them
 (`users.signals.sessions_ended` carries the session's key) — while other sign-ins go on."""
+
 from __future__ import annotations
 
 from tests.chat.conftest import NAMESPACE, Socket

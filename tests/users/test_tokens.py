@@ -3,13 +3,14 @@
 Campus's own tokens (flask-jwt-extended) and the main backend's (Django SimpleJWT, HS256 or RS256)
 go through the same door; a refusal is always a 401 `{"error": {"code", "message"}}`.
 """
+
 from __future__ import annotations
 
 import base64
 import json
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import jwt as pyjwt
 import pytest
@@ -52,17 +53,21 @@ def claims_of(app, token: str) -> dict:
 
 # --- Campus's own tokens --------------------------------------------------------------------
 
+
 def test_no_token_is_token_missing(client):
     assert_refused(client.get(ME), "token_missing")
 
 
-@pytest.mark.parametrize("header", [
-    "Bearer garbage",
-    "Bearer a.b.c",
-    "Bearer " + "x" * 5000,
-    "Basic dXNlcjpwYXNz",
-    "Token abc",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer garbage",
+        "Bearer a.b.c",
+        "Bearer " + "x" * 5000,
+        "Basic dXNlcjpwYXNz",
+        "Token abc",
+    ],
+)
 def test_garbage_is_token_invalid(client, header):
     assert_refused(client.get(ME, headers={"Authorization": header}), "token_invalid")
 
@@ -75,8 +80,9 @@ def test_a_good_token_works(client, make_user, auth):
 def test_expired_token_is_token_expired(app, client, make_user):
     user_id = make_user()
     with app.app_context():
-        token = create_access_token(identity=str(user_id), additional_claims={"gen": 0},
-                                    expires_delta=timedelta(seconds=-1))
+        token = create_access_token(
+            identity=str(user_id), additional_claims={"gen": 0}, expires_delta=timedelta(seconds=-1)
+        )
     assert_refused(client.get(ME, headers=bearer(token)), "token_expired")
 
 
@@ -91,14 +97,14 @@ def test_revoked_token_is_token_revoked(client, make_user, auth):
 
 
 def test_the_blocklist_outlives_a_restart_and_forgets_what_has_expired(app, db_url, tmp_path, client, make_user, auth):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from campus.users.models import RevokedToken
 
     user_id = make_user()
     token = auth.token(user_id)
     with app.app_context():
-        stale = datetime.now(timezone.utc) - timedelta(minutes=1)
+        stale = datetime.now(UTC) - timedelta(minutes=1)
         db.session.add(RevokedToken(jti="long-expired", user_id=user_id, expires_at=stale))
         db.session.commit()
     assert client.post("/api/v1/auth/logout", headers=bearer(token)).status_code == 204
@@ -125,8 +131,9 @@ def test_two_logouts_of_one_sign_in_racing_both_succeed(app, client, make_user, 
         _user, refresh_claims = resolve_token(pair["refresh_token"], "refresh")
         services.logout(user, access_claims)
         real_get = db.session.get
-        monkeypatch.setattr(db.session, "get", lambda model, key, **kw: None if model is RevokedToken
-                            else real_get(model, key, **kw))
+        monkeypatch.setattr(
+            db.session, "get", lambda model, key, **kw: None if model is RevokedToken else real_get(model, key, **kw)
+        )
         services.logout(user, refresh_claims)  # no IntegrityError escapes
         monkeypatch.undo()
     assert_refused(client.post("/api/v1/auth/refresh", headers=bearer(pair["refresh_token"])), "token_revoked")
@@ -207,20 +214,26 @@ def test_cookie_token_on_unsafe_method_needs_the_csrf_value(app, client, make_us
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "csrf_failed"
     csrf_value = claims_of(app, pair["access_token"])["csrf"]
-    response = client.patch(ME, json={"first_name": "Eve"},
-                            headers={app.config["JWT_ACCESS_CSRF_HEADER_NAME"]: csrf_value})
+    response = client.patch(
+        ME, json={"first_name": "Eve"}, headers={app.config["JWT_ACCESS_CSRF_HEADER_NAME"]: csrf_value}
+    )
     assert response.status_code == 200
 
 
 # --- the main backend's tokens (Django SimpleJWT) -------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def rsa_keys():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
@@ -229,8 +242,12 @@ def django(request, db_url, tmp_path, rsa_keys):
     """An app that accepts the main backend's tokens, and a signer for such tokens."""
     private, public = rsa_keys
     algorithm = request.param
-    overrides = {"EXTERNAL_JWT_ALGORITHM": algorithm, "EXTERNAL_JWT_AUDIENCE": AUDIENCE,
-                 "EXTERNAL_JWT_ISSUER": ISSUER, "EXTERNAL_JWT_LEEWAY": 0}
+    overrides = {
+        "EXTERNAL_JWT_ALGORITHM": algorithm,
+        "EXTERNAL_JWT_AUDIENCE": AUDIENCE,
+        "EXTERNAL_JWT_ISSUER": ISSUER,
+        "EXTERNAL_JWT_LEEWAY": 0,
+    }
     if algorithm == "HS256":
         overrides["EXTERNAL_JWT_SECRET"] = DJANGO_SECRET
     else:
@@ -242,11 +259,20 @@ def django(request, db_url, tmp_path, rsa_keys):
             self.app = app
             self.client = app.test_client()
 
-        def token(self, user_id, *, token_type="access", audience=AUDIENCE, issuer=ISSUER,
-                  lifetime=300, key=None, **extra) -> str:
+        def token(
+            self, user_id, *, token_type="access", audience=AUDIENCE, issuer=ISSUER, lifetime=300, key=None, **extra
+        ) -> str:
             now = int(time.time())
-            claims = {"token_type": token_type, "exp": now + lifetime, "iat": now,
-                      "jti": uuid.uuid4().hex, "user_id": user_id, "aud": audience, "iss": issuer, **extra}
+            claims = {
+                "token_type": token_type,
+                "exp": now + lifetime,
+                "iat": now,
+                "jti": uuid.uuid4().hex,
+                "user_id": user_id,
+                "aud": audience,
+                "iss": issuer,
+                **extra,
+            }
             claims = {name: value for name, value in claims.items() if value is not None}  # None: left out
             signing_key = key or (DJANGO_SECRET if algorithm == "HS256" else private)
             return pyjwt.encode(claims, signing_key, algorithm=algorithm)
@@ -255,8 +281,12 @@ def django(request, db_url, tmp_path, rsa_keys):
             from campus.users.services import register_user
 
             with app.app_context():
-                user = register_user(email=f"{uuid.uuid4().hex[:8]}@example.test", password="long enough 1",
-                                     first_name="Ext", last_name="User")
+                user = register_user(
+                    email=f"{uuid.uuid4().hex[:8]}@example.test",
+                    password="long enough 1",
+                    first_name="Ext",
+                    last_name="User",
+                )
                 for name, value in fields.items():
                     setattr(user, name, value)
                 db.session.commit()
@@ -315,17 +345,23 @@ def test_django_token_without_a_usable_jti_still_logs_out_for_good(django, jti):
     assert django.me(other).status_code == 200
 
 
-@pytest.mark.parametrize("changes", [
-    {"audience": "another-service"},
-    {"issuer": "https://evil.test"},
-    {"key": "not-the-shared-secret-but-long-enough"},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"audience": "another-service"},
+        {"issuer": "https://evil.test"},
+        {"key": "not-the-shared-secret-but-long-enough"},
+    ],
+)
 def test_django_token_with_wrong_audience_issuer_or_key_is_refused(django, changes):
     django.make_user(external_id="77")
     if "key" in changes and django.app.config["EXTERNAL_JWT_ALGORITHM"] == "RS256":
         other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        changes = {"key": other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption()).decode()}
+        changes = {
+            "key": other.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ).decode()
+        }
     assert_refused(django.me(django.token(77, **changes)), "token_invalid")
 
 
@@ -342,13 +378,20 @@ def test_django_token_of_deactivated_user_is_inactive(django):
 def test_django_tokens_are_refused_when_not_configured(client, make_user):
     make_user(external_id="77")
     now = int(time.time())
-    token = pyjwt.encode({"token_type": "access", "user_id": 77, "exp": now + 300, "jti": "x"},
-                         DJANGO_SECRET, algorithm="HS256")
+    token = pyjwt.encode(
+        {"token_type": "access", "user_id": 77, "exp": now + 300, "jti": "x"}, DJANGO_SECRET, algorithm="HS256"
+    )
     assert_refused(client.get(ME, headers=bearer(token)), "token_invalid")
 
 
 def test_django_alg_none_token_is_refused(django):
     django.make_user(external_id="77")
-    claims = {"token_type": "access", "exp": int(time.time()) + 300, "jti": "x", "user_id": 77,
-              "aud": AUDIENCE, "iss": ISSUER}
+    claims = {
+        "token_type": "access",
+        "exp": int(time.time()) + 300,
+        "jti": "x",
+        "user_id": 77,
+        "aud": AUDIENCE,
+        "iss": ISSUER,
+    }
     assert_refused(django.me(f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."), "token_invalid")

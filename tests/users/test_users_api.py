@@ -1,4 +1,5 @@
 """/api/v1/users/me (read, update, password change) and the user search."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,20 +14,26 @@ def test_me_never_shows_the_password_hash(client, make_user, auth):
 
 def test_patch_me_updates_profile_fields(client, make_user, auth):
     user_id = make_user()
-    response = client.patch("/api/v1/users/me", headers=auth.headers(user_id),
-                            json={"first_name": "Анна", "phone": "+7 (912) 345-67-89", "language": "ru"})
+    response = client.patch(
+        "/api/v1/users/me",
+        headers=auth.headers(user_id),
+        json={"first_name": "Анна", "phone": "+7 (912) 345-67-89", "language": "ru"},
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert (body["first_name"], body["phone"], body["language"]) == ("Анна", "+79123456789", "ru")
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"role": "admin"}, "role"),
-    ({"email": "new@example.test"}, "email"),
-    ({"language": "de"}, "language"),
-    ({"phone": "not a phone"}, "phone"),
-    ({"first_name": ""}, "first_name"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"role": "admin"}, "role"),
+        ({"email": "new@example.test"}, "email"),
+        ({"language": "de"}, "language"),
+        ({"phone": "not a phone"}, "phone"),
+        ({"first_name": ""}, "first_name"),
+    ],
+)
 def test_patch_me_rejects_fields_users_may_not_set(client, make_user, auth, changes, field):
     user_id = make_user()
     response = client.patch("/api/v1/users/me", headers=auth.headers(user_id), json=changes)
@@ -44,8 +51,11 @@ def test_patch_me_phone_taken_by_someone_else_is_a_conflict(client, make_user, a
 
 def test_password_change_needs_the_current_password(client, make_user, auth):
     user_id = make_user(password="old password 1")
-    response = client.post("/api/v1/users/me/password", headers=auth.headers(user_id),
-                           json={"current_password": "wrong", "new_password": "new password 1"})
+    response = client.post(
+        "/api/v1/users/me/password",
+        headers=auth.headers(user_id),
+        json={"current_password": "wrong", "new_password": "new password 1"},
+    )
     assert response.status_code == 422
     assert "current_password" in response.get_json()["error"]["fields"]
 
@@ -53,8 +63,11 @@ def test_password_change_needs_the_current_password(client, make_user, auth):
 def test_password_change_revokes_other_tokens_and_returns_fresh_ones(client, make_user, auth):
     user_id = make_user(email="pw@example.test", password="old password 1")
     other_session = auth.headers(user_id)
-    response = client.post("/api/v1/users/me/password", headers=auth.headers(user_id),
-                           json={"current_password": "old password 1", "new_password": "new password 1"})
+    response = client.post(
+        "/api/v1/users/me/password",
+        headers=auth.headers(user_id),
+        json={"current_password": "old password 1", "new_password": "new password 1"},
+    )
     assert response.status_code == 200
     fresh = response.get_json()["access_token"]
     revoked = client.get("/api/v1/users/me", headers=other_session)
