@@ -1,4 +1,4 @@
-"""The chat page: a shell that `static/js/chat.js` fills over the JSON API and Socket.IO `/chat`."""
+"""The chat page: a shell that `static/js/chat/` (ES modules) fills over the JSON API and Socket.IO `/chat`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ bp = Blueprint("chat_views", __name__)
 
 
 def page_strings() -> dict[str, str]:
-    """Everything chat.js shows, translated for the reader; `{name}`-style slots filled in JS."""
+    """Everything the page's JS shows, translated for the reader; `{name}`-style slots filled in JS."""
     return {
         "connecting": _("Connecting…"),
         "reconnecting": _("Connection lost. Reconnecting…"),
@@ -69,7 +69,7 @@ def page_strings() -> dict[str, str]:
 @bp.route("/chat")
 @page_permission_required("chat.use")
 def chat():
-    """The chat page; the signed-in user's id and the translated strings go to chat.js as JSON."""
+    """The chat page; the signed-in user's id and the translated strings go to its JS as JSON."""
     config = current_app.config
     user = g.current_user
     page_config = {
@@ -78,7 +78,7 @@ def chat():
         "namespace": "/chat",
         # Only decides whether an announcement chat shows a composer; the server checks each send.
         "can_post_announcements": user.can("chat.post_announcements"),
-        # The access cookie's remaining life and a fresh one's: chat.js refreshes ahead of expiry,
+        # The access cookie's remaining life and a fresh one's: the page refreshes ahead of expiry,
         # so no API call goes out with an expired token (the browser logs every 401 as an error).
         "access": {
             "expires_in": max(int(g.token_claims["exp"] - time.time()), 0),

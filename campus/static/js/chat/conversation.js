@@ -1,0 +1,185 @@
+/* Campus chat page: the open conversation — its head, its messages in seq order with the
+ * pending ones below, the history note, and loading older messages while scrolling up. */
+
+import { $, el } from "./dom.js";
+import { createMessageNodes } from "./messages.js";
+
+export function createConversation({ store, sync, outbox, typing, t, times, canPostAnnouncements, notifications, chatList }) {
+  const messageList = $("message-list");
+  const pendingList = $("pending-list");
+  const messagesBox = $("messages");
+  const conversation = $("conversation");
+  const app = $("chat-app");
+  const nodes = createMessageNodes({ store, sync, t, times, rerender: render, setStatus: notifications.setStatus });
+  let wasNearBottom = true;
+
+  const isOpen = (chat) => chat.id === store.openChatId;
+
+  function open(chatId) {
+    const chat = store.chats.get(chatId);
+    if (!chat) return;
+    if (typing.announcing && typing.announcing !== chatId) typing.stop();
+    store.openChatId = chatId;
+    conversation.hidden = false;
+    $("no-conversation").hidden = true;
+    app.classList.add("show-conversation");
+    render();
+    chatList.render();
+    if (!chat.messages) sync.loadLatest(chat);
+    else { scrollToBottom(); sync.markRead(chat); }
+    if (mayPost(chat)) $("composer-input").focus();
+  }
+
+  function close() {
+    typing.stop();
+    store.openChatId = null;
+    conversation.hidden = true;
+    $("no-conversation").hidden = false;
+    app.classList.remove("show-conversation");
+    messageList.replaceChildren();
+    pendingList.replaceChildren();
+  }
+
+  /** Major chats are announcements: only teachers and admins get a composer there. */
+  function mayPost(chat) {
+    return chat.kind !== "major" || canPostAnnouncements;
+  }
+
+  function render() {
+    const chat = store.chats.get(store.openChatId);
+    if (!chat) return;
+    renderHead();
+    const posting = mayPost(chat);
+    $("composer").hidden = !posting;
+    $("read-only-note").hidden = posting;
+    $("read-only-note").textContent = posting ? "" : t("announcements_only");
+    messageList.replaceChildren();
+    if (chat.messages) {
+      const seqs = Array.from(chat.messages.keys()).sort((a, b) => a - b);
+      messageList.append(...seqs.map((seq) => nodes.messageNode(chat, chat.messages.get(seq))));
+    }
+    pendingList.replaceChildren(...outbox.forChat(chat.id).map(nodes.pendingNode));
+    renderHistoryNote(chat);
+    notifications.renderTyping(chat.id);
+  }
+
+  function renderHead() {
+    const chat = store.chats.get(store.openChatId);
+    if (!chat) return;
+    $("conversation-title").textContent = store.chatName(chat);
+    const status = $("conversation-status");
+    const partner = store.privatePartner(chat);
+    if (partner !== null) {
+      const state = store.presence.get(partner) || {};
+      const lastSeen = times.parse(state.last_seen);
+      status.textContent = state.online ? t("online") : lastSeen ? t("last_seen", { time: times.short(lastSeen) }) : "";
+      status.classList.toggle("online", Boolean(state.online));
+    } else if (chat.type === "group") {
+      const online = chat.members.filter((member) => member.user_id === store.me || (store.presence.get(member.user_id) || {}).online).length;
+      status.textContent = t("members_online", { count: chat.members.length, online });
+      status.classList.remove("online");
+    } else {
+      status.textContent = "";
+    }
+  }
+
+  function renderHistoryNote(chat) {
+    if (!isOpen(chat)) return;
+    const note = $("history-note");
+    if (chat.loadingOlder || (!chat.messages && !chat.historyError)) note.replaceChildren(t("loading"));
+    else if (!chat.firstSeq || chat.firstSeq <= 1) note.replaceChildren(t("history_start"));
+    else {
+      // Scrolling up loads older messages; the button does the same from the keyboard.
+      note.replaceChildren(chat.historyError ? t("load_failed") + " " : "",
+        el("button", { type: "button", className: "link-button", onclick: () => loadOlder(chat) }, t("older_messages")));
+    }
+  }
+
+  /** Older messages above the first one held, keeping what the user sees in place. */
+  async function loadOlder(chat) {
+    const loading = sync.loadOlder(chat);   // shows "Loading…" at once
+    const fromBottom = messagesBox.scrollHeight - messagesBox.scrollTop;
+    const items = await loading;
+    if (isOpen(chat) && items.length) {
+      for (const message of items) renderMessage(chat, message);
+      messagesBox.scrollTop = messagesBox.scrollHeight - fromBottom;
+    }
+    if (items.length) setTimeout(() => fillViewport(chat), 0);
+  }
+
+  /** Too few messages to scroll: fetch older ones until the box scrolls or history starts. */
+  function fillViewport(chat) {
+    if (isOpen(chat) && chat.firstSeq > 1 && !chat.historyError &&
+        messagesBox.scrollHeight <= messagesBox.clientHeight) loadOlder(chat);
+  }
+
+  /** Insert or replace a message's node, keeping the list in seq order. */
+  function renderMessage(chat, message) {
+    const node = nodes.messageNode(chat, message);
+    const existing = messageList.querySelector('li[data-seq="' + message.seq + '"]');
+    if (existing) { existing.replaceWith(node); return; }
+    let next = null;
+    for (const item of messageList.children) {
+      if (Number(item.dataset.seq) > message.seq) { next = item; break; }
+    }
+    messageList.insertBefore(node, next);
+  }
+
+  function renderPending(entry) {
+    if (entry.chat_id !== store.openChatId || !outbox.has(entry.client_id)) return;
+    const node = nodes.pendingNode(entry);
+    const existing = pendingList.querySelector('li[data-client-id="' + CSS.escape(entry.client_id) + '"]');
+    if (existing) existing.replaceWith(node);
+    else pendingList.append(node);
+  }
+
+  function removePending(clientId) {
+    const existing = pendingList.querySelector('li[data-client-id="' + CSS.escape(clientId) + '"]');
+    if (existing) existing.remove();
+  }
+
+  /** Others' read markers moved: "sent" ticks may turn into "seen". */
+  function refreshOwnStatuses(chat) {
+    if (!isOpen(chat)) return;
+    for (const item of messageList.querySelectorAll("li.msg.mine")) {
+      const message = chat.messages && chat.messages.get(Number(item.dataset.seq));
+      if (!message) continue;
+      const status = item.querySelector(".msg-status");
+      const wanted = store.ownStatus(chat, message);
+      if (status && status.dataset.status !== wanted) status.replaceWith(nodes.statusNode(wanted));
+    }
+  }
+
+  function scrollToBottom() {
+    messagesBox.scrollTop = messagesBox.scrollHeight;
+  }
+
+  messagesBox.addEventListener("scroll", () => {
+    wasNearBottom = messagesBox.scrollHeight - messagesBox.scrollTop - messagesBox.clientHeight < 120;
+    const chat = store.chats.get(store.openChatId);
+    if (chat && messagesBox.scrollTop < 80) loadOlder(chat);
+  });
+  $("back-button").addEventListener("click", () => { close(); chatList.render(); });
+
+  return {
+    open, close, render, renderHead, scrollToBottom, renderPending, removePending,
+    /** A message was stored: show it, following it down if the user was at the bottom. */
+    messageChanged(chat, message, isNew) {
+      if (!isOpen(chat)) return;
+      renderMessage(chat, message);
+      if (isNew && wasNearBottom) scrollToBottom();
+    },
+    /** The newest page arrived. */
+    loaded(chat) {
+      if (!isOpen(chat)) return;
+      render();
+      scrollToBottom();
+      fillViewport(chat);
+    },
+    changed(chat) {
+      if (isOpen(chat)) render();
+    },
+    renderHistoryNote,
+    refreshOwnStatuses,
+  };
+}

@@ -1,0 +1,110 @@
+/* Campus chat page: the chat list, one conversation and the dialogs, over the JSON API and the
+ * Socket.IO namespace /chat (docs/protocol.md). Loaded as a module by
+ * templates/chat/index.html after the Socket.IO client (the global `io`); its settings and
+ * translated strings come from the page's JSON block (#chat-config: the CSP allows no inline
+ * script).
+ *
+ * This file only puts the page together. The parts:
+ *   config.js        timings, limits, the translator, time formats
+ *   api.js           the JSON API with cookie refresh                    ┐
+ *   connection.js    the Socket.IO client: auth, refusals, acks          │ no DOM:
+ *   store.js         chats, messages, cursors, unread, read markers      │ Node's tests
+ *   outbox.js        unacknowledged messages, resent with their client_id│ (tests/js/)
+ *   typing.js        who types, and announcing one's own typing          │
+ *   sync.js          the reconnect procedure, gaps, live events          ┘
+ *   dom.js           DOM helpers
+ *   chatlist.js, conversation.js, messages.js, composer.js, dialogs.js, notifications.js
+ *                    what the user sees (the `view` below is their side of sync.js)
+ */
+
+import { createApi } from "./api.js";
+import { createChatList } from "./chatlist.js";
+import { createComposer } from "./composer.js";
+import { timeFormats, translator } from "./config.js";
+import { Connection } from "./connection.js";
+import { createConversation } from "./conversation.js";
+import { createDialogs } from "./dialogs.js";
+import { $, cookie, pageVisible } from "./dom.js";
+import { createNotifications } from "./notifications.js";
+import { Outbox } from "./outbox.js";
+import { ChatStore } from "./store.js";
+import { ChatSync } from "./sync.js";
+import { Typing } from "./typing.js";
+
+const config = JSON.parse($("chat-config").textContent);
+const t = translator(config.strings);
+const locale = document.documentElement.lang || undefined;
+const times = timeFormats(locale);
+
+/* The page's side of the sync: filled in below, once the rendering modules exist. */
+const view = {};
+
+const store = new ChatStore({ me: config.user, t });
+const api = createApi({
+  base: config.api, access: config.access, csrf: config.csrf, cookie,
+  onSignedOut: () => sync.signOut(),
+});
+const connection = new Connection({ io: window.io, namespace: config.namespace, api, csrfToken: () => cookie(config.csrf.access_cookie) });
+let storage = null;
+try {
+  storage = window.sessionStorage;
+} catch (error) {
+  /* storage disabled: the outbox lives in memory only */
+}
+// Unacknowledged messages survive a reload of this tab: they are resent with their client_id.
+const outbox = new Outbox({ storage, key: "campus-chat-outbox-" + config.user.id });
+outbox.load();
+const typing = new Typing({
+  emit: (payload) => connection.emit("typing", payload),
+  connected: () => connection.connected,
+  onChange: (chatId) => view.typingChanged(chatId),
+});
+const sync = new ChatSync({ store, outbox, typing, api, connection, view, visible: pageVisible });
+
+const openChat = (chatId) => conversation.open(chatId);
+const notifications = createNotifications({ store, typing, t, openChat });
+const chatList = createChatList({ store, t, times, locale, openChat });
+const conversation = createConversation({
+  store, sync, outbox, typing, t, times, canPostAnnouncements: config.can_post_announcements, notifications, chatList,
+});
+const dialogs = createDialogs({ store, sync, api, t, times, conversation, chatList });
+createComposer({ store, sync, typing, t, conversation, notifications });
+
+Object.assign(view, {
+  connection: notifications.setConnection,
+  failed: (error) => notifications.setStatus(t("action_failed", { message: error.message })),
+  signedOut: notifications.showSignedOut,
+  listChanged: () => { chatList.render(); notifications.updateTitle(); },
+  chatChanged: (chat) => { if (chat.id === store.openChatId) conversation.renderHead(); },
+  membersChanged: (chat) => dialogs.refreshMembers(chat),
+  chatRemoved: (chat, notice) => {
+    if (chat.id !== store.openChatId) return;
+    conversation.close();
+    if (notice) notifications.setStatus(t("left_chat", { title: store.chatName(chat) }));
+  },
+  messageChanged: conversation.messageChanged,
+  pendingChanged: conversation.renderPending,
+  pendingSettled: conversation.removePending,
+  conversationLoaded: conversation.loaded,
+  conversationChanged: conversation.changed,
+  historyChanged: conversation.renderHistoryNote,
+  readChanged: conversation.refreshOwnStatuses,
+  typingChanged: notifications.renderTyping,
+  presenceChanged: () => {
+    chatList.render();
+    if (store.openChatId) conversation.renderHead();
+    dialogs.refreshMembers(null);
+  },
+  notify: notifications.notify,
+});
+
+document.addEventListener("visibilitychange", () => {
+  const chat = store.openChatId && store.chats.get(store.openChatId);
+  if (chat && pageVisible()) sync.markRead(chat);
+});
+
+// Last-seen times and "today" labels age; refresh them once a minute.
+setInterval(() => { chatList.render(); if (store.openChatId) conversation.renderHead(); }, 60000);
+
+notifications.offerNotifications();
+sync.start();

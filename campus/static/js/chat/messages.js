@@ -1,0 +1,97 @@
+/* Campus chat page: one message as a list item — body, time, status ticks, and editing or
+ * deleting one's own in place. Message text only ever goes in through text nodes. */
+
+import { el } from "./dom.js";
+
+const STATUS_ICONS = { pending: "🕓", sent: "✓", seen: "✓✓", failed: "!" };
+
+/** `rerender()` redraws the open conversation; `setStatus(text)` writes the status line. */
+export function createMessageNodes({ store, sync, t, times, rerender, setStatus }) {
+  function failure(ack) {
+    return t("action_failed", { message: (ack && ack.error && ack.error.message) || t("reconnecting") });
+  }
+
+  /** Sending… / Sent / Seen / Not sent (with Retry, for an outbox `entry`). */
+  function statusNode(status, entry) {
+    const labels = { pending: t("pending"), sent: t("sent"), seen: t("seen"), failed: t("failed") };
+    const node = el("span", { className: "msg-status", dataset: { status } },
+      el("span", { "aria-hidden": "true", className: "msg-status-icon" }, STATUS_ICONS[status]),
+      el("span", { className: "msg-status-text" }, labels[status]));
+    if (status === "failed" && entry) {
+      node.append(el("button", { type: "button", className: "retry-button", onclick: () => sync.queue(entry) }, t("retry")));
+    }
+    return node;
+  }
+
+  function attachmentNode(attachment) {
+    const name = attachment.name || t("attachment");
+    const url = typeof attachment.url === "string" && attachment.url.startsWith("/") ? attachment.url : null;
+    return el("p", { className: "msg-attachment" }, url ? el("a", { href: url, target: "_blank", rel: "noopener" }, name) : name);
+  }
+
+  function messageNode(chat, message) {
+    const mine = message.sender_id === store.me;
+    const created = times.parse(message.created_at);
+    const body = message.deleted_at
+      ? el("p", { className: "msg-body deleted" }, t("deleted"))
+      : el("p", { className: "msg-body" }, message.body || "");
+    const attachment = message.attachment && !message.deleted_at ? attachmentNode(message.attachment) : null;
+    const meta = el("div", { className: "msg-meta" },
+      created ? el("time", { datetime: message.created_at, title: times.full(created) }, times.short(created)) : null,
+      message.edited_at && !message.deleted_at ? el("span", { className: "msg-edited" }, t("edited")) : null,
+      mine ? statusNode(store.ownStatus(chat, message)) : null,
+      mine && !message.deleted_at ? el("span", { className: "msg-actions" },
+        el("button", { type: "button", className: "link-button edit-button", onclick: (event) => startEdit(event, message) }, t("edit")),
+        el("button", { type: "button", className: "link-button delete-button", onclick: (event) => askDelete(event, message) }, t("delete"))) : null);
+    return el("li", {
+      className: "msg " + (mine ? "mine" : "theirs"),
+      dataset: { seq: String(message.seq), id: String(message.id), clientId: message.client_id || "", sender: String(message.sender_id) },
+    },
+    !mine && chat.type !== "private" ? el("span", { className: "msg-sender" }, store.userName(message.sender_id)) : null,
+    body, attachment, meta);
+  }
+
+  /** An outbox entry: shown below the conversation until the server has it. */
+  function pendingNode(entry) {
+    return el("li", { className: "msg mine pending", dataset: { clientId: entry.client_id } },
+      el("p", { className: "msg-body" }, entry.body),
+      el("div", { className: "msg-meta" }, statusNode(entry.status, entry)));
+  }
+
+  /** Edit one's own message in place; the ack (and message_updated) bring the new state. */
+  function startEdit(event, message) {
+    const item = event.target.closest("li.msg");
+    const box = el("textarea", { className: "edit-input", rows: "2", maxlength: "4000", "aria-label": t("edit") });
+    box.value = message.body || "";
+    const error = el("span", { className: "edit-error", role: "alert" });
+    const form = el("form", { className: "edit-form" }, box,
+      el("span", { className: "edit-buttons" },
+        el("button", { type: "submit" }, t("save")),
+        el("button", { type: "button", onclick: () => rerender() }, t("cancel")), error));
+    form.addEventListener("submit", async (submit) => {
+      submit.preventDefault();
+      const body = box.value.trim();
+      if (!body || body === message.body) { rerender(); return; }
+      const ack = await sync.change("edit_message", { message_id: message.id, body });
+      if (!ack || !ack.ok) error.textContent = failure(ack);
+    });
+    item.querySelector(".msg-body").replaceWith(form);
+    box.focus();
+  }
+
+  /** Deleting asks once more in place (no blocking confirm()). */
+  function askDelete(event, message) {
+    const button = event.target;
+    if (button.dataset.confirming) {
+      sync.change("delete_message", { message_id: message.id }).then((ack) => {
+        if (!ack || !ack.ok) setStatus(failure(ack));
+      });
+      return;
+    }
+    button.dataset.confirming = "1";
+    button.textContent = t("delete_confirm");
+    button.classList.add("danger");
+  }
+
+  return { messageNode, pendingNode, statusNode };
+}

@@ -1,0 +1,68 @@
+/* Campus chat page: what tells the user about things outside the conversation they read — the
+ * unread count in the tab's title, desktop notifications while the page is hidden, who is
+ * typing, and the connection status line (with the signed-out notice). */
+
+import { $, pageVisible } from "./dom.js";
+
+export function createNotifications({ store, typing, t, openChat }) {
+  const app = $("chat-app");
+  const baseTitle = document.title;
+
+  function updateTitle() {
+    const total = store.totalUnread();
+    document.title = total > 0 ? "(" + total + ") " + baseTitle : baseTitle;
+  }
+
+  /** A desktop notification for a message that arrived while the page was hidden. */
+  function notify(chat, message) {
+    if (pageVisible() || !("Notification" in window) || Notification.permission !== "granted") return;
+    const text = (message.body || "").slice(0, 140);
+    try {
+      const notification = new Notification(t("new_message_from", { name: store.userName(message.sender_id) }), {
+        body: chat.type === "private" ? text : store.chatName(chat) + ": " + text,
+        tag: "campus-chat-" + chat.id,
+      });
+      notification.onclick = () => { window.focus(); openChat(chat.id); notification.close(); };
+    } catch (error) {
+      /* some browsers allow notifications only from a service worker: skip them */
+    }
+  }
+
+  /** Offer desktop notifications when the browser has not been asked yet. */
+  function offerNotifications() {
+    const button = $("enable-notifications");
+    if (!("Notification" in window) || Notification.permission !== "default") return;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      const answer = await Notification.requestPermission();
+      button.hidden = true;
+      if (answer === "denied") setStatus(t("notifications_blocked"));
+    });
+  }
+
+  /** The typing line of the open conversation. */
+  function renderTyping(chatId) {
+    if (chatId !== store.openChatId) return;
+    const names = typing.typists(chatId).map((userId) => store.userName(userId));
+    $("typing-indicator").textContent = names.length === 0 ? "" : names.length === 1
+      ? t("typing_one", { name: names[0] }) : t("typing_many", { names: names.join(", ") });
+  }
+
+  function setStatus(text) {
+    $("connection-status").textContent = text;
+  }
+
+  /** "connecting" / "syncing" / "online" / "reconnecting" (the page's data-connection too). */
+  function setConnection(state) {
+    app.dataset.connection = state;
+    setStatus(state === "online" ? t("online_status") : state === "reconnecting" ? t("reconnecting") : t("connecting"));
+  }
+
+  function showSignedOut() {
+    app.dataset.connection = "signed-out";
+    setStatus(t("signed_out"));
+    $("signed-out").hidden = false;
+  }
+
+  return { updateTitle, notify, offerNotifications, renderTyping, setStatus, setConnection, showSignedOut };
+}
