@@ -122,7 +122,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_namespaces(app: Flask) -> None:
     from campus.chat.events import ChatNamespace
-    from campus.chat.services import (
+    from campus.chat.receivers import (
         on_major_renamed,
         on_role_changed,
         on_sessions_ended,

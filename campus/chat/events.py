@@ -1,9 +1,10 @@
 """The `/chat` Socket.IO namespace (DESIGN.md §4).
 
-Thin edge over `campus.chat.services`: each event is rate limited, its payload loaded by a
-strict schema, the user read again from the database (a demotion or deactivation acts on the next
-event), and the answer is an ack — `{"ok": true, ...}` or `{"ok": false, "error": ...}` through
-`acked`, never an unhandled exception. Broadcasts go out from `notify`, after the commit.
+Thin edge over the chat's services (`campus.chat.messages`, `campus.chat.sync`): each event is
+rate limited, its payload loaded by a strict schema, the user read again from the database (a
+demotion or deactivation acts on the next event), and the answer is an ack — `{"ok": true, ...}`
+or `{"ok": false, "error": ...}` through `acked`, never an unhandled exception. Broadcasts go out
+from `notify`, after the commit.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from flask_babel import gettext as _
 from flask_jwt_extended import decode_token
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
-from campus.chat import notify, rooms, services
+from campus.chat import notify, rooms
+from campus.chat.access import load_actor, member_chat_ids
 from campus.chat.flood import check_flood
+from campus.chat.messages import delete_message, edit_message, mark_read, send_message, typing
 from campus.chat.packets import UNDECODABLE_EVENT
-from campus.chat.presence import presence
+from campus.chat.presence import last_seen, presence, went_offline
 from campus.chat.schemas import (
     EditMessageSchema,
     MessageIdSchema,
@@ -25,6 +28,7 @@ from campus.chat.schemas import (
     SyncSchema,
     TypingSchema,
 )
+from campus.chat.sync import sync
 from campus.core.errors import AuthError, Forbidden, ValidationError
 from campus.core.schemas import load_or_raise
 from campus.core.security import resolve_token
@@ -85,7 +89,7 @@ class ChatNamespace(Namespace):
         with rooms.user_lock(room):
             join_room(room)
             # Someone who may not chat (a guest) hears none of the chats they are still in.
-            chat_ids = services.member_chat_ids(user.id) if user.can("chat.use") else []
+            chat_ids = member_chat_ids(user.id) if user.can("chat.use") else []
             for chat_id in chat_ids:
                 join_room(chat_room(chat_id))
         self.user_of_sid[request.sid] = user.id
@@ -94,7 +98,7 @@ class ChatNamespace(Namespace):
             # A logout may have been applied here before this socket was in the user's room.
             self._check_still_signed_in(auth)
         if presence().connected(user.id):
-            notify.presence(chat_ids, user.id, True, services.last_seen(user.id))
+            notify.presence(chat_ids, user.id, True, last_seen(user.id))
         return True
 
     @staticmethod
@@ -139,8 +143,8 @@ class ChatNamespace(Namespace):
         self.tokens_of_sid.pop(request.sid, None)
         user_id = self.user_of_sid.pop(request.sid, None)
         if user_id is not None and presence().disconnected(user_id):
-            chat_ids, last_seen = services.went_offline(user_id)
-            notify.presence(chat_ids, user_id, False, last_seen)
+            chat_ids, seen = went_offline(user_id)
+            notify.presence(chat_ids, user_id, False, seen)
 
     def _user(self):
         """The caller, read from the database, after the flood check."""
@@ -148,7 +152,7 @@ class ChatNamespace(Namespace):
         if user_id is None:
             raise Forbidden(_("Not connected."))
         check_flood(user_id)
-        return services.load_actor(user_id)
+        return load_actor(user_id)
 
     # --- events -------------------------------------------------------------------------
 
@@ -156,33 +160,33 @@ class ChatNamespace(Namespace):
     def on_send_message(self, data=None, *_extra):
         user = self._user()
         payload = load_or_raise(SEND, data)
-        message, _created = services.send_message(user, payload.pop("chat_id"), **payload)
+        message, _created = send_message(user, payload.pop("chat_id"), **payload)
         return {"ok": True, "message": message}
 
     @acked
     def on_edit_message(self, data=None, *_extra):
         user = self._user()
         payload = load_or_raise(EDIT, data)
-        return {"ok": True, "message": services.edit_message(user, payload["message_id"], payload["body"])}
+        return {"ok": True, "message": edit_message(user, payload["message_id"], payload["body"])}
 
     @acked
     def on_delete_message(self, data=None, *_extra):
         user = self._user()
         payload = load_or_raise(DELETE, data)
-        return {"ok": True, "message": services.delete_message(user, payload["message_id"])}
+        return {"ok": True, "message": delete_message(user, payload["message_id"])}
 
     @acked
     def on_read(self, data=None, *_extra):
         user = self._user()
         payload = load_or_raise(READ, data)
-        services.mark_read(user, payload["chat_id"], payload["seq"])
+        mark_read(user, payload["chat_id"], payload["seq"])
         return {"ok": True}
 
     @acked
     def on_typing(self, data=None, *_extra):
         user = self._user()
         payload = load_or_raise(TYPING, data)
-        services.typing(user, payload["chat_id"], payload["typing"], skip_sid=request.sid)
+        typing(user, payload["chat_id"], payload["typing"], skip_sid=request.sid)
         return {"ok": True}
 
     @acked
@@ -190,4 +194,4 @@ class ChatNamespace(Namespace):
         user = self._user()
         payload = load_or_raise(SYNC, data)
         cursors = {int(chat_id): rev for chat_id, rev in payload["cursors"].items()}
-        return {"ok": True, "chats": services.sync(user, cursors)}
+        return {"ok": True, "chats": sync(user, cursors)}

@@ -10,6 +10,9 @@ worker does not announce "offline" while another tab is open on another, and the
 crashed worker go offline once its heartbeat is `TTL` old. Redis trouble degrades to the local
 count (logged), never to a refused connection. Delivery never depends on presence (rooms and
 `sync` do).
+
+When a user's last socket closes, the time is kept as `users.last_seen_at` (`went_offline`), what
+the `presence` event and `<chat>`'s members show as `last_seen`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,13 @@ from collections import Counter
 from collections.abc import Iterable
 
 from flask import current_app
+from sqlalchemy import select, update
+
+from campus.chat.access import member_chat_ids
+from campus.core.models import utcnow
+from campus.core.schemas import dump_time
+from campus.extensions import db
+from campus.users.models import User
 
 log = logging.getLogger(__name__)
 
@@ -163,3 +173,18 @@ def presence() -> PresenceCounter:
             counter = PresenceCounter()
         counter = app.extensions.setdefault("campus_chat_presence", counter)
     return counter
+
+
+def went_offline(user_id: int) -> tuple[list[int], str]:
+    """Record when the user was last seen; `(their chat ids, last_seen)` for the announcement."""
+    now = utcnow()
+    db.session.execute(
+        update(User).where(User.id == user_id).values(last_seen_at=now).execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return member_chat_ids(user_id), dump_time(now)
+
+
+def last_seen(user_id: int) -> str | None:
+    """When the user's last socket closed (None: never), as the `presence` event gives it."""
+    return dump_time(db.session.scalar(select(User.last_seen_at).where(User.id == user_id)))
