@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from flask_jwt_extended import decode_token
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
-from campus.chat import notify, rooms
+from campus.chat import NAMESPACE, notify, rooms
 from campus.chat.access import load_actor, member_chat_ids
+from campus.chat.connections import connections
 from campus.chat.flood import check_flood
 from campus.chat.messages import delete_message, edit_message, mark_read, send_message, typing
 from campus.chat.packets import UNDECODABLE_EVENT
@@ -47,16 +48,11 @@ SEND, EDIT, DELETE, READ, TYPING, SYNC = (
 
 
 class ChatNamespace(Namespace):
-    """Authenticated on connect; every event answers with an ack."""
+    """Authenticated on connect; every event answers with an ack. Its sockets are recorded in
+    `campus.chat.connections`."""
 
-    def __init__(self, namespace: str = "/chat"):
+    def __init__(self, namespace: str = NAMESPACE):
         super().__init__(namespace)
-        self.user_of_sid: dict[str, int] = {}
-        # The `jti`s whose revocation ends each socket (see `campus.chat.rooms.end_sessions`).
-        self.tokens_of_sid: dict[str, frozenset[str]] = {}
-        # Bumped whenever sessions end on this worker: a connect that overlapped one checks its
-        # credentials again before it completes.
-        self.sessions_ended = 0
 
     # --- dispatch -------------------------------------------------------------------------
 
@@ -81,7 +77,7 @@ class ChatNamespace(Namespace):
     # --- connection ---------------------------------------------------------------------
 
     def on_connect(self, auth=None):
-        ended_before = self.sessions_ended
+        ended_before = connections.sessions_ended
         user, claims = authenticate_socket(auth)
         room = user_room(user.id)
         # Rooms do not survive a reconnect: join the user's own room and every chat's, from the
@@ -92,9 +88,8 @@ class ChatNamespace(Namespace):
             chat_ids = member_chat_ids(user.id) if user.can("chat.use") else []
             for chat_id in chat_ids:
                 join_room(chat_room(chat_id))
-        self.user_of_sid[request.sid] = user.id
-        self.tokens_of_sid[request.sid] = self._session_tokens(auth, claims)
-        if self.sessions_ended != ended_before:
+        connections.opened(request.sid, user.id, self._session_tokens(auth, claims))
+        if connections.sessions_ended != ended_before:
             # A logout may have been applied here before this socket was in the user's room.
             self._check_still_signed_in(auth)
         if presence().connected(user.id):
@@ -128,27 +123,21 @@ class ChatNamespace(Namespace):
         db.session.rollback()  # read the revocation: a fresh transaction, no cached user
         try:
             _user, claims = authenticate_socket(auth)
-            if self.tokens_of_sid[sid] - set(revocation_keys(claims)):  # the refresh cookie counts too
+            if connections.opened_with(sid) - set(revocation_keys(claims)):  # the refresh cookie counts too
                 resolve_token(request.cookies[current_app.config["JWT_REFRESH_COOKIE_NAME"]], "refresh")
         except (ConnectionRefusedError, AuthError):
-            self.user_of_sid.pop(sid, None)
-            self.tokens_of_sid.pop(sid, None)
+            connections.closed(sid)
             raise ConnectionRefusedError("unauthorized", {"code": "token_revoked"}) from None
 
-    def opened_with(self, sid: str) -> frozenset[str]:
-        """The token ids whose revocation ends the socket `sid` (empty if unknown here)."""
-        return self.tokens_of_sid.get(sid, frozenset())
-
     def on_disconnect(self, *_reason):
-        self.tokens_of_sid.pop(request.sid, None)
-        user_id = self.user_of_sid.pop(request.sid, None)
+        user_id = connections.closed(request.sid)
         if user_id is not None and presence().disconnected(user_id):
             chat_ids, seen = went_offline(user_id)
             notify.presence(chat_ids, user_id, False, seen)
 
     def _user(self):
         """The caller, read from the database, after the flood check."""
-        user_id = self.user_of_sid.get(request.sid)
+        user_id = connections.user_of(request.sid)
         if user_id is None:
             raise Forbidden(_("Not connected."))
         check_flood(user_id)

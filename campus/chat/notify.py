@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from campus.chat import rooms
+from campus.chat import NAMESPACE, rooms
 from campus.core.sockets import chat_room, user_room
 from campus.extensions import socketio
-
-NAMESPACE = "/chat"
 
 
 def _emit(event: str, payload: Any, room: str, skip_sid: str | None = None) -> None:
