@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_namespaces(app: Flask) -> None:
+    """The chat's Socket.IO namespace."""
     from campus.chat import NAMESPACE
     from campus.chat.events import ChatNamespace
     from campus.extensions import socketio

@@ -77,6 +77,7 @@ class ChatNamespace(Namespace):
     # --- connection ---------------------------------------------------------------------
 
     def on_connect(self, auth=None):
+        """Authenticate, join the user's room and their chats' rooms; announce them online."""
         ended_before = connections.sessions_ended
         user, claims = authenticate_socket(auth)
         room = user_room(user.id)
@@ -130,6 +131,7 @@ class ChatNamespace(Namespace):
             raise ConnectionRefusedError("unauthorized", {"code": "token_revoked"}) from None
 
     def on_disconnect(self, *_reason):
+        """Forget the socket; announce the user offline when it was their last."""
         user_id = connections.closed(request.sid)
         if user_id is not None and presence().disconnected(user_id):
             chat_ids, seen = went_offline(user_id)
@@ -147,6 +149,7 @@ class ChatNamespace(Namespace):
 
     @acked
     def on_send_message(self, data=None, *_extra):
+        """`send_message`: acked with the stored message (a resend's too)."""
         user = self._user()
         payload = load_or_raise(SEND, data)
         message, _created = send_message(user, payload.pop("chat_id"), **payload)
@@ -154,18 +157,21 @@ class ChatNamespace(Namespace):
 
     @acked
     def on_edit_message(self, data=None, *_extra):
+        """`edit_message`: acked with the edited message."""
         user = self._user()
         payload = load_or_raise(EDIT, data)
         return {"ok": True, "message": edit_message(user, payload["message_id"], payload["body"])}
 
     @acked
     def on_delete_message(self, data=None, *_extra):
+        """`delete_message`: acked with the deleted message."""
         user = self._user()
         payload = load_or_raise(DELETE, data)
         return {"ok": True, "message": delete_message(user, payload["message_id"])}
 
     @acked
     def on_read(self, data=None, *_extra):
+        """`read`: move the caller's read marker forward."""
         user = self._user()
         payload = load_or_raise(READ, data)
         mark_read(user, payload["chat_id"], payload["seq"])
@@ -173,6 +179,7 @@ class ChatNamespace(Namespace):
 
     @acked
     def on_typing(self, data=None, *_extra):
+        """`typing`: tell the chat's other sockets (this one skipped)."""
         user = self._user()
         payload = load_or_raise(TYPING, data)
         typing(user, payload["chat_id"], payload["typing"], skip_sid=request.sid)
@@ -180,6 +187,7 @@ class ChatNamespace(Namespace):
 
     @acked
     def on_sync(self, data=None, *_extra):
+        """`sync`: acked with what changed above each cursor."""
         user = self._user()
         payload = load_or_raise(SYNC, data)
         cursors = {int(chat_id): rev for chat_id, rev in payload["cursors"].items()}

@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from campus.chat.access import member_chat_ids
 from campus.core.models import utcnow
 from campus.core.schemas import dump_time
-from campus.extensions import db
+from campus.extensions import db, socketio
 from campus.users.models import User
 
 log = logging.getLogger(__name__)
@@ -59,9 +59,11 @@ class PresenceCounter:
             return False
 
     def is_online(self, user_id: int) -> bool:
+        """Whether the user has a socket here."""
         return self._counts.get(user_id, 0) > 0
 
     def online_among(self, user_ids: Iterable[int]) -> set[int]:
+        """Those of `user_ids` who have a socket here."""
         return {user_id for user_id in user_ids if self._counts.get(user_id, 0) > 0}
 
 
@@ -97,7 +99,6 @@ class SharedPresence(PresenceCounter):
         if self._beating:
             return
         self._beating = True
-        from campus.extensions import socketio
 
         def beat_forever() -> None:
             while True:
@@ -126,6 +127,7 @@ class SharedPresence(PresenceCounter):
         return found
 
     def connected(self, user_id: int) -> bool:
+        """Count a new socket; True when the user came online on every worker."""
         first_here = super().connected(user_id)
         try:
             self._start_beating()
@@ -138,6 +140,7 @@ class SharedPresence(PresenceCounter):
         return first_here
 
     def disconnected(self, user_id: int) -> bool:
+        """Count a closed socket; True when the user went offline on every worker."""
         last_here = super().disconnected(user_id)
         if not last_here:
             return False
@@ -149,9 +152,11 @@ class SharedPresence(PresenceCounter):
             return True
 
     def is_online(self, user_id: int) -> bool:
+        """Whether the user has a socket on any live worker."""
         return bool(self.online_among([user_id]))
 
     def online_among(self, user_ids: Iterable[int]) -> set[int]:
+        """Those of `user_ids` who have a socket on any live worker."""
         user_ids = list(user_ids)
         here = super().online_among(user_ids)
         try:

@@ -73,6 +73,7 @@ class LocalManager(socketio.Manager):
     """The single-process manager, aware of user moves."""
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):
+        """Apply a user move here; send anything else as `socketio.Manager` does."""
         if event == MOVE_EVENT:
             _apply_move(self, namespace, to or room, data)
             return None

@@ -167,6 +167,7 @@ class CreateChatSchema(StrictSchema):
 
     @validates_schema
     def check_type_fields(self, data, **kwargs):
+        """A private chat takes `user_id` only; a group a title and `member_ids`."""
         if data["type"] == "private":
             if data.get("user_id") is None:
                 raise ValidationError("Required for a private chat.", "user_id")
