@@ -20,6 +20,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     import_models()
     register_blueprints(app)
     register_namespaces(app)
+    register_signal_receivers(app)
     register_error_handlers(app)
     register_request_hooks(app)
     register_commands(app)
@@ -121,28 +122,30 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_namespaces(app: Flask) -> None:
+    """The chat's Socket.IO namespace."""
+    from campus.chat import NAMESPACE
     from campus.chat.events import ChatNamespace
-    from campus.chat.services import (
-        on_major_renamed,
-        on_role_changed,
-        on_sessions_ended,
-        on_student_membership_changed,
-    )
     from campus.extensions import socketio
+
+    # The SocketIO object outlives an app (tests build many); register the namespace once.
+    if not any(handler.namespace == NAMESPACE for handler in socketio.namespace_handlers):
+        socketio.on_namespace(ChatNamespace(NAMESPACE))
+
+
+def register_signal_receivers(app: Flask) -> None:
+    """The higher layers' receivers of the lower layers' signals (sent after their commits)."""
+    from campus.chat import receivers as chat
     from campus.majors.signals import major_renamed
     from campus.students.signals import student_membership_changed
     from campus.users.signals import role_changed, sessions_ended
 
     # Campus chats follow the directory; revoked credentials end their sockets; a role that may
-    # not chat stops hearing chats (connecting the same receiver again is a no-op).
-    student_membership_changed.connect(on_student_membership_changed)
-    major_renamed.connect(on_major_renamed)
-    sessions_ended.connect(on_sessions_ended)
-    role_changed.connect(on_role_changed)
-
-    # The SocketIO object outlives an app (tests build many); register the namespace once.
-    if not any(handler.namespace == "/chat" for handler in socketio.namespace_handlers):
-        socketio.on_namespace(ChatNamespace("/chat"))
+    # not chat stops hearing chats. Signals outlive an app too: connecting the same receiver
+    # again is a no-op.
+    student_membership_changed.connect(chat.on_student_membership_changed)
+    major_renamed.connect(chat.on_major_renamed)
+    sessions_ended.connect(chat.on_sessions_ended)
+    role_changed.connect(chat.on_role_changed)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""Command line: `flask seed roles|demo`, `flask users create-admin EMAIL`, `flask students import FILE`."""
+"""Command line, every command of Campus: `flask seed roles|demo`, `flask users create-admin EMAIL`,
+`flask students import FILE`, `flask chat sync-campus`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask.cli import AppGroup
 seed_cli = AppGroup("seed", help="Fill the database with roles or demo data.")
 users_cli = AppGroup("users", help="Manage accounts.")
 students_cli = AppGroup("students", help="Manage student records.")
+chat_cli = AppGroup("chat", help="Chat maintenance.")
 
 
 @seed_cli.command("roles")
@@ -85,10 +87,15 @@ def import_students_command(file: Path, file_format: str | None) -> None:
     click.echo(f"Imported {count} students.")
 
 
-def register_cli(app: Flask) -> None:
-    from campus.chat.cli import chat_cli
+@chat_cli.command("sync-campus")
+def sync_campus_command() -> None:
+    """Put every linked student in their major and cohort chats (and out of the others)."""
+    from campus.chat.campus_chats import sync_all_campus_memberships
 
-    app.cli.add_command(chat_cli)
-    app.cli.add_command(seed_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(students_cli)
+    click.echo(f"Campus chats in step for {sync_all_campus_memberships()} students.")
+
+
+def register_cli(app: Flask) -> None:
+    """Every `flask …` command group of Campus."""
+    for group in (seed_cli, users_cli, students_cli, chat_cli):
+        app.cli.add_command(group)

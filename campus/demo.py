@@ -88,8 +88,10 @@ def seed_chat() -> Iterator[str]:
     """
     from sqlalchemy import select
 
+    from campus.chat.access import load_actor
+    from campus.chat.chats import create_group_chat
+    from campus.chat.messages import send_message
     from campus.chat.models import GROUP, Chat
-    from campus.chat.services import create_group_chat, load_actor, send_message
     from campus.extensions import db
 
     accounts = {role: find_by_email(demo_email(role)) for role in DEMO_CHAT_MEMBERS}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import g, jsonify
 
-from campus.chat import services
+from campus.chat import campus_chats, chats, messages
 from campus.chat.flood import check_flood
 from campus.chat.schemas import (
     AddMemberSchema,
@@ -49,9 +49,9 @@ def _history_args(args: dict) -> dict:
 def create_chat(data):
     """A private chat with `user_id` (201 new, 200 existing), or a group you own (201)."""
     if data["type"] == "private":
-        chat, created = services.create_private_chat(g.current_user, data["user_id"])
+        chat, created = chats.create_private_chat(g.current_user, data["user_id"])
         return chat, 201 if created else 200
-    return services.create_group_chat(g.current_user, data["title"], data["member_ids"])
+    return chats.create_group_chat(g.current_user, data["title"], data["member_ids"])
 
 
 @chats_api.route("", methods=["GET"])
@@ -60,7 +60,7 @@ def create_chat(data):
 @chats_api.response(200, ChatListSchema)
 def list_chats(args):
     """My chats, most recent activity first, each with `last_message` and `unread`."""
-    return services.list_chats(g.current_user, limit=args["limit"], cursor=args["cursor"])
+    return chats.list_chats(g.current_user, limit=args["limit"], cursor=args["cursor"])
 
 
 @chats_api.route("/campus", methods=["GET"])
@@ -68,14 +68,14 @@ def list_chats(args):
 @chats_api.response(200, CampusChatListSchema)
 def list_campus_chats():
     """Every major and cohort chat (teachers and admins, who may join any with POST …/members)."""
-    return {"items": services.list_campus_chats(g.current_user), "next_cursor": None}
+    return {"items": campus_chats.list_campus_chats(g.current_user), "next_cursor": None}
 
 
 @chats_api.route("/<int:chat_id>", methods=["GET"])
 @permission_required(CHAT_USE)
 @chats_api.response(200, ChatSchema)
 def get_chat(chat_id):
-    return services.get_chat(g.current_user, chat_id)
+    return chats.get_chat(g.current_user, chat_id)
 
 
 @chats_api.route("/<int:chat_id>", methods=["PATCH"])
@@ -84,7 +84,7 @@ def get_chat(chat_id):
 @chats_api.response(200, ChatSchema)
 def rename_chat(data, chat_id):
     """Rename a group (its owner and admins)."""
-    return services.rename_chat(g.current_user, chat_id, data["title"])
+    return chats.rename_chat(g.current_user, chat_id, data["title"])
 
 
 @chats_api.route("/<int:chat_id>/members", methods=["POST"])
@@ -94,7 +94,7 @@ def rename_chat(data, chat_id):
 @chats_api.alt_response(200, schema=ChatSchema, description="Already a member")
 def add_member(data, chat_id):
     """Add a member (group owners and admins); a teacher adds themselves to a campus chat."""
-    chat, added = services.add_member(g.current_user, chat_id, data["user_id"])
+    chat, added = chats.add_member(g.current_user, chat_id, data["user_id"])
     return chat, 201 if added else 200
 
 
@@ -103,7 +103,7 @@ def add_member(data, chat_id):
 @chats_api.response(204)
 def remove_member(chat_id, user_id):
     """Remove a member; removing yourself is leaving."""
-    services.remove_member(g.current_user, chat_id, user_id)
+    chats.remove_member(g.current_user, chat_id, user_id)
 
 
 @chats_api.route("/<int:chat_id>/messages", methods=["GET"])
@@ -112,7 +112,7 @@ def remove_member(chat_id, user_id):
 @chats_api.response(200, MessageListSchema)
 def list_messages(args, chat_id):
     """A page of messages in ascending `seq`: the newest, or `before` / `after` a `seq`."""
-    return jsonify(services.history(g.current_user, chat_id, **_history_args(args)))
+    return jsonify(messages.history(g.current_user, chat_id, **_history_args(args)))
 
 
 @chats_api.route("/<int:chat_id>/messages", methods=["POST"])
@@ -124,7 +124,7 @@ def list_messages(args, chat_id):
 def send_message(data, chat_id):
     """Send a message (as `send_message` on the socket; members' sockets receive it)."""
     check_flood(g.current_user.id)
-    message, created = services.send_message(g.current_user, chat_id, **data)
+    message, created = messages.send_message(g.current_user, chat_id, **data)
     return message, 201 if created else 200
 
 
@@ -134,7 +134,7 @@ def send_message(data, chat_id):
 @chats_api.response(200)
 def mark_read(data, chat_id):
     """Move my read marker forward to `seq`."""
-    services.mark_read(g.current_user, chat_id, data["seq"])
+    messages.mark_read(g.current_user, chat_id, data["seq"])
     return {"ok": True}
 
 
@@ -144,4 +144,4 @@ def mark_read(data, chat_id):
 @messages_api.response(200, MessageListSchema)
 def private_messages(args, user_id):
     """The messages of my private chat with `user_id` (empty when we never talked)."""
-    return jsonify(services.private_history(g.current_user, user_id, **_history_args(args)))
+    return jsonify(messages.private_history(g.current_user, user_id, **_history_args(args)))

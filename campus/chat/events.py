@@ -1,9 +1,10 @@
 """The `/chat` Socket.IO namespace (DESIGN.md §4).
 
-Thin edge over `campus.chat.services`: each event is rate limited, its payload loaded by a
-strict schema, the user read again from the database (a demotion or deactivation acts on the next
-event), and the answer is an ack — `{"ok": true, ...}` or `{"ok": false, "error": ...}` through
-`acked`, never an unhandled exception. Broadcasts go out from `notify`, after the commit.
+Thin edge over the chat's services (`campus.chat.messages`, `campus.chat.sync`): each event is
+rate limited, its payload loaded by a strict schema, the user read again from the database (a
+demotion or deactivation acts on the next event), and the answer is an ack — `{"ok": true, ...}`
+or `{"ok": false, "error": ...}` through `acked`, never an unhandled exception. Broadcasts go out
+from `notify`, after the commit.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from flask_babel import gettext as _
 from flask_jwt_extended import decode_token
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
-from campus.chat import notify, rooms, services
+from campus.chat import NAMESPACE, notify, rooms
+from campus.chat.access import load_actor, member_chat_ids
+from campus.chat.connections import connections
 from campus.chat.flood import check_flood
+from campus.chat.messages import delete_message, edit_message, mark_read, send_message, typing
 from campus.chat.packets import UNDECODABLE_EVENT
-from campus.chat.presence import presence
+from campus.chat.presence import last_seen, presence, went_offline
 from campus.chat.schemas import (
     EditMessageSchema,
     MessageIdSchema,
@@ -25,6 +29,7 @@ from campus.chat.schemas import (
     SyncSchema,
     TypingSchema,
 )
+from campus.chat.sync import sync
 from campus.core.errors import AuthError, Forbidden, ValidationError
 from campus.core.schemas import load_or_raise
 from campus.core.security import resolve_token
@@ -43,16 +48,11 @@ SEND, EDIT, DELETE, READ, TYPING, SYNC = (
 
 
 class ChatNamespace(Namespace):
-    """Authenticated on connect; every event answers with an ack."""
+    """Authenticated on connect; every event answers with an ack. Its sockets are recorded in
+    `campus.chat.connections`."""
 
-    def __init__(self, namespace: str = "/chat"):
+    def __init__(self, namespace: str = NAMESPACE):
         super().__init__(namespace)
-        self.user_of_sid: dict[str, int] = {}
-        # The `jti`s whose revocation ends each socket (see `campus.chat.rooms.end_sessions`).
-        self.tokens_of_sid: dict[str, frozenset[str]] = {}
-        # Bumped whenever sessions end on this worker: a connect that overlapped one checks its
-        # credentials again before it completes.
-        self.sessions_ended = 0
 
     # --- dispatch -------------------------------------------------------------------------
 
@@ -77,7 +77,8 @@ class ChatNamespace(Namespace):
     # --- connection ---------------------------------------------------------------------
 
     def on_connect(self, auth=None):
-        ended_before = self.sessions_ended
+        """Authenticate, join the user's room and their chats' rooms; announce them online."""
+        ended_before = connections.sessions_ended
         user, claims = authenticate_socket(auth)
         room = user_room(user.id)
         # Rooms do not survive a reconnect: join the user's own room and every chat's, from the
@@ -85,16 +86,15 @@ class ChatNamespace(Namespace):
         with rooms.user_lock(room):
             join_room(room)
             # Someone who may not chat (a guest) hears none of the chats they are still in.
-            chat_ids = services.member_chat_ids(user.id) if user.can("chat.use") else []
+            chat_ids = member_chat_ids(user.id) if user.can("chat.use") else []
             for chat_id in chat_ids:
                 join_room(chat_room(chat_id))
-        self.user_of_sid[request.sid] = user.id
-        self.tokens_of_sid[request.sid] = self._session_tokens(auth, claims)
-        if self.sessions_ended != ended_before:
+        connections.opened(request.sid, user.id, self._session_tokens(auth, claims))
+        if connections.sessions_ended != ended_before:
             # A logout may have been applied here before this socket was in the user's room.
             self._check_still_signed_in(auth)
         if presence().connected(user.id):
-            notify.presence(chat_ids, user.id, True, services.last_seen(user.id))
+            notify.presence(chat_ids, user.id, True, last_seen(user.id))
         return True
 
     @staticmethod
@@ -124,70 +124,71 @@ class ChatNamespace(Namespace):
         db.session.rollback()  # read the revocation: a fresh transaction, no cached user
         try:
             _user, claims = authenticate_socket(auth)
-            if self.tokens_of_sid[sid] - set(revocation_keys(claims)):  # the refresh cookie counts too
+            if connections.opened_with(sid) - set(revocation_keys(claims)):  # the refresh cookie counts too
                 resolve_token(request.cookies[current_app.config["JWT_REFRESH_COOKIE_NAME"]], "refresh")
         except (ConnectionRefusedError, AuthError):
-            self.user_of_sid.pop(sid, None)
-            self.tokens_of_sid.pop(sid, None)
+            connections.closed(sid)
             raise ConnectionRefusedError("unauthorized", {"code": "token_revoked"}) from None
 
-    def opened_with(self, sid: str) -> frozenset[str]:
-        """The token ids whose revocation ends the socket `sid` (empty if unknown here)."""
-        return self.tokens_of_sid.get(sid, frozenset())
-
     def on_disconnect(self, *_reason):
-        self.tokens_of_sid.pop(request.sid, None)
-        user_id = self.user_of_sid.pop(request.sid, None)
+        """Forget the socket; announce the user offline when it was their last."""
+        user_id = connections.closed(request.sid)
         if user_id is not None and presence().disconnected(user_id):
-            chat_ids, last_seen = services.went_offline(user_id)
-            notify.presence(chat_ids, user_id, False, last_seen)
+            chat_ids, seen = went_offline(user_id)
+            notify.presence(chat_ids, user_id, False, seen)
 
     def _user(self):
         """The caller, read from the database, after the flood check."""
-        user_id = self.user_of_sid.get(request.sid)
+        user_id = connections.user_of(request.sid)
         if user_id is None:
             raise Forbidden(_("Not connected."))
         check_flood(user_id)
-        return services.load_actor(user_id)
+        return load_actor(user_id)
 
     # --- events -------------------------------------------------------------------------
 
     @acked
     def on_send_message(self, data=None, *_extra):
+        """`send_message`: acked with the stored message (a resend's too)."""
         user = self._user()
         payload = load_or_raise(SEND, data)
-        message, _created = services.send_message(user, payload.pop("chat_id"), **payload)
+        message, _created = send_message(user, payload.pop("chat_id"), **payload)
         return {"ok": True, "message": message}
 
     @acked
     def on_edit_message(self, data=None, *_extra):
+        """`edit_message`: acked with the edited message."""
         user = self._user()
         payload = load_or_raise(EDIT, data)
-        return {"ok": True, "message": services.edit_message(user, payload["message_id"], payload["body"])}
+        return {"ok": True, "message": edit_message(user, payload["message_id"], payload["body"])}
 
     @acked
     def on_delete_message(self, data=None, *_extra):
+        """`delete_message`: acked with the deleted message."""
         user = self._user()
         payload = load_or_raise(DELETE, data)
-        return {"ok": True, "message": services.delete_message(user, payload["message_id"])}
+        return {"ok": True, "message": delete_message(user, payload["message_id"])}
 
     @acked
     def on_read(self, data=None, *_extra):
+        """`read`: move the caller's read marker forward."""
         user = self._user()
         payload = load_or_raise(READ, data)
-        services.mark_read(user, payload["chat_id"], payload["seq"])
+        mark_read(user, payload["chat_id"], payload["seq"])
         return {"ok": True}
 
     @acked
     def on_typing(self, data=None, *_extra):
+        """`typing`: tell the chat's other sockets (this one skipped)."""
         user = self._user()
         payload = load_or_raise(TYPING, data)
-        services.typing(user, payload["chat_id"], payload["typing"], skip_sid=request.sid)
+        typing(user, payload["chat_id"], payload["typing"], skip_sid=request.sid)
         return {"ok": True}
 
     @acked
     def on_sync(self, data=None, *_extra):
+        """`sync`: acked with what changed above each cursor."""
         user = self._user()
         payload = load_or_raise(SYNC, data)
         cursors = {int(chat_id): rev for chat_id, rev in payload["cursors"].items()}
-        return {"ok": True, "chats": services.sync(user, cursors)}
+        return {"ok": True, "chats": sync(user, cursors)}

@@ -28,6 +28,7 @@ class EventBudget:
         self._lock = threading.Lock()
 
     def take(self, user_id: int, rate: float, burst: float) -> bool:
+        """Take one event from the user's bucket; False when it is empty."""
         now = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(user_id, (burst, now))

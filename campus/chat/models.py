@@ -103,6 +103,7 @@ class Message(db.Model):
 
     @property
     def attachment(self):
+        """None until uploads arrive (`<message>`'s `attachment`)."""
         return None
 
     def __repr__(self) -> str:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from campus.chat import rooms
+from campus.chat import NAMESPACE, rooms
 from campus.core.sockets import chat_room, user_room
 from campus.extensions import socketio
-
-NAMESPACE = "/chat"
 
 
 def _emit(event: str, payload: Any, room: str, skip_sid: str | None = None) -> None:
@@ -22,22 +20,27 @@ def _emit(event: str, payload: Any, room: str, skip_sid: str | None = None) -> N
 
 
 def message_created(message: dict) -> None:
+    """`message` to the chat's members."""
     _emit("message", message, chat_room(message["chat_id"]))
 
 
 def message_updated(message: dict) -> None:
+    """`message_updated` (an edit) to the chat's members."""
     _emit("message_updated", message, chat_room(message["chat_id"]))
 
 
 def message_deleted(message: dict) -> None:
+    """`message_deleted` to the chat's members."""
     _emit("message_deleted", message, chat_room(message["chat_id"]))
 
 
 def read(chat_id: int, user_id: int, seq: int) -> None:
+    """A member's new read marker, to the chat's members."""
     _emit("read", {"chat_id": chat_id, "user_id": user_id, "seq": seq}, chat_room(chat_id))
 
 
 def typing(chat_id: int, user_id: int, is_typing: bool, skip_sid: str | None = None) -> None:
+    """A member types (or stopped), to the chat's other sockets."""
     _emit(
         "typing", {"chat_id": chat_id, "user_id": user_id, "typing": is_typing}, chat_room(chat_id), skip_sid=skip_sid
     )
@@ -61,6 +64,7 @@ def chat_created(chat: dict) -> None:
 
 
 def member_added(chat: dict, user_id: int) -> None:
+    """One user joined the chat (see `members_added`)."""
     members_added(chat, [user_id])
 
 
@@ -77,6 +81,7 @@ def member_leaving(chat_id: int, user_id: int) -> None:
 
 
 def member_removed(chat: dict, user_id: int) -> None:
+    """One user left the chat (see `members_removed`)."""
     members_removed(chat, [user_id])
 
 
@@ -90,6 +95,7 @@ def members_removed(chat: dict, user_ids: list[int]) -> None:
 
 
 def chat_renamed(chat: dict) -> None:
+    """`chat_updated` "renamed", to the chat's members."""
     _emit("chat_updated", {"change": "renamed", "chat": chat}, chat_room(chat["id"]))
 
 

@@ -23,6 +23,7 @@ class _TolerantJSON:
 
     @staticmethod
     def loads(text, *args, **kwargs):
+        """`json.loads`, or the event `UNDECODABLE_EVENT` for what it can't decode."""
         try:
             return json.loads(text, *args, **kwargs)
         except (ValueError, RecursionError):

@@ -10,6 +10,9 @@ worker does not announce "offline" while another tab is open on another, and the
 crashed worker go offline once its heartbeat is `TTL` old. Redis trouble degrades to the local
 count (logged), never to a refused connection. Delivery never depends on presence (rooms and
 `sync` do).
+
+When a user's last socket closes, the time is kept as `users.last_seen_at` (`went_offline`), what
+the `presence` event and `<chat>`'s members show as `last_seen`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,13 @@ from collections import Counter
 from collections.abc import Iterable
 
 from flask import current_app
+from sqlalchemy import select, update
+
+from campus.chat.access import member_chat_ids
+from campus.core.models import utcnow
+from campus.core.schemas import dump_time
+from campus.extensions import db, socketio
+from campus.users.models import User
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +59,11 @@ class PresenceCounter:
             return False
 
     def is_online(self, user_id: int) -> bool:
+        """Whether the user has a socket here."""
         return self._counts.get(user_id, 0) > 0
 
     def online_among(self, user_ids: Iterable[int]) -> set[int]:
+        """Those of `user_ids` who have a socket here."""
         return {user_id for user_id in user_ids if self._counts.get(user_id, 0) > 0}
 
 
@@ -87,7 +99,6 @@ class SharedPresence(PresenceCounter):
         if self._beating:
             return
         self._beating = True
-        from campus.extensions import socketio
 
         def beat_forever() -> None:
             while True:
@@ -116,6 +127,7 @@ class SharedPresence(PresenceCounter):
         return found
 
     def connected(self, user_id: int) -> bool:
+        """Count a new socket; True when the user came online on every worker."""
         first_here = super().connected(user_id)
         try:
             self._start_beating()
@@ -128,6 +140,7 @@ class SharedPresence(PresenceCounter):
         return first_here
 
     def disconnected(self, user_id: int) -> bool:
+        """Count a closed socket; True when the user went offline on every worker."""
         last_here = super().disconnected(user_id)
         if not last_here:
             return False
@@ -139,9 +152,11 @@ class SharedPresence(PresenceCounter):
             return True
 
     def is_online(self, user_id: int) -> bool:
+        """Whether the user has a socket on any live worker."""
         return bool(self.online_among([user_id]))
 
     def online_among(self, user_ids: Iterable[int]) -> set[int]:
+        """Those of `user_ids` who have a socket on any live worker."""
         user_ids = list(user_ids)
         here = super().online_among(user_ids)
         try:
@@ -163,3 +178,18 @@ def presence() -> PresenceCounter:
             counter = PresenceCounter()
         counter = app.extensions.setdefault("campus_chat_presence", counter)
     return counter
+
+
+def went_offline(user_id: int) -> tuple[list[int], str]:
+    """Record when the user was last seen; `(their chat ids, last_seen)` for the announcement."""
+    now = utcnow()
+    db.session.execute(
+        update(User).where(User.id == user_id).values(last_seen_at=now).execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return member_chat_ids(user_id), dump_time(now)
+
+
+def last_seen(user_id: int) -> str | None:
+    """When the user's last socket closed (None: never), as the `presence` event gives it."""
+    return dump_time(db.session.scalar(select(User.last_seen_at).where(User.id == user_id)))

@@ -17,7 +17,7 @@ the leave) costs the member nothing that `sync` does not restore.
 
 The same event ends sessions: when a user's credentials stop working (logout, password change,
 deactivation) each worker disconnects the user's local sockets — all of them, or those opened
-with one of the revoked tokens (`end_sessions`).
+with one of the revoked tokens (`end_sessions`), as `campus.chat.connections` records them.
 """
 
 from __future__ import annotations
@@ -27,10 +27,12 @@ import threading
 import socketio
 from socketio.base_manager import BaseManager
 
+from campus.chat import NAMESPACE
+from campus.chat.connections import connections
 from campus.core.sockets import chat_room, user_room
+from campus.extensions import socketio as flask_socketio
 
 MOVE_EVENT = "campus:rooms"
-NAMESPACE = "/chat"
 
 # A connecting socket reads its chats from the database and joins them; a move must not slip in
 # between (a leave applied before the join would be undone by it). One lock per user stripe
@@ -58,12 +60,10 @@ def _apply_move(manager: BaseManager, namespace: str, room: str, data: dict) -> 
 
 def _end_local_sockets(manager: BaseManager, namespace: str, room: str, tokens: list[str] | None) -> None:
     """Disconnect this worker's sockets of one user's room: all, or those opened with `tokens`."""
-    handler = manager.server.namespace_handlers.get(namespace)
-    if handler is not None:
-        handler.sessions_ended += 1  # a connect in progress checks its credentials again
+    connections.ending_sessions()
     revoked = None if tokens is None else set(tokens)
     for sid, _eio_sid in list(manager.get_participants(namespace, room)):
-        if revoked is not None and not (handler and handler.opened_with(sid) & revoked):
+        if revoked is not None and not connections.opened_with(sid) & revoked:
             continue
         if manager.is_connected(sid, namespace):
             manager.server.disconnect(sid, namespace=namespace, ignore_queue=True)
@@ -73,6 +73,7 @@ class LocalManager(socketio.Manager):
     """The single-process manager, aware of user moves."""
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):
+        """Apply a user move here; send anything else as `socketio.Manager` does."""
         if event == MOVE_EVENT:
             _apply_move(self, namespace, to or room, data)
             return None
@@ -113,8 +114,6 @@ def client_manager(message_queue: str | None, channel: str = "flask-socketio") -
 
 def move_user(user_id: int, *, join: list[int] = (), leave: list[int] = ()) -> None:
     """Every socket of `user_id`, on every worker, joins the chat rooms `join` and leaves `leave`."""
-    from campus.extensions import socketio as flask_socketio
-
     flask_socketio.emit(
         MOVE_EVENT,
         {"join": [chat_room(c) for c in join], "leave": [chat_room(c) for c in leave]},
@@ -126,6 +125,4 @@ def move_user(user_id: int, *, join: list[int] = (), leave: list[int] = ()) -> N
 def end_sessions(user_id: int, token_ids: list[str] | None = None) -> None:
     """Every socket of `user_id`, on every worker, is disconnected — or only those opened with
     one of `token_ids` (the `jti` of revoked tokens)."""
-    from campus.extensions import socketio as flask_socketio
-
     flask_socketio.emit(MOVE_EVENT, {"end": True, "tokens": token_ids}, namespace=NAMESPACE, to=user_room(user_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from campus.core.schemas import MAX_SAFE_INTEGER, Bool, Id, Int, StrictSchema, Text, UTCDateTimeField, dump_time
+from campus.core.schemas import MAX_SAFE_INTEGER, Bool, Id, Int, StrictSchema, Text, UTCDateTimeField
 
 MAX_BODY = 4000  # code points (DESIGN.md §3); longer is `too_large`, checked by the service
 CLIENT_ID = validate.Length(min=1, max=64)
@@ -37,7 +37,8 @@ class AttachmentSchema(Schema):
 
 
 class MessageSchema(Schema):
-    """`<message>`: a deleted message keeps its place with no body."""
+    """`<message>`: a deleted message keeps its place with no body. Services build it by hand
+    (`campus.chat.payloads`); this documents it (OpenAPI), and a test keeps the two equal."""
 
     id = fields.Integer()
     chat_id = fields.Integer()
@@ -51,30 +52,6 @@ class MessageSchema(Schema):
     created_at = TimeField()
     edited_at = TimeField(allow_none=True)
     deleted_at = TimeField(allow_none=True)
-
-
-def message_payload(message) -> dict:
-    """`<message>` from a Message or a row of its columns, built by hand.
-
-    Sends, history pages and sync answers are the hot paths of DESIGN.md §5 and marshmallow
-    costs ~70 µs a message; `MessageSchema` documents the same shape (OpenAPI) and a test keeps
-    the two equal.
-    """
-    deleted_at = message.deleted_at
-    return {
-        "id": message.id,
-        "chat_id": message.chat_id,
-        "seq": message.seq,
-        "rev": message.rev,
-        "sender_id": message.sender_id,
-        "client_id": message.client_id,
-        "body": None if deleted_at is not None else message.body,
-        "attachment": None,  # uploads come in a later release
-        "reply_to": message.reply_to,
-        "created_at": dump_time(message.created_at),
-        "edited_at": dump_time(message.edited_at),
-        "deleted_at": dump_time(deleted_at),
-    }
 
 
 class MemberSchema(Schema):
@@ -190,6 +167,7 @@ class CreateChatSchema(StrictSchema):
 
     @validates_schema
     def check_type_fields(self, data, **kwargs):
+        """A private chat takes `user_id` only; a group a title and `member_ids`."""
         if data["type"] == "private":
             if data.get("user_id") is None:
                 raise ValidationError("Required for a private chat.", "user_id")

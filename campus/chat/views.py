@@ -7,6 +7,7 @@ import time
 from flask import Blueprint, current_app, g, render_template
 from flask_babel import gettext as _
 
+from campus.chat import NAMESPACE
 from campus.users.web import page_permission_required
 
 bp = Blueprint("chat_views", __name__)
@@ -75,7 +76,7 @@ def chat():
     page_config = {
         "user": {"id": user.id, "first_name": user.first_name, "last_name": user.last_name},
         "api": "/api/v1",
-        "namespace": "/chat",
+        "namespace": NAMESPACE,
         # Only decides whether an announcement chat shows a composer; the server checks each send.
         "can_post_announcements": user.can("chat.post_announcements"),
         # The access cookie's remaining life and a fresh one's: the page refreshes ahead of expiry,

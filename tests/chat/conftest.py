@@ -63,17 +63,17 @@ def connect(app, auth):
 @pytest.fixture
 def chats(app):
     """Make chats through the services: `chats.group(owner, [members], title=...)`, `chats.private(a, b)`."""
-    from campus.chat import services
+    from campus.chat.chats import create_group_chat, create_private_chat
     from campus.users.models import User
 
     class Chats:
         def group(self, owner_id: int, member_ids=(), title: str = "Group") -> int:
             with app.app_context():
-                return services.create_group_chat(db.session.get(User, owner_id), title, member_ids)["id"]
+                return create_group_chat(db.session.get(User, owner_id), title, member_ids)["id"]
 
         def private(self, a: int, b: int) -> int:
             with app.app_context():
-                return services.create_private_chat(db.session.get(User, a), b)[0]["id"]
+                return create_private_chat(db.session.get(User, a), b)[0]["id"]
 
     return Chats()
 

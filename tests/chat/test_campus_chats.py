@@ -152,7 +152,7 @@ def test_teachers_browse_and_join_any_campus_chat_and_post_announcements(
 
 
 def test_a_teacher_who_joined_stays_when_the_directory_changes(app, make_user, make_major, make_student, auth, client):
-    from campus.chat import services
+    from campus.chat.campus_chats import sync_campus_memberships
 
     student, teacher = make_user("student"), make_user("teacher")
     major = make_major()
@@ -160,7 +160,7 @@ def test_a_teacher_who_joined_stays_when_the_directory_changes(app, make_user, m
     cohort = chat_id_of(app, f"cohort:{major}:{YEAR}")
     client.post(f"{API}/chats/{cohort}/members", json={"user_id": teacher}, headers=auth.headers(teacher))
     with app.app_context():
-        services.sync_campus_memberships(teacher)
+        sync_campus_memberships(teacher)
     assert campus_chats_of(app, teacher) == [("cohort", major, YEAR, campus_chats_of(app, student)[1][3])]
 
 
@@ -178,7 +178,7 @@ def test_the_cli_backfills_campus_chats(app, runner, make_user, make_major, make
 
 
 def test_an_import_of_linked_students_fills_the_chats_in_one_go(app, make_user, make_major, connect):
-    from campus.chat import services
+    from campus.chat.campus_chats import sync_campus_memberships
     from campus.students.models import Student
 
     major = make_major()
@@ -202,7 +202,7 @@ def test_an_import_of_linked_students_fills_the_chats_in_one_go(app, make_user, 
                 )
             )
         db.session.commit()
-        services.sync_campus_memberships(users)
+        sync_campus_memberships(users)
     cohort = chat_id_of(app, f"cohort:{major}:{YEAR}")
     with app.app_context():
         members = db.session.scalars(select(ChatMember.user_id).where(ChatMember.chat_id == cohort)).all()

@@ -7,8 +7,10 @@ import threading
 
 from sqlalchemy import select
 
-from campus.chat import services
+from campus.chat.access import load_actor
+from campus.chat.messages import delete_message, edit_message, send_message
 from campus.chat.models import Chat, Message
+from campus.core.errors import ValidationError
 from campus.extensions import db
 
 SENDERS, EACH = 4, 10
@@ -40,9 +42,9 @@ def test_concurrent_senders_get_gapless_unique_numbers(app, make_user, chats):
     chat_id = chats.group(users[0], users[1:])
 
     def send_some(n: int) -> None:
-        actor = services.load_actor(users[n])
+        actor = load_actor(users[n])
         for i in range(EACH):
-            services.send_message(actor, chat_id, client_id=f"{n}-{i}", body=f"{n}/{i}")
+            send_message(actor, chat_id, client_id=f"{n}-{i}", body=f"{n}/{i}")
 
     assert run_in_threads(app, send_some) == []
     with app.app_context():
@@ -66,7 +68,7 @@ def test_racing_resends_store_one_message(app, make_user, chats):
     results: list[dict] = []
 
     def resend(_n: int) -> None:
-        results.append(services.send_message(services.load_actor(ann), chat_id, client_id="same", body="once")[0])
+        results.append(send_message(load_actor(ann), chat_id, client_id="same", body="once")[0])
 
     assert run_in_threads(app, resend) == []
     assert len({message["id"] for message in results}) == 1
@@ -79,16 +81,16 @@ def test_an_edit_racing_a_deletion_never_brings_the_text_back(app, make_user, ch
     ann = make_user()
     chat_id = chats.private(ann, ann)
     with app.app_context():
-        message_id = services.send_message(services.load_actor(ann), chat_id, client_id="r", body="secret")[0]["id"]
+        message_id = send_message(load_actor(ann), chat_id, client_id="r", body="secret")[0]["id"]
 
     def edit_or_delete(n: int) -> None:
-        actor = services.load_actor(ann)
+        actor = load_actor(ann)
         if n % 2:
-            services.delete_message(actor, message_id)
+            delete_message(actor, message_id)
         else:
             try:
-                services.edit_message(actor, message_id, f"edit {n}")
-            except services.ValidationError:
+                edit_message(actor, message_id, f"edit {n}")
+            except ValidationError:
                 pass  # it was deleted first
 
     assert run_in_threads(app, edit_or_delete) == []

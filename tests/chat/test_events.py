@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from campus.chat import services
+from campus.chat import messages as chat_messages
+from campus.chat import sync as chat_sync
+from campus.chat.chats import add_member, remove_member, rename_chat
 from campus.chat.models import Chat, ChatMember, Message
 from campus.extensions import db
 from campus.users.models import User
@@ -109,7 +111,7 @@ def test_every_event_on_a_chat_checks_membership(app, make_user, connect, chats,
     message = send(owner_socket, chat_id, "m-1")["message"]
     if outsider == "removed":
         with app.app_context():
-            services.remove_member(db.session.get(User, owner), chat_id, eve)
+            remove_member(db.session.get(User, owner), chat_id, eve)
     owner_socket.clear()
 
     refusals = [
@@ -328,7 +330,7 @@ def test_an_unexpected_failure_is_an_internal_error_ack(app, make_user, connect,
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "_clean_body", broken)
+    monkeypatch.setattr(chat_messages, "_clean_body", broken)
     assert error_code(send(sock, chat_id, "i-1")) == "internal_error"
     monkeypatch.undo()
     assert send(sock, chat_id, "i-1")["ok"]
@@ -434,7 +436,7 @@ def test_a_removed_member_stops_receiving_at_once(app, make_user, connect, chats
     second_tab = connect(leaves)
 
     with app.app_context():
-        services.remove_member(db.session.get(User, owner), chat_id, leaves)
+        remove_member(db.session.get(User, owner), chat_id, leaves)
     send(owner_socket, chat_id, "after-removal", "secret plans")
     owner_socket.ack("typing", {"chat_id": chat_id, "typing": True})
 
@@ -452,7 +454,7 @@ def test_an_added_member_receives_without_reconnecting(app, make_user, connect, 
     owner_socket, newcomer_socket = connect(owner), connect(newcomer)
 
     with app.app_context():
-        services.add_member(db.session.get(User, owner), chat_id, newcomer)
+        add_member(db.session.get(User, owner), chat_id, newcomer)
     send(owner_socket, chat_id, "welcome", "welcome!")
 
     assert [e["change"] for e in newcomer_socket.events("chat_updated")] == ["member_added"]
@@ -512,8 +514,8 @@ def test_sync_reports_a_changed_chat_and_left_chats(app, make_user, connect, cha
     cursor = member_socket.ack("sync", {"cursors": {str(chat_id): 0}})["chats"][0]["rev"]
     with app.app_context():
         owner_user = db.session.get(User, owner)
-        services.rename_chat(owner_user, chat_id, "New")
-        services.remove_member(owner_user, chat_id, leaver)
+        rename_chat(owner_user, chat_id, "New")
+        remove_member(owner_user, chat_id, leaver)
 
     answer = member_socket.ack("sync", {"cursors": {str(chat_id): cursor}})["chats"][0]
     assert answer["chat"]["title"] == "New"
@@ -531,7 +533,7 @@ def test_sync_resets_when_the_gap_is_too_large_or_the_cursor_is_ahead(app, make_
     sock = connect(ann)
     for n in range(4):
         send(sock, chat_id, f"g-{n}")
-    monkeypatch.setattr(services, "SYNC_MAX_MESSAGES", 3)
+    monkeypatch.setattr(chat_sync, "SYNC_MAX_MESSAGES", 3)
 
     too_far = sock.ack("sync", {"cursors": {str(chat_id): 0}})["chats"][0]
     close = sock.ack("sync", {"cursors": {str(chat_id): too_far["rev"] - 2}})["chats"][0]
@@ -595,7 +597,8 @@ def test_presence_goes_to_users_who_share_a_chat(app, make_user, connect, chats)
 
 
 def test_the_hand_built_message_payload_is_the_documented_shape(app, make_user, connect, chats):
-    from campus.chat.schemas import MessageSchema, message_payload
+    from campus.chat.payloads import MESSAGE_COLUMNS, message_from_orm, message_from_row, message_from_values
+    from campus.chat.schemas import MessageSchema
 
     ann = make_user()
     chat_id = chats.private(ann, ann)
@@ -604,8 +607,18 @@ def test_the_hand_built_message_payload_is_the_documented_shape(app, make_user, 
     send(sock, chat_id, "p-2", "two", reply_to=first["id"])
     sock.ack("edit_message", {"message_id": first["id"], "body": "one!"})
     sock.ack("delete_message", {"message_id": first["id"]})
-    for message in stored_messages(app, chat_id):
-        assert message_payload(message) == MessageSchema().dump(message)
+    with app.app_context():
+        rows = db.session.execute(
+            select(*MESSAGE_COLUMNS).where(Message.chat_id == chat_id).order_by(Message.seq)
+        ).all()
+    messages = stored_messages(app, chat_id)
+    assert len(rows) == len(messages) == 2
+    for message, row in zip(messages, rows, strict=True):
+        documented = MessageSchema().dump(message)
+        values = {name: value for name, value in row._mapping.items() if name != "id"}
+        assert message_from_orm(message) == documented
+        assert message_from_row(row) == documented
+        assert message_from_values(row.id, values) == documented
 
 
 def test_error_messages_follow_the_language_of_the_connection(app, make_user, connect):

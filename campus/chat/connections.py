@@ -1,0 +1,47 @@
+"""This worker's `/chat` sockets: whose each one is, and the credentials it was opened with.
+
+The namespace (`campus.chat.events`) records a socket when it connects and forgets it when it
+disconnects. `campus.chat.rooms`, ending sessions on this worker, reads which sockets were opened
+with the revoked tokens and counts the end, so that a connect in progress checks its credentials
+again. Kept per process like the sockets themselves: rooms applies moves in the message queue's
+listener, where there is no app.
+"""
+
+from __future__ import annotations
+
+
+class Connections:
+    """The sockets connected to this worker: user and revocation keys by socket id."""
+
+    def __init__(self) -> None:
+        self._user_of_sid: dict[str, int] = {}
+        # The revocation keys whose revocation ends each socket (see `campus.chat.rooms.end_sessions`).
+        self._tokens_of_sid: dict[str, frozenset[str]] = {}
+        # Bumped whenever sessions end on this worker: a connect that overlapped one checks its
+        # credentials again before it completes.
+        self.sessions_ended = 0
+
+    def opened(self, sid: str, user_id: int, tokens: frozenset[str]) -> None:
+        """Record a connected socket of `user_id`, ended by the revocation of any of `tokens`."""
+        self._user_of_sid[sid] = user_id
+        self._tokens_of_sid[sid] = tokens
+
+    def closed(self, sid: str) -> int | None:
+        """Forget a socket; the user it was connected for (None if unknown here)."""
+        self._tokens_of_sid.pop(sid, None)
+        return self._user_of_sid.pop(sid, None)
+
+    def user_of(self, sid: str) -> int | None:
+        """The user of a connected socket (None if unknown here)."""
+        return self._user_of_sid.get(sid)
+
+    def opened_with(self, sid: str) -> frozenset[str]:
+        """The token ids whose revocation ends the socket `sid` (empty if unknown here)."""
+        return self._tokens_of_sid.get(sid, frozenset())
+
+    def ending_sessions(self) -> None:
+        """Sessions end on this worker now: connects in progress check their credentials again."""
+        self.sessions_ended += 1
+
+
+connections = Connections()

@@ -1,0 +1,315 @@
+"""Messages: send, edit, delete, history pages, read markers and typing.
+
+Each call is one short unit of work; its events go out through `notify` only after the commit.
+`send_message`, `mark_read` and `typing` are the frequent events: they run the prebuilt
+statements below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Boolean, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from campus.chat import notify
+from campus.chat.access import membership, require_member
+from campus.chat.chats import private_key
+from campus.chat.models import ADMIN, GROUP, MAJOR, OWNER, Chat, ChatMember, Message
+from campus.chat.payloads import (
+    MESSAGE_COLUMNS,
+    MessagePayload,
+    MessageValues,
+    message_from_orm,
+    message_from_row,
+    message_from_values,
+)
+from campus.chat.revs import next_rev
+from campus.chat.schemas import MAX_BODY
+from campus.core.api import decode_cursor, encode_cursor
+from campus.core.errors import Forbidden, NotFound, TooLarge, ValidationError
+from campus.core.models import utcnow
+from campus.core.security import Principal
+from campus.extensions import db
+from campus.users.models import User
+
+# --- prebuilt statements for the frequent events --------------------------------------------
+# Built once with bindparam()s over table columns and run on the session's connection (in its
+# transaction): building an ORM statement and its cache key on every call cost the send path
+# ten times what the database spends running it (docs/performance.md, "Chat").
+
+_chats, _members, _messages = Chat.__table__, ChatMember.__table__, Message.__table__
+
+# A message's numbers: the chat's next seq and rev, taken only while the sender is a member and
+# may post there (announcement chats need `chat.post_announcements`) — `next_rev` for one message.
+_TAKE_MESSAGE_NUMBERS = (
+    update(_chats)
+    .where(
+        _chats.c.id == bindparam("chat"),
+        exists().where(_members.c.chat_id == bindparam("chat"), _members.c.user_id == bindparam("user")),
+        or_(_chats.c.kind.is_(None), _chats.c.kind != MAJOR, bindparam("may_announce", type_=Boolean)),
+    )
+    .values(
+        rev=_chats.c.rev + 1,
+        last_seq=_chats.c.last_seq + 1,
+        updated_at=bindparam("now", type_=_chats.c.updated_at.type),
+        last_activity_at=bindparam("now", type_=_chats.c.last_activity_at.type),
+    )
+    .returning(_chats.c.last_seq, _chats.c.rev)
+)
+
+_MESSAGE_IN_CHAT = select(_messages.c.id).where(
+    _messages.c.id == bindparam("message"), _messages.c.chat_id == bindparam("chat")
+)
+
+_INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
+
+_SET_READ_MARKER = (
+    update(_members)
+    .where(_members.c.chat_id == bindparam("chat"), _members.c.user_id == bindparam("user"))
+    .values(last_read_seq=bindparam("seq"))
+)
+
+# Only forward: an older `read` arriving late changes nothing.
+_ADVANCE_READ_MARKER = _SET_READ_MARKER.where(_members.c.last_read_seq < bindparam("seq"))
+
+_MEMBER_STATE = (
+    select(_chats.c.kind, _chats.c.last_seq, _members.c.last_read_seq)
+    .join(_members, _members.c.chat_id == _chats.c.id)
+    .where(_chats.c.id == bindparam("chat"), _members.c.user_id == bindparam("user"))
+)
+
+
+def _member_state(chat_id: int, user_id: int):
+    """`(kind, last_seq, last_read_seq)` of a chat the user is in — columns only, for the
+    frequent events (read, typing); NotFound otherwise."""
+    row = db.session.connection().execute(_MEMBER_STATE, {"chat": chat_id, "user": user_id}).first()
+    if row is None:
+        raise NotFound(_("Chat not found."))
+    return row
+
+
+def _clean_body(body: str | None, *, required: bool) -> str | None:
+    if body is not None and not body.strip():
+        body = None
+    if body is None:
+        if required:
+            raise ValidationError(
+                _("Write something first."), fields={"body": [_("A message needs a body or an attachment.")]}
+            )
+        return None
+    if len(body) > MAX_BODY:
+        raise TooLarge(_("A message may have at most %(count)d characters.", count=MAX_BODY))
+    return body
+
+
+# --- send, edit, delete ----------------------------------------------------------------------
+
+
+def _stored_message(sender_id: int, client_id: str) -> Message | None:
+    return db.session.scalar(select(Message).where(Message.sender_id == sender_id, Message.client_id == client_id))
+
+
+def send_message(
+    user: Principal,
+    chat_id: int,
+    *,
+    client_id: str,
+    body: str | None = None,
+    attachment_id: int | None = None,
+    reply_to: int | None = None,
+) -> tuple[MessagePayload, bool]:
+    """Store a message and broadcast it; `(message, created)`.
+
+    Idempotent by `(sender, client_id)`: a resend — even with another body — returns the stored
+    message and stores nothing. The happy path is one UPDATE … RETURNING (membership and the
+    announcement rule in its WHERE), one INSERT, one UPDATE of the sender's read marker.
+    """
+    body = _clean_body(body, required=attachment_id is None)
+    if attachment_id is not None:
+        raise NotFound(_("No such upload."))  # uploads arrive in a later release
+    try:
+        connection = db.session.connection()
+        now = utcnow()
+        numbers = connection.execute(
+            _TAKE_MESSAGE_NUMBERS,
+            {"chat": chat_id, "user": user.id, "may_announce": user.can("chat.post_announcements"), "now": now},
+        ).first()
+        if numbers is None:
+            db.session.rollback()
+            stored = _stored_message(user.id, client_id)
+            if stored is not None:
+                return message_from_orm(stored), False
+            membership(chat_id, user.id)
+            raise Forbidden(_("Only teachers and admins post in announcement chats."))
+        seq, rev = numbers
+        if (
+            reply_to is not None
+            and connection.execute(_MESSAGE_IN_CHAT, {"message": reply_to, "chat": chat_id}).first() is None
+        ):
+            raise ValidationError(fields={"reply_to": ["No such message in this chat."]})
+        values: MessageValues = {
+            "chat_id": chat_id,
+            "seq": seq,
+            "rev": rev,
+            "sender_id": user.id,
+            "client_id": client_id,
+            "body": body,
+            "attachment_id": None,
+            "reply_to": reply_to,
+            "created_at": now,
+            "edited_at": None,
+            "deleted_at": None,
+        }
+        message_id = connection.execute(_INSERT_MESSAGE, values).scalar_one()
+        # Sending implies having read the chat up to one's own message.
+        connection.execute(_SET_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
+        payload = message_from_values(message_id, values)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        stored = _stored_message(user.id, client_id)
+        if stored is None:
+            raise
+        return message_from_orm(stored), False
+    except BaseException:
+        db.session.rollback()
+        raise
+    notify.message_created(payload)
+    return payload, True
+
+
+def _message_for_member(message_id: int, user_id: int) -> tuple[Message, Chat, ChatMember]:
+    row = db.session.execute(
+        select(Message, Chat, ChatMember)
+        .join(Chat, Chat.id == Message.chat_id)
+        .join(ChatMember, and_(ChatMember.chat_id == Chat.id, ChatMember.user_id == user_id))
+        .where(Message.id == message_id)
+    ).first()
+    if row is None:
+        raise NotFound(_("Message not found."))
+    return row[0], row[1], row[2]
+
+
+def edit_message(user: Principal, message_id: int, body: str) -> MessagePayload:
+    """Change the text of one's own message; it takes the chat's next rev."""
+    body = _clean_body(body, required=True)
+    message, chat, _member = _message_for_member(message_id, user.id)
+    if message.sender_id != user.id:
+        raise Forbidden(_("Only the sender edits a message."))
+    if message.deleted_at is not None:
+        raise ValidationError(_("A deleted message can't be edited."), fields={"message_id": [_("Deleted.")]})
+    if message.body == body:
+        return message_from_orm(message)
+    _seq, rev = next_rev(chat.id)
+    # Read the message again under the chat's lock: a deletion committed meanwhile wins.
+    db.session.refresh(message)
+    if message.deleted_at is not None:
+        db.session.rollback()
+        raise ValidationError(_("A deleted message can't be edited."), fields={"message_id": [_("Deleted.")]})
+    message.body, message.rev, message.edited_at = body, rev, utcnow()
+    db.session.flush()
+    payload = message_from_orm(message)
+    db.session.commit()
+    notify.message_updated(payload)
+    return payload
+
+
+def delete_message(user: Principal, message_id: int) -> MessagePayload:
+    """Delete one's own message, or (in groups) another's as a moderator, owner or admin.
+
+    The message keeps its place with no body; deleting it again returns it unchanged.
+    """
+    message, chat, member = _message_for_member(message_id, user.id)
+    if message.sender_id != user.id:
+        moderates = chat.type == GROUP and (user.can("chat.moderate") or member.role in (OWNER, ADMIN))
+        if not moderates:
+            raise Forbidden(_("You may delete only your own messages here."))
+    if message.deleted_at is not None:
+        return message_from_orm(message)
+    _seq, rev = next_rev(chat.id)
+    db.session.refresh(message)  # under the chat's lock: deleted meanwhile?
+    if message.deleted_at is not None:
+        payload = message_from_orm(message)
+        db.session.rollback()
+        return payload
+    message.body, message.attachment_id, message.rev, message.deleted_at = None, None, rev, utcnow()
+    db.session.flush()
+    payload = message_from_orm(message)
+    db.session.commit()
+    notify.message_deleted(payload)
+    return payload
+
+
+# --- read markers, typing -------------------------------------------------------------------
+
+
+def mark_read(user: Principal, chat_id: int, seq: int) -> None:
+    """Move the caller's read marker forward to `seq` (never back)."""
+    state = _member_state(chat_id, user.id)
+    if seq > state.last_seq:
+        raise ValidationError(fields={"seq": [_("The chat's last message is %(seq)d.", seq=state.last_seq)]})
+    if seq <= state.last_read_seq:
+        return
+    result = db.session.connection().execute(_ADVANCE_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
+    db.session.commit()
+    if result.rowcount:
+        notify.read(chat_id, user.id, seq)
+
+
+def typing(user: Principal, chat_id: int, is_typing: bool, skip_sid: str | None = None) -> None:
+    """Tell the chat's other members that the caller types (nothing is stored)."""
+    state = _member_state(chat_id, user.id)
+    if state.kind == MAJOR and not user.can("chat.post_announcements"):
+        raise Forbidden(_("Only teachers and admins post in announcement chats."))
+    notify.typing(chat_id, user.id, is_typing, skip_sid=skip_sid)
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def history(
+    user: Principal,
+    chat_id: int,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """A page of messages, ascending `seq`: the newest, those before `before` or after `after`.
+
+    `next_cursor` continues in the same direction (older pages for `before`/newest, newer for `after`).
+    """
+    require_member(chat_id, user.id)
+    if cursor:
+        direction, value = decode_cursor(cursor, 2)
+        if direction not in ("before", "after") or not isinstance(value, int) or isinstance(value, bool):
+            raise ValidationError(fields={"cursor": ["Not a valid cursor."]})
+        before, after = (value, None) if direction == "before" else (None, value)
+    query = select(*MESSAGE_COLUMNS).where(Message.chat_id == chat_id)
+    connection = db.session.connection()
+    if after is not None:
+        rows = connection.execute(query.where(Message.seq > after).order_by(Message.seq).limit(limit + 1)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = encode_cursor(["after", rows[-1].seq]) if more else None
+    else:
+        if before is not None:
+            query = query.where(Message.seq < before)
+        rows = connection.execute(query.order_by(Message.seq.desc()).limit(limit + 1)).all()
+        more = len(rows) > limit
+        rows = rows[:limit][::-1]
+        next_cursor = encode_cursor(["before", rows[0].seq]) if more else None
+    return {"items": [message_from_row(row) for row in rows], "next_cursor": next_cursor}
+
+
+def private_history(user: Principal, other_id: int, **page: Any) -> dict[str, Any]:
+    """The messages of the caller's private chat with `other_id` (empty when they never talked)."""
+    if db.session.get(User, other_id) is None:
+        raise NotFound(_("No such user."))
+    chat_id = db.session.scalar(select(Chat.id).where(Chat.key == private_key(user.id, other_id)))
+    if chat_id is None:
+        return {"items": [], "next_cursor": None}
+    return history(user, chat_id, **page)

@@ -1,0 +1,212 @@
+"""The chat's payloads as clients receive them (DESIGN.md §4): `<message>` and `<chat>`.
+
+A `<message>` is built by hand, by one named builder per source — an ORM `Message`
+(`message_from_orm`), a row of `MESSAGE_COLUMNS` (`message_from_row`), the values just inserted
+(`message_from_values`). Sends, history pages and sync answers are the hot paths of DESIGN.md §5
+and marshmallow costs ~70 µs a message; `MessageSchema` documents the same shape (OpenAPI) and a
+test keeps every builder equal to it. A `<chat>` goes through `ChatSchema`, with its members read
+in one query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, TypedDict
+
+from sqlalchemy import Row, select
+
+from campus.chat.models import Chat, ChatMember, Message
+from campus.chat.presence import presence
+from campus.chat.schemas import ChatSchema
+from campus.core.schemas import dump_time
+from campus.extensions import db
+from campus.users.models import User
+
+
+class AttachmentPayload(TypedDict):
+    """A message's `attachment` (DESIGN.md §4)."""
+
+    id: int
+    kind: str
+    mime: str
+    size: int
+    name: str
+    url: str
+    duration: float | None
+
+
+class MessagePayload(TypedDict):
+    """`<message>` (DESIGN.md §4): times ISO 8601 UTC; a deleted message keeps its place with no body."""
+
+    id: int
+    chat_id: int
+    seq: int
+    rev: int
+    sender_id: int | None
+    client_id: str
+    body: str | None
+    attachment: AttachmentPayload | None
+    reply_to: int | None
+    created_at: str
+    edited_at: str | None
+    deleted_at: str | None
+
+
+class MessageValues(TypedDict):
+    """The columns of a new message as the send path inserts them (its id comes back apart)."""
+
+    chat_id: int
+    seq: int
+    rev: int
+    sender_id: int
+    client_id: str
+    body: str | None
+    attachment_id: int | None
+    reply_to: int | None
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+
+
+# The columns of `<message>`, in `_message`'s order: history and sync read rows, not ORM objects
+# (DESIGN.md §5).
+MESSAGE_COLUMNS = (
+    Message.id,
+    Message.chat_id,
+    Message.seq,
+    Message.rev,
+    Message.sender_id,
+    Message.client_id,
+    Message.body,
+    Message.attachment_id,
+    Message.reply_to,
+    Message.created_at,
+    Message.edited_at,
+    Message.deleted_at,
+)
+
+
+def _message(
+    message_id: int,
+    chat_id: int,
+    seq: int,
+    rev: int,
+    sender_id: int | None,
+    client_id: str,
+    body: str | None,
+    attachment_id: int | None,
+    reply_to: int | None,
+    created_at: datetime,
+    edited_at: datetime | None,
+    deleted_at: datetime | None,
+) -> MessagePayload:
+    return {
+        "id": message_id,
+        "chat_id": chat_id,
+        "seq": seq,
+        "rev": rev,
+        "sender_id": sender_id,
+        "client_id": client_id,
+        "body": None if deleted_at is not None else body,
+        "attachment": None,  # uploads come in a later release
+        "reply_to": reply_to,
+        "created_at": dump_time(created_at),
+        "edited_at": dump_time(edited_at),
+        "deleted_at": dump_time(deleted_at),
+    }
+
+
+def message_from_orm(message: Message) -> MessagePayload:
+    """`<message>` from a loaded `Message` (edits, deletions, a resend's stored message)."""
+    return _message(
+        message.id,
+        message.chat_id,
+        message.seq,
+        message.rev,
+        message.sender_id,
+        message.client_id,
+        message.body,
+        message.attachment_id,
+        message.reply_to,
+        message.created_at,
+        message.edited_at,
+        message.deleted_at,
+    )
+
+
+def message_from_row(row: Row) -> MessagePayload:
+    """`<message>` from a row of `MESSAGE_COLUMNS` (history pages, sync answers)."""
+    return _message(*row)
+
+
+def message_from_values(message_id: int, values: MessageValues) -> MessagePayload:
+    """`<message>` from the values the send path has just inserted, and the id they got."""
+    return _message(
+        message_id,
+        values["chat_id"],
+        values["seq"],
+        values["rev"],
+        values["sender_id"],
+        values["client_id"],
+        values["body"],
+        values["attachment_id"],
+        values["reply_to"],
+        values["created_at"],
+        values["edited_at"],
+        values["deleted_at"],
+    )
+
+
+_chat_schema = ChatSchema()
+
+
+def chat_fields(chat: Chat) -> dict[str, Any]:
+    """The chat's own fields of `<chat>` (no members)."""
+    return {
+        name: getattr(chat, name)
+        for name in ("id", "type", "title", "kind", "major_id", "enrollment_year", "last_seq", "rev")
+    }
+
+
+def members_of(chat_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """The members of each chat with their names, read markers and presence, in one query."""
+    members: dict[int, list[dict[str, Any]]] = {}
+    rows = db.session.execute(
+        select(
+            ChatMember.chat_id,
+            ChatMember.user_id,
+            ChatMember.role,
+            ChatMember.last_read_seq,
+            User.first_name,
+            User.last_name,
+            User.last_seen_at,
+        )
+        .join(User, User.id == ChatMember.user_id)
+        .where(ChatMember.chat_id.in_(list(chat_ids)))
+        .order_by(ChatMember.chat_id, ChatMember.joined_rev, ChatMember.user_id)
+    ).all()
+    online = presence().online_among({row.user_id for row in rows})
+    for chat_id, user_id, role, last_read_seq, first_name, last_name, last_seen in rows:
+        members.setdefault(chat_id, []).append(
+            {
+                "user_id": user_id,
+                "role": role,
+                "first_name": first_name,
+                "last_name": last_name,
+                "last_read_seq": last_read_seq,
+                "online": user_id in online,
+                "last_seen": last_seen,
+            }
+        )
+    return members
+
+
+def chat_payload(chat: Chat, members: list[dict[str, Any]]) -> dict[str, Any]:
+    """`<chat>` from the chat and its members as `members_of` reads them."""
+    return _chat_schema.dump({**chat_fields(chat), "members": members})
+
+
+def describe_chat(chat: Chat) -> dict[str, Any]:
+    """`<chat>` with its members, as sent to clients."""
+    return chat_payload(chat, members_of([chat.id]).get(chat.id, []))

@@ -1,0 +1,82 @@
+"""The hot paths' SQL statements, counted (zulip's query-count tests): a change that adds a
+statement to a send, a sync or a history page fails here, listing the statements, and is then a
+deliberate change of the pinned number (docs/performance.md, "Chat")."""
+
+from __future__ import annotations
+
+import pytest
+
+from campus.extensions import db
+from tests.support.statements import assert_statement_count
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def db_engine(app):
+    with app.app_context():
+        return db.engine
+
+
+def send(sock, chat_id: int, client_id: str) -> dict:
+    ack = sock.ack("send_message", {"chat_id": chat_id, "client_id": client_id, "body": "hello"})
+    assert ack["ok"], ack
+    return ack["message"]
+
+
+def test_a_send_runs_four_statements(app, make_user, connect, chats, db_engine):
+    ann, bob = make_user(), make_user()
+    chat_id = chats.group(ann, [bob])
+    sock = connect(ann)
+
+    # The actor's permissions; the chat's next seq and rev (membership and the announcement rule
+    # in its WHERE); the message; the sender's read marker.
+    with assert_statement_count(db_engine, 4):
+        send(sock, chat_id, "s-1")
+
+
+@pytest.mark.parametrize(
+    ("chat_changed", "count"),
+    [
+        # The actor's permissions; the requested chats the caller is in; the changed messages.
+        (False, 3),
+        # … and the members of the chat that changed itself (renamed).
+        (True, 4),
+    ],
+)
+def test_a_sync_of_one_changed_chat_runs_a_fixed_number_of_statements(
+    app, make_user, connect, chats, client, auth, db_engine, chat_changed, count
+):
+    ann, bob = make_user(), make_user()
+    chat_id = chats.group(ann, [bob])
+    sock = connect(ann)
+    cursor = send(sock, chat_id, "y-1")["rev"]
+    send(sock, chat_id, "y-2")
+    send(sock, chat_id, "y-3")
+    if chat_changed:
+        response = client.patch(f"{API}/chats/{chat_id}", json={"title": "Renamed"}, headers=auth.headers(ann))
+        assert response.status_code == 200
+
+    with assert_statement_count(db_engine, count):
+        answer = sock.ack("sync", {"cursors": {str(chat_id): cursor}})
+
+    (synced,) = answer["chats"]
+    assert [m["client_id"] for m in synced["messages"]] == ["y-2", "y-3"]
+    assert (synced["chat"] is not None) is chat_changed
+
+
+def test_a_history_page_runs_five_statements(app, make_user, connect, chats, client, auth, db_engine):
+    ann, bob = make_user(), make_user()
+    chat_id = chats.group(ann, [bob])
+    sock = connect(ann)
+    for n in range(3):
+        send(sock, chat_id, f"h-{n}")
+    headers = auth.headers(ann)
+
+    # The bearer's user and role, the role's permissions, the token's revocation; the caller's
+    # membership; the page.
+    with assert_statement_count(db_engine, 5):
+        response = client.get(f"{API}/chats/{chat_id}/messages?limit=2", headers=headers)
+
+    assert response.status_code == 200
+    assert [m["client_id"] for m in response.get_json()["items"]] == ["h-1", "h-2"]
