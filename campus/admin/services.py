@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from campus.audit.models import AuditEntry
 from campus.audit.services import query_entries
 from campus.core.api import decode_cursor, page
-from campus.core.database import fold
+from campus.core.database import contains, fold
 from campus.core.errors import ValidationError
 from campus.extensions import db
 from campus.roles import services as roles
@@ -20,12 +20,6 @@ from campus.users.models import User
 PAGE_SIZE = 50
 
 
-def _like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, its wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def list_users(
     *, q: str | None = None, role: str | None = None, cursor: str | None = None, limit: int | None = None
 ) -> dict[str, Any]:
@@ -33,9 +27,8 @@ def list_users(
     query = select(User).join(Role).order_by(User.email)
     needle = (q or "").strip().casefold()
     if needle:
-        pattern = _like_pattern(needle)
         name = fold(User.first_name + " " + User.last_name)
-        query = query.where(or_(name.like(pattern, escape="\\"), fold(User.email).like(pattern, escape="\\")))
+        query = query.where(or_(contains(name, needle), contains(fold(User.email), needle)))
     if role:
         query = query.where(Role.name == role)
     after = decode_cursor(cursor, 1)

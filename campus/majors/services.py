@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, tuple_
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from campus.audit import services as audit
 from campus.core.api import decode_cursor, page
+from campus.core.database import commit_or_conflict
 from campus.core.errors import Conflict, NotFound, ValidationError
 from campus.extensions import db
 from campus.majors.models import Major
@@ -25,11 +25,7 @@ def _name_taken(name: str, exclude_id: int | None = None) -> bool:
 
 
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("A major with this name already exists."), fields={"name": [_("Already in use.")]}) from None
+    commit_or_conflict(db.session, _("A major with this name already exists."), fields={"name": [_("Already in use.")]})
 
 
 def get_major(major_id: int, *, with_count: bool = True) -> Major:
@@ -94,10 +90,7 @@ def delete_major(actor_id: int | None, major: Major) -> None:
         raise Conflict(_("This major still has students; move or delete them first."), code="major_has_students")
     audit.record(actor_id, "major.deleted", "major", major.id, {"name": major.name}, None)
     db.session.delete(major)
-    try:
-        db.session.commit()
-    except IntegrityError:  # a student was added meanwhile; the foreign key refuses
-        db.session.rollback()
-        raise Conflict(
-            _("This major still has students; move or delete them first."), code="major_has_students"
-        ) from None
+    # A student added meanwhile: the foreign key refuses.
+    commit_or_conflict(
+        db.session, _("This major still has students; move or delete them first."), code="major_has_students"
+    )

@@ -10,10 +10,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, tuple_
-from sqlalchemy.exc import IntegrityError
 
 from campus.audit import services as audit
 from campus.core.api import decode_cursor, page
+from campus.core.database import commit_or_conflict, contains
 from campus.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from campus.extensions import db
 from campus.majors.models import Major
@@ -70,10 +70,6 @@ def may_see_full(viewer: User, student: Student) -> bool:
     return student.user_id == viewer.id and viewer.can("students.own_record")
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _cursor_values(cursor: str | None, sort: str, keys: tuple[str, ...]) -> list[Any] | None:
     values = decode_cursor(cursor, len(keys) + 1)
     if values is None:
@@ -119,10 +115,9 @@ def list_students(
         query = query.where(Student.enrollment_year == enrollment_year)
     needle = search_key(q.strip()) if q else ""
     if needle:
-        pattern = f"%{_escape_like(needle)}%"
-        condition = Student.search_name.like(pattern, escape="\\")
+        condition = contains(Student.search_name, needle)
         if full:
-            condition = or_(condition, Student.email.like(pattern, escape="\\"))
+            condition = or_(condition, contains(Student.email, needle))
         query = query.where(condition)
     after = _cursor_values(cursor, sort, keys)
     if after is not None:
@@ -162,11 +157,7 @@ def _check_record(values: dict[str, Any]) -> None:
 
 
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("Another student already has this email or account.")) from None
+    commit_or_conflict(db.session, _("Another student already has this email or account."))
 
 
 def _audit_values(values: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from campus.audit import services as audit
-from campus.core.database import fold
+from campus.core.database import commit_or_conflict, contains, fold
 from campus.core.errors import AuthError, Conflict, Forbidden, NotFound, ValidationError
 from campus.core.mail import send_mail
 from campus.extensions import db
@@ -37,15 +37,6 @@ def get_user(user_id: int) -> User:
 
 def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
-
-
-def _commit_unique(what: str) -> None:
-    """Commit, turning a unique-constraint race into a 409 instead of a 500."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(f"This {what} is already in use.") from None
 
 
 def _check_unique(email: str | None = None, phone: str | None = None, exclude_id: int | None = None) -> None:
@@ -85,7 +76,7 @@ def register_user(
         role=roles.get_role(role_name),
     )
     db.session.add(user)
-    _commit_unique("email or phone")
+    commit_or_conflict(db.session, "This email or phone is already in use.")
     return user
 
 
@@ -110,7 +101,7 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
         _check_unique(phone=changes["phone"], exclude_id=user.id)
     for name, value in changes.items():
         setattr(user, name, value)
-    _commit_unique("phone")
+    commit_or_conflict(db.session, "This phone is already in use.")
     return user
 
 
@@ -151,13 +142,12 @@ def search_users(query: str, *, limit: int = 20, exclude_id: int | None = None) 
     needle = query.strip().casefold()
     if not needle:
         return []
-    pattern = f"%{needle.replace('%', '').replace('_', '')}%"
     name = fold(User.first_name + " " + User.last_name)
     statement = (
         select(User)
         .where(
             User.is_active,
-            or_(name.like(pattern), fold(User.email).like(pattern)),
+            or_(contains(name, needle), contains(fold(User.email), needle)),
         )
         .order_by(User.last_name, User.first_name, User.id)
         .limit(limit)
