@@ -11,7 +11,6 @@ from campus.audit.models import AuditEntry
 from campus.audit.services import query_entries
 from campus.core.api import decode_cursor, page
 from campus.core.database import contains, fold
-from campus.core.errors import ValidationError
 from campus.extensions import db
 from campus.roles import services as roles
 from campus.roles.models import Role
@@ -31,9 +30,9 @@ def list_users(
         query = query.where(or_(contains(name, needle), contains(fold(User.email), needle)))
     if role:
         query = query.where(Role.name == role)
-    after = decode_cursor(cursor, 1)
+    after = decode_cursor(cursor, (str,))
     if after:
-        query = query.where(User.email > str(after[0]))
+        query = query.where(User.email > after[0])
     limit = limit or PAGE_SIZE
     rows = db.session.scalars(query.limit(limit + 1))
     return page(rows, limit, key=lambda user: (user.email,))
@@ -59,10 +58,8 @@ def list_audit(
         since=_start_of(since) if since else None,
         until=_start_of(until + timedelta(days=1)) if until else None,
     )
-    after = decode_cursor(cursor, 1)
+    after = decode_cursor(cursor, (int,))
     if after:
-        if not isinstance(after[0], int):
-            raise ValidationError(fields={"cursor": ["Not a valid cursor."]})
         query = query.where(AuditEntry.id < after[0])
     limit = limit or PAGE_SIZE
     rows = db.session.scalars(query.limit(limit + 1))

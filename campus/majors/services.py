@@ -11,7 +11,7 @@ from sqlalchemy.orm import undefer
 from campus.audit import services as audit
 from campus.core.api import decode_cursor, page
 from campus.core.database import commit_or_conflict
-from campus.core.errors import Conflict, NotFound, ValidationError
+from campus.core.errors import Conflict, NotFound
 from campus.extensions import db
 from campus.majors.models import Major
 from campus.majors.signals import announce_rename
@@ -46,10 +46,8 @@ def all_majors() -> list[Major]:
 def list_majors(*, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
     """A page of majors by name, each with its student count."""
     query = select(Major).options(undefer(Major.student_count)).order_by(Major.name_key, Major.id)
-    after = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, (str, int))
     if after is not None:
-        if not (isinstance(after[0], str) and isinstance(after[1], int) and not isinstance(after[1], bool)):
-            raise ValidationError(fields={"cursor": ["Not a valid cursor."]})
         query = query.where(tuple_(Major.name_key, Major.id) > tuple_(*after))
     rows = db.session.scalars(query.limit(limit + 1))
     return page(rows, limit, key=lambda major: (major.name_key, major.id))

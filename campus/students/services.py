@@ -70,17 +70,6 @@ def may_see_full(viewer: User, student: Student) -> bool:
     return student.user_id == viewer.id and viewer.can("students.own_record")
 
 
-def _cursor_values(cursor: str | None, sort: str, keys: tuple[str, ...]) -> list[Any] | None:
-    values = decode_cursor(cursor, len(keys) + 1)
-    if values is None:
-        return None
-    # The cursor names its sort; its values must have the key columns' types (PostgreSQL would
-    # otherwise fail comparing an integer column with text).
-    if values[0] != sort or any(type(value) is not KEY_TYPES[key] for key, value in zip(keys, values[1:], strict=True)):
-        raise ValidationError(fields={"cursor": [_("Not a valid cursor.")]})
-    return values[1:]
-
-
 def list_students(
     viewer: User,
     *,
@@ -119,10 +108,11 @@ def list_students(
         if full:
             condition = or_(condition, contains(Student.email, needle))
         query = query.where(condition)
-    after = _cursor_values(cursor, sort, keys)
+    # The cursor names its sort, then the values of its key columns.
+    after = decode_cursor(cursor, [(sort,), *(KEY_TYPES[key] for key in keys)])
     if after is not None:
-        position = tuple_(*columns)
-        query = query.where(position < tuple_(*after) if descending else position > tuple_(*after))
+        position, values = tuple_(*columns), tuple_(*after[1:])
+        query = query.where(position < values if descending else position > values)
     query = query.order_by(*(column.desc() if descending else column.asc() for column in columns))
     rows = db.session.scalars(query.limit(limit + 1))
     return page(rows, limit, key=lambda student: [sort, *(getattr(student, key) for key in keys)])
