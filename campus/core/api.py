@@ -110,6 +110,13 @@ class PageArgsSchema(Schema):
     cursor = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
+def list_schema(items: type[Schema] | fields.Field, name: str) -> type[Schema]:
+    """The schema of a list answer `{"items": [...], "next_cursor": "<opaque>" | null}` (DESIGN.md
+    §4) of `items` (a schema, or a field for each item); `name` names it in the OpenAPI document."""
+    item = items if isinstance(items, fields.Field) else fields.Nested(items)
+    return Schema.from_dict({"items": fields.List(item), "next_cursor": fields.String(allow_none=True)}, name=name)
+
+
 def encode_cursor(values: Sequence[Any]) -> str:
     raw = json.dumps(list(values), separators=(",", ":"), default=str).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

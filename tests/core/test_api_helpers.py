@@ -1,12 +1,13 @@
-"""The list helpers every JSON and HTML list shares: typed keyset cursors."""
+"""The list helpers every JSON and HTML list shares: typed keyset cursors and the list schema."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
+from marshmallow import Schema, fields
 
-from campus.core.api import decode_cursor, encode_cursor
+from campus.core.api import decode_cursor, encode_cursor, list_schema
 from campus.core.errors import ValidationError
 
 
@@ -73,3 +74,21 @@ def test_a_count_instead_of_types_checks_only_the_arity(app):
         assert decode_cursor(encode_cursor(["x", True]), 2) == ["x", True]
         with pytest.raises(ValidationError):
             decode_cursor(encode_cursor(["x"]), 2)
+
+
+class ThingSchema(Schema):
+    id = fields.Integer()
+
+
+def test_the_list_schema_is_the_list_envelope():
+    schema = list_schema(ThingSchema, "ThingListSchema")
+    assert schema.__name__ == "ThingListSchema"
+    assert schema().dump({"items": [{"id": 1, "other": 2}], "next_cursor": None}) == {
+        "items": [{"id": 1}],
+        "next_cursor": None,
+    }
+    raw = list_schema(fields.Raw(), "RawListSchema")
+    assert raw().dump({"items": [{"any": "thing"}], "next_cursor": "abc"}) == {
+        "items": [{"any": "thing"}],
+        "next_cursor": "abc",
+    }
