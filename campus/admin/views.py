@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 
 from campus.admin import services
 from campus.admin.forms import ActiveForm, AuditFilterForm, RoleForm, UserFilterForm
-from campus.admin.labels import action_label, permission_label, role_label, target_label, value_label
+from campus.admin.labels import action_label, target_label, value_label
 from campus.core.errors import CampusError
 from campus.core.pages import page_links, page_permission_required
 from campus.extensions import db
+from campus.roles.labels import permission_label, role_label
 from campus.users import services as users
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

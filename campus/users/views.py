@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 
 from campus.core.errors import AuthError, CampusError
@@ -17,6 +16,7 @@ from campus.core.pages import page_login_required, page_permission_required
 from campus.core.phones import format_phone
 from campus.core.security import resolve_token
 from campus.extensions import limiter
+from campus.roles.labels import role_label
 from campus.users import services
 from campus.users.forms import (
     ForgotPasswordForm,
@@ -33,20 +33,6 @@ bp = Blueprint("users_views", __name__)
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
-ROLE_LABELS = {
-    "guest": _l("Guest (awaiting approval)"),
-    "user": _l("User"),
-    "student": _l("Student"),
-    "teacher": _l("Teacher"),
-    "moderator": _l("Moderator"),
-    "admin": _l("Administrator"),
-    "super_admin": _l("Super administrator"),
-}
-
-
-def role_label(name: str) -> str:
-    """A role's name in the page's language."""
-    return str(ROLE_LABELS.get(name, name))
 
 
 def login_limit() -> str:
