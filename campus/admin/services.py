@@ -71,20 +71,24 @@ def _start_of(day: date) -> datetime:
 
 
 def audit_actions() -> list[str]:
+    """Every action name the log holds, for the filter."""
     return sorted(db.session.scalars(select(AuditEntry.action).distinct()))
 
 
 def audit_target_types() -> list[str]:
+    """Every target type the log holds, for the filter."""
     return sorted(db.session.scalars(select(AuditEntry.target_type).distinct()))
 
 
 def users_by_id(ids: set[int]) -> dict[int, User]:
+    """The users with these ids, by id (to name actors and targets in one query)."""
     if not ids:
         return {}
     return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def role_names() -> list[str]:
+    """Every role's name, lowest rank first."""
     return list(db.session.scalars(select(Role.name).order_by(Role.rank)))
 
 

@@ -111,8 +111,8 @@ class PageArgsSchema(Schema):
 
 
 def list_schema(items: type[Schema] | fields.Field, name: str) -> type[Schema]:
-    """The schema of a list answer `{"items": [...], "next_cursor": "<opaque>" | null}` (DESIGN.md
-    §4) of `items` (a schema, or a field for each item); `name` names it in the OpenAPI document."""
+    """The schema of a list answer `{"items": [...], "next_cursor": "<opaque>" | null}` of `items`
+    (a schema, or a field for each item); `name` names it in the OpenAPI document."""
     item = items if isinstance(items, fields.Field) else fields.Nested(items)
     return Schema.from_dict({"items": fields.List(item), "next_cursor": fields.String(allow_none=True)}, name=name)
 

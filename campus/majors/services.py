@@ -29,6 +29,7 @@ def _commit() -> None:
 
 
 def get_major(major_id: int, *, with_count: bool = True) -> Major:
+    """The major with this id, with its student count unless `with_count=False` (404 otherwise)."""
     query = select(Major).where(Major.id == major_id)
     if with_count:
         query = query.options(undefer(Major.student_count))
@@ -54,6 +55,7 @@ def list_majors(*, limit: int = 50, cursor: str | None = None) -> dict[str, Any]
 
 
 def create_major(actor_id: int | None, *, name: str, description: str = "") -> Major:
+    """Add a major (admins); a name already taken, in any case, is a 409. Audited."""
     if _name_taken(name):
         raise Conflict(_("A major with this name already exists."), fields={"name": [_("Already in use.")]})
     major = Major(name=name, name_key=Major.key_for(name), description=description)
@@ -65,6 +67,7 @@ def create_major(actor_id: int | None, *, name: str, description: str = "") -> M
 
 
 def update_major(actor_id: int | None, major: Major, changes: dict[str, Any]) -> Major:
+    """Change a major's name or description; audited, and a rename is announced after the commit."""
     if "name" in changes and _name_taken(changes["name"], exclude_id=major.id):
         raise Conflict(_("A major with this name already exists."), fields={"name": [_("Already in use.")]})
     old, new = {}, {}

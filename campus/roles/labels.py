@@ -26,6 +26,6 @@ def role_label(name: str | None) -> str:
 
 
 def permission_label(name: str) -> str:
-    """What a permission lets a role do (`PERMISSIONS`, DESIGN.md §3), in the page's language."""
+    """What a permission lets a role do (`PERMISSIONS`), in the page's language."""
     description = PERMISSIONS.get(name)
     return gettext(description) if description else name

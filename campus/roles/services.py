@@ -80,6 +80,7 @@ def seed_roles() -> None:
 
 
 def get_role(name: str) -> Role:
+    """The seeded role with this name (LookupError when the roles are not seeded)."""
     role = db.session.scalar(select(Role).where(Role.name == name))
     if role is None:
         raise LookupError(f"role {name!r} is not seeded; run `flask seed roles`")

@@ -52,6 +52,7 @@ FULL_VIEW_FILTERS = ("enrollment_year",)
 
 
 def get_student(student_id: int) -> Student:
+    """The student record with this id (404 otherwise)."""
     student = db.session.get(Student, student_id)
     if student is None:
         raise NotFound(_("No such student."))
@@ -260,6 +261,7 @@ def _apply(
 
 
 def delete_student(actor_id: int | None, student: Student) -> None:
+    """Delete a record and its photo; audited, its account's chat memberships follow."""
     user_id, photo_key = student.user_id, student.photo_key
     audit.record(
         actor_id, "student.deleted", "student", student.id, {"name": student.full_name, "email": student.email}, None
@@ -282,6 +284,7 @@ def set_photo(actor_id: int | None, student: Student, data: bytes, filename: str
 
 
 def remove_photo(actor_id: int | None, student: Student) -> Student:
+    """Drop a record's photo (its files go once the change is committed); audited."""
     old_key = student.photo_key
     if old_key is None:
         return student
