@@ -1,6 +1,7 @@
 """The import layers are enforced: the contracts in pyproject.toml (import-linter, which
-`make test` runs as `lint-imports`) hold, a wrong import breaks the rule it names, and no module
-imports the app factory at import time (which import-linter can't tell from a call-time import).
+`make test` runs as `lint-imports`) hold, a wrong import breaks the rule it names, no module
+imports the app factory at import time (which import-linter can't tell from a call-time import),
+and no domain imports another's forms, views or web helpers (those shared live in core).
 """
 
 from __future__ import annotations
@@ -119,3 +120,47 @@ def test_the_factory_check_sees_module_level_imports_and_not_call_time_ones():
     assert import_time_factory_imports("import campus\n", names) == ["1: import campus"]
     fine = "import campus.core.api\n\ndef serve():\n    from campus import create_app\n    return create_app()\n"
     assert import_time_factory_imports(fine, names) == []
+
+
+# --- web helpers stay in their domain -------------------------------------------------------
+
+WEB_MODULES = ("forms", "views", "web")
+
+
+def foreign_web_imports(domain: str, source: str) -> list[str]:
+    """Imports (anywhere in the module) of another domain's forms, views or web helpers, as
+    `line: module`; core's are everyone's."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for module in modules:
+            parts = module.split(".")
+            if (
+                parts[0] == "campus"
+                and len(parts) >= 3
+                and parts[1] not in (domain, "core")
+                and parts[2] in WEB_MODULES
+            ):
+                found.append(f"{node.lineno}: {'.'.join(parts[:3])}")
+    return sorted(set(found))
+
+
+def test_no_domain_imports_another_domains_forms_views_or_web_helpers():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{where}"
+        for path in sorted(PACKAGE.glob("*/**/*.py"))
+        for where in foreign_web_imports(path.relative_to(PACKAGE).parts[0], path.read_text())
+    ]
+    assert not offenders, "shared web helpers belong in campus.core:\n" + "\n".join(offenders)
+
+
+def test_the_web_helper_check_sees_imports_across_domains():
+    before = "from campus.students.forms import add_field_errors\n\ndef f():\n    import campus.users.web\n"
+    assert foreign_web_imports("majors", before) == ["1: campus.students.forms", "4: campus.users.web"]
+    fine = "from campus.core.forms import ConfirmForm\nfrom campus.majors.forms import MajorForm\n"
+    assert foreign_web_imports("majors", fine) == []
