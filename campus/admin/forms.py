@@ -8,8 +8,9 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
-from campus.admin.labels import action_label, role_label, target_label
+from campus.admin.labels import action_label, target_label
 from campus.core.schemas import MAX_SAFE_INTEGER
+from campus.roles.labels import role_label
 
 
 def _no_control_characters(form, field) -> None:

@@ -1,4 +1,5 @@
-"""Translated names of roles and audit actions, for the admin pages."""
+"""Translated names of audit actions and targets, for the admin pages (roles and permissions:
+`campus.roles.labels`)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,7 @@ import json
 
 from flask_babel import lazy_gettext as _l
 
-ROLE_LABELS = {
-    "guest": _l("Guest"),
-    "user": _l("User"),
-    "student": _l("Student"),
-    "teacher": _l("Teacher"),
-    "moderator": _l("Moderator"),
-    "admin": _l("Admin"),
-    "super_admin": _l("Super admin"),
-}
+from campus.roles.labels import role_label
 
 # Actions other domains record fall back to their stable name until they get a label here.
 ACTION_LABELS = {
@@ -34,23 +27,6 @@ ACTION_LABELS = {
     "students.imported": _l("Students imported"),
 }
 
-# What each permission lets a role do (campus.roles.services.PERMISSIONS), as admins read it.
-PERMISSION_LABELS = {
-    "profile.edit": _l("See and edit one's own profile"),
-    "chat.use": _l("Private chats and the group chats one belongs to"),
-    "directory.read_public": _l("See the directory's public fields"),
-    "users.search": _l("Search users to start a chat"),
-    "students.own_record": _l("See one's own student record and correct its contact fields"),
-    "directory.read_full": _l("See full student records"),
-    "chat.join_campus": _l("Join any major or cohort chat"),
-    "chat.post_announcements": _l("Post in major (announcement) chats"),
-    "chat.moderate": _l("Delete others' messages and remove members in user-created groups"),
-    "directory.write": _l("Create, edit and delete students and majors"),
-    "users.manage": _l("Activate, deactivate and change roles up to moderator"),
-    "audit.read": _l("Read the audit log"),
-    "users.manage_admins": _l("Grant and remove admin and super_admin"),
-}
-
 TARGET_LABELS = {
     "user": _l("Account"),
     "major": _l("Major"),
@@ -60,16 +36,6 @@ TARGET_LABELS = {
 
 def target_label(target_type: str) -> str:
     return str(TARGET_LABELS.get(target_type, target_type))
-
-
-def permission_label(name: str) -> str:
-    return str(PERMISSION_LABELS.get(name, name))
-
-
-def role_label(name: str | None) -> str:
-    if name is None:
-        return ""
-    return str(ROLE_LABELS.get(name, name))
 
 
 def action_label(action: str) -> str:

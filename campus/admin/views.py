@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 
 from campus.admin import services
 from campus.admin.forms import ActiveForm, AuditFilterForm, RoleForm, UserFilterForm
-from campus.admin.labels import action_label, permission_label, role_label, target_label, value_label
+from campus.admin.labels import action_label, target_label, value_label
 from campus.core.errors import CampusError
+from campus.core.pages import page_links, page_permission_required
 from campus.extensions import db
+from campus.roles.labels import permission_label, role_label
 from campus.users import services as users
-from campus.users.web import page_permission_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -39,15 +40,6 @@ def _form_errors(form) -> None:
             flash(f"{label}: {message}", "error")
 
 
-def _page_links(endpoint: str, next_cursor: str | None, **values) -> dict[str, str | None]:
-    """Links to the next and first pages, keeping the current filters."""
-    args = {key: value for key, value in request.args.items() if key != "cursor" and value}
-    return {
-        "next": url_for(endpoint, **args, cursor=next_cursor, **values) if next_cursor else None,
-        "first": url_for(endpoint, **args, **values) if request.args.get("cursor") else None,
-    }
-
-
 @bp.route("/")
 @page_permission_required("users.manage")
 def index():
@@ -62,7 +54,7 @@ def users_list():
     if form.validate():
         result = services.list_users(q=form.q.data, role=form.role.data or None, cursor=form.cursor.data or None)
     return render_template(
-        "admin/users.html", form=form, users=result["items"], links=_page_links(".users_list", result["next_cursor"])
+        "admin/users.html", form=form, users=result["items"], links=page_links(".users_list", result["next_cursor"])
     )
 
 
@@ -174,5 +166,5 @@ def audit_log():
         form=form,
         entries=entries,
         people=people,
-        links=_page_links(".audit_log", result["next_cursor"]),
+        links=page_links(".audit_log", result["next_cursor"]),
     )

@@ -132,12 +132,9 @@ def list_chats(user: Principal, *, limit: int = 50, cursor: str | None = None) -
         .order_by(Chat.last_activity_at.desc(), Chat.id.desc())
         .limit(limit + 1)
     )
-    after = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, (datetime, int))
     if after is not None:
-        try:
-            last_activity, last_id = datetime.fromisoformat(after[0]), int(after[1])
-        except (TypeError, ValueError):
-            raise ValidationError(fields={"cursor": ["Not a valid cursor."]}) from None
+        last_activity, last_id = after
         query = query.where(
             or_(Chat.last_activity_at < last_activity, and_(Chat.last_activity_at == last_activity, Chat.id < last_id))
         )

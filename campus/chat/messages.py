@@ -284,9 +284,7 @@ def history(
     """
     require_member(chat_id, user.id)
     if cursor:
-        direction, value = decode_cursor(cursor, 2)
-        if direction not in ("before", "after") or not isinstance(value, int) or isinstance(value, bool):
-            raise ValidationError(fields={"cursor": ["Not a valid cursor."]})
+        direction, value = decode_cursor(cursor, (("before", "after"), int))
         before, after = (value, None) if direction == "before" else (None, value)
     query = select(*MESSAGE_COLUMNS).where(Message.chat_id == chat_id)
     connection = db.session.connection()

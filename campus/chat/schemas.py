@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from campus.core.api import list_schema
 from campus.core.schemas import MAX_SAFE_INTEGER, Bool, Id, Int, StrictSchema, Text, UTCDateTimeField
 
 MAX_BODY = 4000  # code points (DESIGN.md §3); longer is `too_large`, checked by the service
@@ -90,9 +91,7 @@ class CampusChatSchema(Schema):
     member = fields.Boolean()
 
 
-class CampusChatListSchema(Schema):
-    items = fields.List(fields.Nested(CampusChatSchema))
-    next_cursor = fields.String(allow_none=True)
+CampusChatListSchema = list_schema(CampusChatSchema, "CampusChatListSchema")
 
 
 class ChatListItemSchema(ChatSchema):
@@ -101,14 +100,8 @@ class ChatListItemSchema(ChatSchema):
     last_read_seq = fields.Integer()
 
 
-class ChatListSchema(Schema):
-    items = fields.List(fields.Nested(ChatListItemSchema))
-    next_cursor = fields.String(allow_none=True)
-
-
-class MessageListSchema(Schema):
-    items = fields.List(fields.Nested(MessageSchema))
-    next_cursor = fields.String(allow_none=True)
+ChatListSchema = list_schema(ChatListItemSchema, "ChatListSchema")
+MessageListSchema = list_schema(MessageSchema, "MessageListSchema")
 
 
 # --- what clients send ----------------------------------------------------------------------

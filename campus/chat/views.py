@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, render_template
 from flask_babel import gettext as _
 
 from campus.chat import NAMESPACE
-from campus.users.web import page_permission_required
+from campus.core.pages import page_permission_required
 
 bp = Blueprint("chat_views", __name__)
 

@@ -10,10 +10,12 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -108,22 +110,63 @@ class PageArgsSchema(Schema):
     cursor = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
+def list_schema(items: type[Schema] | fields.Field, name: str) -> type[Schema]:
+    """The schema of a list answer `{"items": [...], "next_cursor": "<opaque>" | null}` of `items`
+    (a schema, or a field for each item); `name` names it in the OpenAPI document."""
+    item = items if isinstance(items, fields.Field) else fields.Nested(items)
+    return Schema.from_dict({"items": fields.List(item), "next_cursor": fields.String(allow_none=True)}, name=name)
+
+
 def encode_cursor(values: Sequence[Any]) -> str:
     raw = json.dumps(list(values), separators=(",", ":"), default=str).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
-    """The key values a cursor carries, or a 422 when it was not made by `encode_cursor`."""
+# What `decode_cursor` expects at each place of a cursor: `int`, `str`, `float`, `bool`,
+# `datetime` (written as ISO 8601 text), or a collection of the literal values allowed there.
+CursorType = type | Collection[str | int]
+
+
+def decode_cursor(cursor: str | None, types: Sequence[CursorType]) -> list[Any] | None:
+    """The key values a cursor carries, one per entry of `types` and of that type, or a 422
+    `{"cursor": ["Not a valid cursor."]}` when it was not made by `encode_cursor` for this list.
+
+    No cursor (the first page) is None. Checking the types here matters: a forged value of
+    another type would otherwise reach the database (PostgreSQL refuses comparing an integer
+    column with text: a 500).
+    """
     if not cursor:
         return None
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error, RecursionError):
         values = None
-    if not isinstance(values, list) or len(values) != arity or not all(map(_storable, values)):
-        raise ValidationError(fields={"cursor": ["Not a valid cursor."]})
-    return values
+    if not isinstance(values, list) or len(values) != len(types) or not all(map(_storable, values)):
+        raise _bad_cursor()
+    return [_typed(value, expected) for value, expected in zip(values, types, strict=True)]
+
+
+def _bad_cursor() -> ValidationError:
+    return ValidationError(fields={"cursor": [_("Not a valid cursor.")]})
+
+
+def _typed(value: Any, expected: CursorType) -> Any:
+    if expected is datetime:
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        raise _bad_cursor()
+    if expected is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif isinstance(expected, type):
+        ok = type(value) is expected  # an int is no bool, a bool no int
+    else:
+        ok = isinstance(value, str | int) and not isinstance(value, bool) and value in expected
+    if not ok:
+        raise _bad_cursor()
+    return value
 
 
 def _storable(value: Any) -> bool:

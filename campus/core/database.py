@@ -1,12 +1,19 @@
-"""Database set-up shared by every domain: SQLite pragmas and a Unicode-aware `fold()`."""
+"""Database helpers shared by every domain: SQLite pragmas, a Unicode-aware `fold()`, text
+search with `contains()`, and `commit_or_conflict()`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
-from sqlalchemy import String, event
+from sqlalchemy import ColumnElement, String, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
+
+from campus.core.errors import Conflict
 
 
 class fold(FunctionElement):  # noqa: N801 - used like the SQL function it stands for
@@ -32,6 +39,26 @@ def _fold_sqlite(element, compiler, **kw):
 
 def _casefold(value):
     return value.casefold() if isinstance(value, str) else value
+
+
+def contains(expr: ColumnElement[Any], text: str) -> ColumnElement[bool]:
+    """`expr LIKE '%text%'` with `%`, `_` and the escape character in `text` taken literally.
+
+    Pair it with `fold()` on both sides for a case-insensitive search.
+    """
+    return expr.contains(text, autoescape=True)
+
+
+def commit_or_conflict(
+    session: Session, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None
+) -> None:
+    """Commit; when a constraint refuses it (a unique value or a foreign key that a concurrent
+    request changed after the checks), roll back and raise `Conflict(message)`: a 409, not a 500."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(message, code=code, fields=fields) from None
 
 
 def configure_sqlite(app: Flask, engine: Engine) -> None:

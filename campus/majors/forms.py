@@ -11,7 +11,3 @@ from wtforms.validators import DataRequired, Length, Optional
 class MajorForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(min=2, max=100)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
-
-
-class DeleteMajorForm(FlaskForm):
-    """Only the CSRF token."""

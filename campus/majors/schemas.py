@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from campus.core.api import list_schema
 from campus.core.schemas import StrictSchema, Text
 
 NAME_RULES = validate.Length(min=2, max=100)
@@ -27,6 +28,4 @@ class MajorUpdateSchema(StrictSchema):
     description = Text(validate=DESCRIPTION_RULES)
 
 
-class MajorListSchema(Schema):
-    items = fields.List(fields.Nested(MajorSchema))
-    next_cursor = fields.String(allow_none=True)
+MajorListSchema = list_schema(MajorSchema, "MajorListSchema")

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, tuple_
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from campus.audit import services as audit
 from campus.core.api import decode_cursor, page
-from campus.core.errors import Conflict, NotFound, ValidationError
+from campus.core.database import commit_or_conflict
+from campus.core.errors import Conflict, NotFound
 from campus.extensions import db
 from campus.majors.models import Major
 from campus.majors.signals import announce_rename
@@ -25,14 +25,11 @@ def _name_taken(name: str, exclude_id: int | None = None) -> bool:
 
 
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("A major with this name already exists."), fields={"name": [_("Already in use.")]}) from None
+    commit_or_conflict(db.session, _("A major with this name already exists."), fields={"name": [_("Already in use.")]})
 
 
 def get_major(major_id: int, *, with_count: bool = True) -> Major:
+    """The major with this id, with its student count unless `with_count=False` (404 otherwise)."""
     query = select(Major).where(Major.id == major_id)
     if with_count:
         query = query.options(undefer(Major.student_count))
@@ -50,16 +47,15 @@ def all_majors() -> list[Major]:
 def list_majors(*, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
     """A page of majors by name, each with its student count."""
     query = select(Major).options(undefer(Major.student_count)).order_by(Major.name_key, Major.id)
-    after = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, (str, int))
     if after is not None:
-        if not (isinstance(after[0], str) and isinstance(after[1], int) and not isinstance(after[1], bool)):
-            raise ValidationError(fields={"cursor": ["Not a valid cursor."]})
         query = query.where(tuple_(Major.name_key, Major.id) > tuple_(*after))
     rows = db.session.scalars(query.limit(limit + 1))
     return page(rows, limit, key=lambda major: (major.name_key, major.id))
 
 
 def create_major(actor_id: int | None, *, name: str, description: str = "") -> Major:
+    """Add a major (admins); a name already taken, in any case, is a 409. Audited."""
     if _name_taken(name):
         raise Conflict(_("A major with this name already exists."), fields={"name": [_("Already in use.")]})
     major = Major(name=name, name_key=Major.key_for(name), description=description)
@@ -71,6 +67,7 @@ def create_major(actor_id: int | None, *, name: str, description: str = "") -> M
 
 
 def update_major(actor_id: int | None, major: Major, changes: dict[str, Any]) -> Major:
+    """Change a major's name or description; audited, and a rename is announced after the commit."""
     if "name" in changes and _name_taken(changes["name"], exclude_id=major.id):
         raise Conflict(_("A major with this name already exists."), fields={"name": [_("Already in use.")]})
     old, new = {}, {}
@@ -94,10 +91,7 @@ def delete_major(actor_id: int | None, major: Major) -> None:
         raise Conflict(_("This major still has students; move or delete them first."), code="major_has_students")
     audit.record(actor_id, "major.deleted", "major", major.id, {"name": major.name}, None)
     db.session.delete(major)
-    try:
-        db.session.commit()
-    except IntegrityError:  # a student was added meanwhile; the foreign key refuses
-        db.session.rollback()
-        raise Conflict(
-            _("This major still has students; move or delete them first."), code="major_has_students"
-        ) from None
+    # A student added meanwhile: the foreign key refuses.
+    commit_or_conflict(
+        db.session, _("This major still has students; move or delete them first."), code="major_has_students"
+    )

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from campus.core.errors import Conflict, ValidationError
+from campus.core.forms import ConfirmForm, schema_errors, show_error
+from campus.core.pages import page_links, page_permission_required
 from campus.majors import services
-from campus.majors.forms import DeleteMajorForm, MajorForm
+from campus.majors.forms import MajorForm
 from campus.majors.schemas import MajorCreateSchema
-from campus.students.forms import add_field_errors, schema_errors
-from campus.users.web import page_permission_required
 
 bp = Blueprint("majors", __name__, url_prefix="/majors")
 
@@ -19,16 +19,12 @@ bp = Blueprint("majors", __name__, url_prefix="/majors")
 @page_permission_required("directory.read_public")
 def index():
     result = services.list_majors(limit=100, cursor=request.args.get("cursor") or None)
-    links = {
-        "next": url_for(".index", cursor=result["next_cursor"]) if result["next_cursor"] else None,
-        "first": url_for(".index") if request.args.get("cursor") else None,
-    }
     return render_template(
         "majors/index.html",
         majors=result["items"],
-        links=links,
+        links=page_links(".index", result["next_cursor"]),
         may_write=g.current_user.can("directory.write"),
-        delete_form=DeleteMajorForm(),
+        delete_form=ConfirmForm(),
     )
 
 
@@ -45,7 +41,7 @@ def _save(form: MajorForm, major=None):
             return services.create_major(g.current_user.id, **values)
         return services.update_major(g.current_user.id, major, values)
     except (Conflict, ValidationError) as error:
-        add_field_errors(form, error.fields or {"name": [error.message]})
+        show_error(form, error, field="name")
         return None
 
 
@@ -74,7 +70,7 @@ def edit(major_id: int):
 @page_permission_required("directory.write")
 def delete(major_id: int):
     major = services.get_major(major_id)
-    if not DeleteMajorForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         services.delete_major(g.current_user.id, major)

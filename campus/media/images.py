@@ -33,6 +33,7 @@ class StoredImage:
 
 
 def mime_of_key(key: str) -> str:
+    """The mime type of a stored image, from its key's extension."""
     ext = key.rpartition(".")[2]
     return next(mime for mime, (canonical, _names) in IMAGE_TYPES.items() if canonical == ext)
 
@@ -99,5 +100,6 @@ def store_image(
 
 
 def delete_image(area: str, key: str) -> None:
+    """Remove a stored image and its thumbnail (a missing file is no error)."""
     storage.delete(area, key)
     storage.delete(area, storage.variant_key(key, THUMB))

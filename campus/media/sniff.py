@@ -19,6 +19,7 @@ IMAGE_TYPES: dict[str, tuple[str, frozenset[str]]] = {
 
 
 def extension_of(filename: str | None) -> str:
+    """A file name's extension, lower case, without the dot ('' for none)."""
     return PurePath(filename or "").suffix.lower().lstrip(".")
 
 

@@ -46,4 +46,5 @@ def write(area: str, key: str, data: bytes) -> Path:
 
 
 def delete(area: str, key: str) -> None:
+    """Remove a stored file; one that is already gone is no error."""
     path_for(area, key).unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from campus.core.i18n import N_
 from campus.extensions import db
 from campus.roles.models import Permission, Role
 
@@ -17,20 +18,22 @@ GUEST, USER, STUDENT, TEACHER, MODERATOR, ADMIN, SUPER_ADMIN = (
     "super_admin",
 )
 
+# What each permission lets a role do, in English: stored with the permission, shown translated
+# (`campus.roles.labels.permission_label`).
 PERMISSIONS: dict[str, str] = {
-    "profile.edit": "See and edit one's own profile",
-    "chat.use": "Private chats and the group chats one belongs to",
-    "directory.read_public": "See the directory's public fields",
-    "users.search": "Search users to start a chat",
-    "students.own_record": "See one's own student record and correct its contact fields",
-    "directory.read_full": "See full student records",
-    "chat.join_campus": "Join any major or cohort chat",
-    "chat.post_announcements": "Post in major (announcement) chats",
-    "chat.moderate": "Delete others' messages and remove members in user-created groups",
-    "directory.write": "Create, edit and delete students and majors",
-    "users.manage": "Activate, deactivate and change roles up to moderator",
-    "audit.read": "Read the audit log",
-    "users.manage_admins": "Grant and remove admin and super_admin",
+    "profile.edit": N_("See and edit one's own profile"),
+    "chat.use": N_("Private chats and the group chats one belongs to"),
+    "directory.read_public": N_("See the directory's public fields"),
+    "users.search": N_("Search users to start a chat"),
+    "students.own_record": N_("See one's own student record and correct its contact fields"),
+    "directory.read_full": N_("See full student records"),
+    "chat.join_campus": N_("Join any major or cohort chat"),
+    "chat.post_announcements": N_("Post in major (announcement) chats"),
+    "chat.moderate": N_("Delete others' messages and remove members in user-created groups"),
+    "directory.write": N_("Create, edit and delete students and majors"),
+    "users.manage": N_("Activate, deactivate and change roles up to moderator"),
+    "audit.read": N_("Read the audit log"),
+    "users.manage_admins": N_("Grant and remove admin and super_admin"),
 }
 
 # Each role adds to the one above it, except guest (DESIGN.md §3).
@@ -77,6 +80,7 @@ def seed_roles() -> None:
 
 
 def get_role(name: str) -> Role:
+    """The seeded role with this name (LookupError when the roles are not seeded)."""
     role = db.session.scalar(select(Role).where(Role.name == name))
     if role is None:
         raise LookupError(f"role {name!r} is not seeded; run `flask seed roles`")

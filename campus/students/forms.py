@@ -1,5 +1,6 @@
-"""Student forms. The rules are the JSON schema's: `schema_errors` runs the same marshmallow schema
-over the form's data and puts its messages on the fields, so a page and the API never disagree."""
+"""Student forms. The rules are the JSON schema's: `campus.core.forms.schema_errors` runs the same
+marshmallow schema over the form's data and puts its messages on the fields, so a page and the
+API never disagree."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from marshmallow import Schema
-from marshmallow import ValidationError as SchemaError
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,8 +23,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from campus.core.forms import email_address, plain_text
 from campus.students import rules
-from campus.users.forms import email_address, plain_text
 
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 SORT_CHOICES = [SelectChoice("name", _l("Name, A→Z")), SelectChoice("-name", _l("Name, Z→A"))]
@@ -39,26 +38,6 @@ FULL_SORT_CHOICES = [
 def course_choices(blank: str | None = None) -> list[SelectChoice]:
     courses = [SelectChoice(str(n), str(n)) for n in range(rules.MIN_COURSE, rules.MAX_COURSE + 1)]
     return ([SelectChoice("", blank)] if blank is not None else []) + courses
-
-
-def schema_errors(form: FlaskForm, schema: Schema, data: dict) -> dict | None:
-    """Load `data` with `schema`; on failure put each message on its form field and return None."""
-    try:
-        return schema.load(data)
-    except SchemaError as error:
-        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        add_field_errors(form, messages)
-        return None
-
-
-def add_field_errors(form: FlaskForm, fields: dict) -> None:
-    for name, problems in fields.items():
-        field = getattr(form, name, None)
-        problems = problems if isinstance(problems, list) else [problems]
-        if field is None:
-            form.form_errors.extend(str(p) for p in problems)
-        else:
-            field.errors = list(field.errors) + [str(p) for p in problems]
 
 
 class StudentFilterForm(FlaskForm):
@@ -153,7 +132,3 @@ class ContactForm(FlaskForm):
         _l("Phone"), validators=[DataRequired(), Length(max=40)], description=_l("For example +7 912 345-67-89")
     )
     address = TextAreaField(_l("Address"), validators=[DataRequired(), Length(max=rules.ADDRESS_LENGTH[1])])
-
-
-class ConfirmForm(FlaskForm):
-    """A POST with only the CSRF token (deletions)."""

@@ -23,6 +23,8 @@ class UnreadableFile(ValueError):
 
 
 def read_rows(path: Path, file_format: str | None = None) -> list[Any]:
+    """The records of a JSON or CSV file (format from `file_format` or the extension);
+    `UnreadableFile` when the file as a whole can't be read."""
     file_format = (file_format or path.suffix.lstrip(".")).lower()
     text = path.read_text(encoding="utf-8-sig")
     if file_format == "json":

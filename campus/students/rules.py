@@ -21,14 +21,17 @@ CONTACT_FIELDS = ("phone_number", "address")
 
 
 def today() -> date:
+    """Today's date (a seam for tests)."""
     return date.today()
 
 
 def age_on(born: date, on: date) -> int:
+    """Full years from `born` to `on`."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def date_of_birth_problem(born: date, on: date | None = None) -> str | None:
+    """Why `born` is not a valid date of birth (past; age 14–100), or None."""
     on = on or today()
     if born >= on:
         return _("Must be in the past.")
@@ -38,6 +41,7 @@ def date_of_birth_problem(born: date, on: date | None = None) -> str | None:
 
 
 def enrollment_year_problem(year: int, on: date | None = None) -> str | None:
+    """Why `year` is not a valid enrollment year (2002 … this year), or None."""
     current = (on or today()).year
     if not FIRST_ENROLLMENT_YEAR <= year <= current:
         return _("Must be between %(low)d and %(high)d.", low=FIRST_ENROLLMENT_YEAR, high=current)
@@ -45,6 +49,7 @@ def enrollment_year_problem(year: int, on: date | None = None) -> str | None:
 
 
 def course_problem(course: int, enrollment_year: int | None, on: date | None = None) -> str | None:
+    """Why `course` is not valid (1–6, at most the years since enrollment + 1), or None."""
     if not MIN_COURSE <= course <= MAX_COURSE:
         return _("Must be between %(low)d and %(high)d.", low=MIN_COURSE, high=MAX_COURSE)
     if enrollment_year is not None:

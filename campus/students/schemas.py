@@ -6,7 +6,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from campus.core.api import PageArgsSchema
+from campus.core.api import PageArgsSchema, list_schema
 from campus.core.phones import normalize_phone
 from campus.core.schemas import MAX_SAFE_INTEGER, Id, Int, StrictSchema, Text
 from campus.students import rules
@@ -121,6 +121,4 @@ class StudentListArgsSchema(PageArgsSchema):
     sort = fields.String(load_default="name", validate=validate.OneOf(SORTS))
 
 
-class StudentListSchema(Schema):
-    items = fields.List(fields.Raw())
-    next_cursor = fields.String(allow_none=True)
+StudentListSchema = list_schema(fields.Raw(), "StudentListSchema")

@@ -10,10 +10,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, tuple_
-from sqlalchemy.exc import IntegrityError
 
 from campus.audit import services as audit
 from campus.core.api import decode_cursor, page
+from campus.core.database import commit_or_conflict, contains
 from campus.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from campus.extensions import db
 from campus.majors.models import Major
@@ -52,6 +52,7 @@ FULL_VIEW_FILTERS = ("enrollment_year",)
 
 
 def get_student(student_id: int) -> Student:
+    """The student record with this id (404 otherwise)."""
     student = db.session.get(Student, student_id)
     if student is None:
         raise NotFound(_("No such student."))
@@ -68,21 +69,6 @@ def may_see_full(viewer: User, student: Student) -> bool:
     if viewer.can("directory.read_full"):
         return True
     return student.user_id == viewer.id and viewer.can("students.own_record")
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _cursor_values(cursor: str | None, sort: str, keys: tuple[str, ...]) -> list[Any] | None:
-    values = decode_cursor(cursor, len(keys) + 1)
-    if values is None:
-        return None
-    # The cursor names its sort; its values must have the key columns' types (PostgreSQL would
-    # otherwise fail comparing an integer column with text).
-    if values[0] != sort or any(type(value) is not KEY_TYPES[key] for key, value in zip(keys, values[1:], strict=True)):
-        raise ValidationError(fields={"cursor": [_("Not a valid cursor.")]})
-    return values[1:]
 
 
 def list_students(
@@ -119,15 +105,15 @@ def list_students(
         query = query.where(Student.enrollment_year == enrollment_year)
     needle = search_key(q.strip()) if q else ""
     if needle:
-        pattern = f"%{_escape_like(needle)}%"
-        condition = Student.search_name.like(pattern, escape="\\")
+        condition = contains(Student.search_name, needle)
         if full:
-            condition = or_(condition, Student.email.like(pattern, escape="\\"))
+            condition = or_(condition, contains(Student.email, needle))
         query = query.where(condition)
-    after = _cursor_values(cursor, sort, keys)
+    # The cursor names its sort, then the values of its key columns.
+    after = decode_cursor(cursor, [(sort,), *(KEY_TYPES[key] for key in keys)])
     if after is not None:
-        position = tuple_(*columns)
-        query = query.where(position < tuple_(*after) if descending else position > tuple_(*after))
+        position, values = tuple_(*columns), tuple_(*after[1:])
+        query = query.where(position < values if descending else position > values)
     query = query.order_by(*(column.desc() if descending else column.asc() for column in columns))
     rows = db.session.scalars(query.limit(limit + 1))
     return page(rows, limit, key=lambda student: [sort, *(getattr(student, key) for key in keys)])
@@ -162,11 +148,7 @@ def _check_record(values: dict[str, Any]) -> None:
 
 
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("Another student already has this email or account.")) from None
+    commit_or_conflict(db.session, _("Another student already has this email or account."))
 
 
 def _audit_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -279,6 +261,7 @@ def _apply(
 
 
 def delete_student(actor_id: int | None, student: Student) -> None:
+    """Delete a record and its photo; audited, its account's chat memberships follow."""
     user_id, photo_key = student.user_id, student.photo_key
     audit.record(
         actor_id, "student.deleted", "student", student.id, {"name": student.full_name, "email": student.email}, None
@@ -301,6 +284,7 @@ def set_photo(actor_id: int | None, student: Student, data: bytes, filename: str
 
 
 def remove_photo(actor_id: int | None, student: Student) -> Student:
+    """Drop a record's photo (its files go once the change is committed); audited."""
     old_key = student.photo_key
     if old_key is None:
         return student

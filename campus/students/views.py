@@ -6,20 +6,14 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from campus.core.errors import CampusError, ValidationError
+from campus.core.forms import ConfirmForm, add_field_errors, schema_errors
+from campus.core.pages import page_links, page_permission_required
 from campus.core.phones import format_phone
 from campus.majors.services import all_majors
 from campus.students import services
-from campus.students.forms import (
-    ConfirmForm,
-    ContactForm,
-    StudentFilterForm,
-    StudentForm,
-    add_field_errors,
-    schema_errors,
-)
+from campus.students.forms import ContactForm, StudentFilterForm, StudentForm
 from campus.students.schemas import StudentContactSchema, StudentWriteSchema, photo_url
 from campus.users.services import find_by_email
-from campus.users.web import page_permission_required
 
 bp = Blueprint("students", __name__, url_prefix="/students")
 
@@ -39,14 +33,6 @@ def directory_helpers():
     return {"photo_url": photo_url, "format_phone": format_phone, "has_student_record": has_student_record}
 
 
-def _page_links(next_cursor: str | None) -> dict[str, str | None]:
-    args = {key: value for key, value in request.args.items() if key != "cursor" and value}
-    return {
-        "next": url_for(".index", **args, cursor=next_cursor) if next_cursor else None,
-        "first": url_for(".index", **args) if request.args.get("cursor") else None,
-    }
-
-
 @bp.route("/")
 @page_permission_required("directory.read_public")
 def index():
@@ -63,7 +49,11 @@ def index():
                 form.form_errors.append(_("This page link is broken or out of date; start from the first page."))
             add_field_errors(form, fields)
     return render_template(
-        "students/index.html", form=form, students=result["items"], links=_page_links(result["next_cursor"]), full=full
+        "students/index.html",
+        form=form,
+        students=result["items"],
+        links=page_links(".index", result["next_cursor"]),
+        full=full,
     )
 
 

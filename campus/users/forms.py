@@ -8,31 +8,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from marshmallow import ValidationError as SchemaValidationError
-from marshmallow import validate
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from campus.core.forms import email_address, plain_text
 from campus.core.phones import normalize_phone
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 NAME_MAX = 100
 EMAIL_MAX = 254
-
-
-def plain_text(form, field) -> None:
-    """No NUL or other control characters (the databases and the pages don't want them)."""
-    if field.data and any(ord(char) < 32 or ord(char) == 127 for char in field.data):
-        raise ValidationError(_l("Must not contain control characters."))
-
-
-def email_address(form, field) -> None:
-    """The API's email rule (marshmallow's), so a page accepts exactly what the API accepts."""
-    try:
-        validate.Email()(field.data or "")
-    except SchemaValidationError:
-        raise ValidationError(_l("Not a valid email address.")) from None
 
 
 def strip(value):
@@ -119,7 +104,3 @@ class ResetPasswordForm(FlaskForm):
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("ru", "Русский")])
     next = HiddenField()
-
-
-class ConfirmForm(FlaskForm):
-    """A bare form: a button that posts with a CSRF token (log out, log out everywhere)."""

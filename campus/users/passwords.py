@@ -44,6 +44,7 @@ def _hasher() -> PasswordHasher:
 
 
 def hash_password(password: str) -> str:
+    """An argon2id hash of `password`, computed off the event loop."""
     return offload(_hasher().hash, password)
 
 
@@ -55,6 +56,7 @@ def _dummy_hash() -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; a missing hash costs as much as a real check (no timing oracle)."""
     if password_hash is None:
         password_hash = _dummy_hash()
         password = password + "\x01"  # never matches

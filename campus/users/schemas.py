@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from campus.core.api import list_schema
 from campus.core.phones import normalize_phone
 from campus.core.schemas import Bool, StrictSchema, Text, UTCDateTimeField
 
@@ -97,6 +98,4 @@ class UserSearchArgsSchema(StrictSchema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
 
 
-class UserListSchema(Schema):
-    items = fields.List(fields.Nested(PublicUserSchema))
-    next_cursor = fields.String(allow_none=True)
+UserListSchema = list_schema(PublicUserSchema, "UserListSchema")

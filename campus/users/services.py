@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from campus.audit import services as audit
-from campus.core.database import fold
+from campus.core.database import commit_or_conflict, contains, fold
 from campus.core.errors import AuthError, Conflict, Forbidden, NotFound, ValidationError
 from campus.core.mail import send_mail
 from campus.extensions import db
@@ -29,6 +29,7 @@ PROFILE_FIELDS = ("first_name", "last_name", "phone", "language")
 
 
 def get_user(user_id: int) -> User:
+    """The user with this id (404 otherwise)."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
@@ -36,16 +37,8 @@ def get_user(user_id: int) -> User:
 
 
 def find_by_email(email: str) -> User | None:
+    """The account with this email (any case, surrounding spaces ignored), or None."""
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
-
-
-def _commit_unique(what: str) -> None:
-    """Commit, turning a unique-constraint race into a 409 instead of a 500."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(f"This {what} is already in use.") from None
 
 
 def _check_unique(email: str | None = None, phone: str | None = None, exclude_id: int | None = None) -> None:
@@ -85,7 +78,7 @@ def register_user(
         role=roles.get_role(role_name),
     )
     db.session.add(user)
-    _commit_unique("email or phone")
+    commit_or_conflict(db.session, "This email or phone is already in use.")
     return user
 
 
@@ -103,6 +96,7 @@ def authenticate(email: str, password: str) -> User:
 
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
+    """Change the caller's own `PROFILE_FIELDS`; a phone another account has is a 409."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationError(fields={name: ["Unknown field."] for name in sorted(unknown)})
@@ -110,7 +104,7 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
         _check_unique(phone=changes["phone"], exclude_id=user.id)
     for name, value in changes.items():
         setattr(user, name, value)
-    _commit_unique("phone")
+    commit_or_conflict(db.session, "This phone is already in use.")
     return user
 
 
@@ -151,13 +145,12 @@ def search_users(query: str, *, limit: int = 20, exclude_id: int | None = None) 
     needle = query.strip().casefold()
     if not needle:
         return []
-    pattern = f"%{needle.replace('%', '').replace('_', '')}%"
     name = fold(User.first_name + " " + User.last_name)
     statement = (
         select(User)
         .where(
             User.is_active,
-            or_(name.like(pattern), fold(User.email).like(pattern)),
+            or_(contains(name, needle), contains(fold(User.email), needle)),
         )
         .order_by(User.last_name, User.first_name, User.id)
         .limit(limit)
@@ -181,6 +174,7 @@ def _password_stamp(user: User) -> str:
 
 
 def make_reset_token(user: User) -> str:
+    """A signed, expiring password-reset token, spent once the password changes."""
     # Tied to the current hash: once the password changes the link is spent (single use).
     return _reset_serializer().dumps({"uid": user.id, "pw": _password_stamp(user)})
 
@@ -202,6 +196,7 @@ def request_password_reset(email: str) -> None:
 
 
 def user_from_reset_token(token: str) -> User:
+    """The active user a reset link was made for; an expired, forged or spent link is a 422."""
     try:
         data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
     except SignatureExpired:
@@ -216,6 +211,7 @@ def user_from_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link and revoke every token of the user."""
     user = user_from_reset_token(token)
     user.password_hash = hash_password(new_password)
     tokens.revoke_all_tokens(user)
@@ -251,6 +247,8 @@ def _super_admin_count() -> int:
 
 
 def change_role(actor: User, target: User, role_name: str) -> User:
+    """Give `target` the role `role_name`; audited. Admins manage and grant up to moderator,
+    super_admins every role; nobody changes their own role; the last active super_admin stays."""
     limit = _check_may_manage(actor, target)
     new_role = db.session.scalar(select(Role).where(Role.name == role_name))
     if new_role is None:
@@ -272,6 +270,8 @@ def change_role(actor: User, target: User, role_name: str) -> User:
 
 
 def set_active(actor: User, target: User, active: bool) -> User:
+    """Activate or deactivate `target` within `actor`'s limits; audited. A deactivated user's
+    sessions end; nobody deactivates themselves or the last active super_admin."""
     _check_may_manage(actor, target)
     if target.id == actor.id:
         raise Forbidden(_("You can't deactivate yourself."))

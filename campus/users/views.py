@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
-from flask_wtf import FlaskForm
 
 from campus.core.errors import AuthError, CampusError
+from campus.core.forms import ConfirmForm, show_error
+from campus.core.pages import page_login_required, page_permission_required
 from campus.core.phones import format_phone
 from campus.core.security import resolve_token
 from campus.extensions import limiter
+from campus.roles.labels import role_label
 from campus.users import services
 from campus.users.forms import (
-    ConfirmForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
@@ -27,26 +27,12 @@ from campus.users.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from campus.users.web import page_login_required, page_permission_required, safe_next, sign_in
+from campus.users.web import safe_next, sign_in
 
 bp = Blueprint("users_views", __name__)
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
-ROLE_LABELS = {
-    "guest": _l("Guest (awaiting approval)"),
-    "user": _l("User"),
-    "student": _l("Student"),
-    "teacher": _l("Teacher"),
-    "moderator": _l("Moderator"),
-    "admin": _l("Administrator"),
-    "super_admin": _l("Super administrator"),
-}
-
-
-def role_label(name: str) -> str:
-    """A role's name in the page's language."""
-    return str(ROLE_LABELS.get(name, name))
 
 
 def login_limit() -> str:
@@ -84,18 +70,6 @@ def remember_language(response, language: str | None):
     return response
 
 
-def show_field_errors(form: FlaskForm, error: CampusError) -> None:
-    """Put a service's field errors next to the form's fields (or on top when no field fits)."""
-    for name, problems in (error.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, *problems]
-        else:
-            form.form_errors.extend(problems)
-    if not error.fields:
-        form.form_errors.append(error.message)
-
-
 def keep_cookies_from_view() -> None:
     """This response sets (or clears) the JWT cookies itself; skip the page session's refresh."""
     g.refreshed_access = None
@@ -121,7 +95,7 @@ def register():
                 phone=form.phone.data,
             )
         except CampusError as error:
-            show_field_errors(form, error)
+            show_error(form, error)
         else:
             flash(_("Welcome to Campus, %(name)s!", name=user.first_name), "success")
             keep_cookies_from_view()
@@ -224,7 +198,7 @@ def profile():
         try:
             services.update_profile(g.current_user, changes)
         except CampusError as error:
-            show_field_errors(form, error)
+            show_error(form, error)
         else:
             flash(_("Your profile is saved."), "success")
             return remember_language(redirect(url_for("users_views.profile")), form.language.data)
@@ -239,7 +213,7 @@ def change_password():
         try:
             pair = services.change_password(g.current_user, form.current_password.data, form.password.data)
         except CampusError as error:
-            show_field_errors(form, error)
+            show_error(form, error)
         else:
             flash(_("Your password is changed. Every other device has been signed out."), "success")
             response = redirect(url_for("users_views.profile"))

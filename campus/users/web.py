@@ -7,15 +7,14 @@ refresh token's lifetime without noticing.
 
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlparse
 
-from flask import current_app, flash, g, redirect, request, url_for
-from flask_babel import gettext as _
+from flask import current_app, g, request
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 
 from campus.core.errors import AuthError
-from campus.core.security import require_permission, resolve_token
+from campus.core.pages import set_login_view
+from campus.core.security import resolve_token
 from campus.users import tokens
 from campus.users.models import User
 
@@ -78,34 +77,9 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def page_login_required(view):
-    """Pages: redirect to the login page when nobody is signed in."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if g.get("current_user") is None:
-            flash(_("Please sign in."), "info")
-            return redirect(url_for("users_views.login", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def page_permission_required(permission: str):
-    """Pages: signed in and holding `permission` (403 page otherwise)."""
-
-    def decorator(view):
-        @wraps(view)
-        @page_login_required
-        def wrapper(*args, **kwargs):
-            require_permission(g.current_user, permission)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 def register_page_session(app) -> None:
+    """Load the page user for every page, keep the cookies in step, and name the login page for
+    the page guards (`campus.core.pages`)."""
+    set_login_view(app, "users_views.login")
     app.before_request(load_page_user)
     app.after_request(store_page_cookies)

@@ -346,3 +346,19 @@ def test_roles_page_in_russian_and_only_for_admins(make_user, browser_for):
     page = browser_for(make_user("admin", language="ru")).get("/admin/roles").get_data(as_text=True)
     assert "Главный администратор" in page and "Читать журнал аудита" in page
     assert browser_for(make_user("moderator")).get("/admin/roles").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "language, admin, super_admin",
+    [("en", "Administrator", "Super administrator"), ("ru", "Администратор", "Главный администратор")],
+)
+def test_a_role_has_one_name_on_the_profile_and_the_admin_pages(make_user, browser_for, language, admin, super_admin):
+    chief = make_user("super_admin", language=language)
+    other = make_user("admin", language=language)
+    chief_browser = browser_for(chief)
+    assert f"<dd>{super_admin}</dd>" in chief_browser.get("/profile").get_data(as_text=True)
+    assert f"<dd>{admin}</dd>" in browser_for(other).get("/profile").get_data(as_text=True)
+    detail = chief_browser.get(f"/admin/users/{other}").get_data(as_text=True)
+    assert f'<dd id="current-role">{admin}</dd>' in detail
+    listing = chief_browser.get("/admin/users").get_data(as_text=True)
+    assert f'<td class="role">{admin}</td>' in listing and f'<td class="role">{super_admin}</td>' in listing

@@ -1,4 +1,5 @@
-"""SQLite connections get WAL, `synchronous` from config and the other pragmas; fold() folds Cyrillic."""
+"""SQLite connections get WAL, `synchronous` from config and the other pragmas; fold() folds Cyrillic;
+contains() takes LIKE's wildcards literally; commit_or_conflict() turns a refused commit into a 409."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from campus import create_app
-from campus.core.database import fold
+from campus.core.database import commit_or_conflict, contains, fold
+from campus.core.errors import Conflict
 from campus.extensions import db
 from tests.conftest import config_for
 
@@ -43,3 +45,37 @@ def test_fold_matches_case_insensitively_beyond_ascii(app, stored, query):
     with app.app_context():
         statement = sa.select(fold(sa.literal(stored)).contains(fold(sa.literal(query))))
         assert db.session.scalar(statement) is True
+
+
+@pytest.mark.parametrize(
+    "stored, needle, found",
+    [
+        ("50% off", "0% o", True),
+        ("500 off", "0% o", False),
+        ("a_b", "a_b", True),
+        ("axb", "a_b", False),
+        ("a/b", "/", True),
+    ],
+)
+def test_contains_takes_like_wildcards_literally(app, stored, needle, found):
+    with app.app_context():
+        assert db.session.scalar(sa.select(contains(sa.literal(stored), needle))) is found
+
+
+def test_a_commit_a_constraint_refuses_is_a_conflict_and_rolled_back(app, make_user):
+    from campus.users.models import User
+
+    first = make_user(email="taken@example.test")
+    second = make_user(email="other@example.test")
+    with app.app_context():
+        db.session.get(User, second).email = "taken@example.test"
+        with pytest.raises(Conflict) as refused:
+            commit_or_conflict(db.session, "Taken.", code="email_taken", fields={"email": ["Already in use."]})
+        assert refused.value.to_dict() == {
+            "code": "email_taken",
+            "message": "Taken.",
+            "fields": {"email": ["Already in use."]},
+        }
+        # The session is usable again and nothing changed.
+        assert db.session.get(User, second).email == "other@example.test"
+        assert db.session.get(User, first).email == "taken@example.test"

@@ -89,6 +89,18 @@ def test_user_search_is_case_insensitive_in_russian_and_public_only(client, make
     assert set(items[0]) == {"id", "first_name", "last_name", "last_seen_at"}
 
 
+@pytest.mark.parametrize(
+    "query, found", [("%", []), ("_", ["O_Brien"]), ("o_b", ["O_Brien"]), ("a_b", []), ("a%b", [])]
+)
+def test_user_search_takes_like_wildcards_literally(client, make_user, auth, query, found):
+    searcher = make_user(first_name="Sam", last_name="Searcher", email="searcher@example.test")
+    make_user(first_name="Pat", last_name="O_Brien", email="pat@example.test")
+    make_user(first_name="Olga", last_name="Bond", email="olga@example.test")
+    response = client.get("/api/v1/users", query_string={"q": query}, headers=auth.headers(searcher))
+    assert response.status_code == 200
+    assert [item["last_name"] for item in response.get_json()["items"]] == found
+
+
 def test_guest_may_not_search_users(client, make_user, auth):
     guest = make_user(role="guest")
     response = client.get("/api/v1/users?q=a", headers=auth.headers(guest))

@@ -1,0 +1,60 @@
+"""What every domain's HTML pages share: the page guards and the links between keyset pages.
+
+The signed-in user is `g.current_user`, loaded for every page by the accounts' page session
+(`campus.users.web`), which also names its login page here at start-up, so that `core` imports
+nothing above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+
+from campus.core.security import require_permission
+
+
+def set_login_view(app: Flask, endpoint: str) -> None:
+    """The endpoint `page_login_required` sends signed-out visitors to."""
+    app.extensions["campus_login_view"] = endpoint
+
+
+def page_login_required(view: Callable) -> Callable:
+    """Pages: redirect to the login page when nobody is signed in."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.get("current_user") is None:
+            flash(_("Please sign in."), "info")
+            login_view = current_app.extensions["campus_login_view"]
+            return redirect(url_for(login_view, next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def page_permission_required(permission: str) -> Callable[[Callable], Callable]:
+    """Pages: signed in and holding `permission` (403 page otherwise)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @page_login_required
+        def wrapper(*args, **kwargs):
+            require_permission(g.current_user, permission)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def page_links(endpoint: str, next_cursor: str | None, **values: Any) -> dict[str, str | None]:
+    """Links to a list's next and first pages, keeping the filters of the current query string."""
+    args = {key: value for key, value in request.args.items() if key != "cursor" and value}
+    return {
+        "next": url_for(endpoint, **args, cursor=next_cursor, **values) if next_cursor else None,
+        "first": url_for(endpoint, **args, **values) if request.args.get("cursor") else None,
+    }
