@@ -58,7 +58,7 @@ class Config:
 
     SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL", sqlite_url(BASE_DIR / "instance" / "campus.db")))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    # SQLite durability: NORMAL survives a process crash but not a power cut (DESIGN.md §5);
+    # SQLite durability: NORMAL survives a process crash but not a power cut (docs/design.md#storage);
     # set FULL (or use PostgreSQL) where that matters.
     SQLITE_SYNCHRONOUS = env("SQLITE_SYNCHRONOUS", "NORMAL")
 

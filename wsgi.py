@@ -1,7 +1,7 @@
 """The production entry point: `python wsgi.py [--host HOST] [--port PORT]`.
 
 Serves pages, the JSON API and Socket.IO in one process with eventlet (the default) or gevent
-(`SOCKETIO_ASYNC_MODE=gevent`), tuned as DESIGN.md §5 asks: websocket compression off,
+(`SOCKETIO_ASYNC_MODE=gevent`), tuned against the traps of docs/design.md#known-traps: websocket compression off,
 TCP_NODELAY on, a high connection cap and listen backlog. Run several of these behind a load
 balancer with `SOCKETIO_MESSAGE_QUEUE=redis://…` and PostgreSQL (see the README).
 

@@ -79,7 +79,7 @@ def register_extensions(app: Flask) -> None:
         cors_allowed_origins=origin_check(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
         # Flask-SocketIO would copy the Flask session into every event; Campus keeps no
-        # state there (auth is a JWT), so skip the copy (DESIGN.md §5).
+        # state there (auth is a JWT), so skip the copy (docs/design.md#hot-paths).
         manage_session=False,
         # Undecodable payloads (deeply nested JSON) get an error ack, not a traceback.
         serializer=SocketPacket,

@@ -17,7 +17,7 @@ chat_cli = AppGroup("chat", help="Chat maintenance.")
 
 @seed_cli.command("roles")
 def seed_roles_command() -> None:
-    """Create or correct the roles and permissions of DESIGN.md §3 (idempotent)."""
+    """Create or correct the roles and permissions of docs/design.md#roles-and-permissions (idempotent)."""
     from campus.roles.services import seed_roles
 
     seed_roles()

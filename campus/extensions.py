@@ -25,7 +25,7 @@ socketio = SocketIO()
 
 
 class CampusApi(Api):
-    """flask-smorest documenting DESIGN.md §4's error body instead of its own."""
+    """flask-smorest documenting the error body of docs/design.md#error-shapes instead of its own."""
 
     ERROR_SCHEMA = ErrorSchema
 

@@ -16,7 +16,7 @@ from flask import Flask
 
 log = logging.getLogger("campus.serving")
 
-# eventlet's defaults are 1,024 connections and a listen backlog of 50 (DESIGN.md §5).
+# eventlet's defaults are 1,024 connections and a listen backlog of 50 (docs/design.md#known-traps).
 MAX_CONNECTIONS = 20_000
 LISTEN_BACKLOG = 4096
 

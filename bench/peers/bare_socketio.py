@@ -1,4 +1,4 @@
-"""The "bare tuned python-socketio server" of DESIGN.md §5: the floor Campus is measured against.
+"""The "bare tuned python-socketio server" of docs/design.md#hot-paths: the floor Campus is measured against.
 
     .venv/bin/python bench/peers/bare_socketio.py [--host 127.0.0.1] [--port 8001]
 

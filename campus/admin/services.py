@@ -93,7 +93,7 @@ def role_names() -> list[str]:
 
 
 def assignable_role_names(actor: User) -> list[str]:
-    """Roles `actor` may hand out (DESIGN.md §3): up to moderator, or every role for super_admins."""
+    """Roles `actor` may hand out (docs/design.md#roles-and-permissions): up to moderator, or every role for super_admins."""
     limit_role = roles.SUPER_ADMIN if actor.can("users.manage_admins") else roles.MODERATOR
     limit = db.session.scalar(select(Role.rank).where(Role.name == limit_role))
     return list(db.session.scalars(select(Role.name).where(Role.rank <= limit).order_by(Role.rank)))

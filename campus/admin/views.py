@@ -1,6 +1,6 @@
 """Admin pages: users (search, role filter, role and activation changes) and the audit log.
 
-Changes go through `campus.users.services`, which enforces DESIGN.md §3's limits and writes the
+Changes go through `campus.users.services`, which enforces the limits of docs/design.md#roles-and-permissions and writes the
 audit entries; these views only turn its refusals into flash messages.
 """
 
@@ -129,7 +129,7 @@ def change_active(user_id: int):
 @bp.route("/roles")
 @page_permission_required("users.manage")
 def roles_overview():
-    """DESIGN.md §3's table as seeded: each role, what it may do, how many hold it."""
+    """The role table as seeded: each role, what it may do, how many hold it."""
     return render_template("admin/roles.html", roles=services.roles_with_counts())
 
 

@@ -1,4 +1,4 @@
-"""JSON endpoints of the chat (DESIGN.md §4): /api/v1/chats… and /api/v1/messages/{user_id}.
+"""JSON endpoints of the chat (docs/protocol.md): /api/v1/chats… and /api/v1/messages/{user_id}.
 
 The same services as the `/chat` events, so a message sent here is broadcast to sockets too.
 Chats the caller is not a member of answer 404.
@@ -38,7 +38,7 @@ def _history_args(args: dict) -> dict:
 
 
 # History pages are already in their JSON shape (`MessageListSchema`, built by hand for speed,
-# DESIGN.md §5): a Response goes out as is instead of being dumped a second time.
+# docs/design.md#hot-paths): a Response goes out as is instead of being dumped a second time.
 
 
 @chats_api.route("", methods=["POST"])

@@ -1,4 +1,4 @@
-"""Campus chats: the chats that follow the directory (DESIGN.md §3).
+"""Campus chats: the chats that follow the directory (docs/design.md#chats-and-messages).
 
 One chat per major (announcements: teachers and admins post, students read) and one per cohort
 (major + enrollment year). A linked student is a member of both of their record's; teachers and

@@ -1,4 +1,4 @@
-"""The `/chat` Socket.IO namespace (DESIGN.md §4).
+"""The `/chat` Socket.IO namespace (docs/protocol.md).
 
 Thin edge over the chat's services (`campus.chat.messages`, `campus.chat.sync`): each event is
 rate limited, its payload loaded by a strict schema, the user read again from the database (a

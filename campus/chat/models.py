@@ -1,4 +1,4 @@
-"""Chats, their members and messages (DESIGN.md §3).
+"""Chats, their members and messages (docs/design.md#chats-and-messages).
 
 Every change in a chat takes the chat's next `rev`; the changed message records it in
 `Message.rev`, a chat-level change (rename, members) in `Chat.changed_rev`. A client's cursor is

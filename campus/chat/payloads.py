@@ -1,8 +1,8 @@
-"""The chat's payloads as clients receive them (DESIGN.md §4): `<message>` and `<chat>`.
+"""The chat's payloads as clients receive them (docs/protocol.md): `<message>` and `<chat>`.
 
 A `<message>` is built by hand, by one named builder per source — an ORM `Message`
 (`message_from_orm`), a row of `MESSAGE_COLUMNS` (`message_from_row`), the values just inserted
-(`message_from_values`). Sends, history pages and sync answers are the hot paths of DESIGN.md §5
+(`message_from_values`). Sends, history pages and sync answers are the hot paths of docs/design.md#hot-paths
 and marshmallow costs ~70 µs a message; `MessageSchema` documents the same shape (OpenAPI) and a
 test keeps every builder equal to it. A `<chat>` goes through `ChatSchema`, with its members read
 in one query.
@@ -25,7 +25,7 @@ from campus.users.models import User
 
 
 class AttachmentPayload(TypedDict):
-    """A message's `attachment` (DESIGN.md §4)."""
+    """A message's `attachment` (docs/protocol.md)."""
 
     id: int
     kind: str
@@ -37,7 +37,7 @@ class AttachmentPayload(TypedDict):
 
 
 class MessagePayload(TypedDict):
-    """`<message>` (DESIGN.md §4): times ISO 8601 UTC; a deleted message keeps its place with no body."""
+    """`<message>` (docs/protocol.md): times ISO 8601 UTC; a deleted message keeps its place with no body."""
 
     id: int
     chat_id: int
@@ -70,7 +70,7 @@ class MessageValues(TypedDict):
 
 
 # The columns of `<message>`, in `_message`'s order: history and sync read rows, not ORM objects
-# (DESIGN.md §5).
+# (docs/design.md#hot-paths).
 MESSAGE_COLUMNS = (
     Message.id,
     Message.chat_id,

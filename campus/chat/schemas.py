@@ -1,4 +1,4 @@
-"""JSON shapes of the chat (DESIGN.md §4): socket payloads, REST bodies and query strings."""
+"""JSON shapes of the chat (docs/protocol.md): socket payloads, REST bodies and query strings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from campus.core.api import list_schema
 from campus.core.schemas import MAX_SAFE_INTEGER, Bool, Id, Int, StrictSchema, Text, UTCDateTimeField
 
-MAX_BODY = 4000  # code points (DESIGN.md §3); longer is `too_large`, checked by the service
+MAX_BODY = 4000  # code points (docs/design.md#chats-and-messages); longer is `too_large`, checked by the service
 CLIENT_ID = validate.Length(min=1, max=64)
 TITLE = validate.Length(min=1, max=100)
 SEQ = validate.Range(min=0)

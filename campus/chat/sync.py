@@ -1,4 +1,4 @@
-"""`sync` (DESIGN.md §4): what changed in each chat above the client's cursor, after a gap or a
+"""`sync` (docs/protocol.md): what changed in each chat above the client's cursor, after a gap or a
 reconnect."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ SYNC_MAX_MESSAGES = 500
 
 
 def sync(user: Principal, cursors: dict[int, int]) -> list[dict[str, Any]]:
-    """DESIGN.md §4 `sync`: per requested chat, what changed above the client's cursor.
+    """`sync` (docs/protocol.md): per requested chat, what changed above the client's cursor.
 
     Messages whose rev is above the cursor, in their current state and ascending seq; the chat
     when it changed itself; `left` when the caller is not a member (also for chats that never

@@ -1,6 +1,6 @@
 """What every JSON endpoint shares: body checks, the list envelope and keyset cursors.
 
-DESIGN.md §5 lists the stack's holes this closes: deeply nested JSON (a RecursionError, so a 500,
+The stack's holes this closes (docs/design.md#strict-input): deeply nested JSON (a RecursionError, so a 500,
 in Flask), wrong content types (webargs would read them as an empty body), oversized bodies.
 """
 
@@ -95,7 +95,7 @@ class ErrorDetailSchema(Schema):
 
 
 class ErrorSchema(Schema):
-    """Every error body (DESIGN.md §4); the OpenAPI document's error responses use it."""
+    """Every error body (docs/design.md#error-shapes); the OpenAPI document's error responses use it."""
 
     error = fields.Nested(ErrorDetailSchema, required=True)
 

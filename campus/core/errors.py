@@ -48,7 +48,7 @@ class ValidationError(CampusError):
 
 
 class AuthError(CampusError):
-    """Missing, bad, expired or revoked credentials; `code` is one of DESIGN.md §4's token codes."""
+    """Missing, bad, expired or revoked credentials; `code` is one of the token codes of docs/design.md#tokens-and-sessions."""
 
     status = 401
     code = "token_invalid"
@@ -92,7 +92,7 @@ class RateLimited(CampusError):
 
 
 def field_messages(messages: Any, prefix: str | None = None) -> dict[str, list[str]]:
-    """marshmallow's error messages as DESIGN.md §4's `{"<field>": ["<problem>", …]}`.
+    """marshmallow's error messages as docs/design.md#error-shapes's `{"<field>": ["<problem>", …]}`.
 
     A list item's or a nested object's problems come nested (`{"member_ids": {0: [...]}}`); they
     are keyed by their dotted path instead (`"member_ids.0"`), so every value is a list of text.
@@ -166,7 +166,7 @@ def handle_http_exception(error: HTTPException):
 
 
 def handle_csrf_error(error: CSRFError):
-    """A form posted without its CSRF token (or with a stale one) is a 403 (DESIGN.md §4)."""
+    """A form posted without its CSRF token (or with a stale one) is a 403 (docs/design.md#error-shapes)."""
     return error_response(
         403,
         {

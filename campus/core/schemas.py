@@ -1,4 +1,4 @@
-"""Base marshmallow schemas and fields that close the stack's known holes (DESIGN.md §5).
+"""Base marshmallow schemas and fields that close the stack's known holes (docs/design.md#strict-input).
 
 marshmallow alone accepts NUL bytes, lone surrogates, 2**70 and "12" for an Integer, 1 or "yes"
 for a Boolean; these fields do not. Every schema rejects unknown fields (`role` at registration is

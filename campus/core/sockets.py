@@ -86,7 +86,7 @@ class PageSessionInterface(SecureCookieSessionInterface):
 
 
 def authenticate_socket(auth: Any) -> tuple[Principal, dict[str, Any]]:
-    """DESIGN.md §4: `auth.token`, or the JWT cookie plus its CSRF value in `auth.csrf`.
+    """docs/design.md#tokens-and-sessions: `auth.token`, or the JWT cookie plus its CSRF value in `auth.csrf`.
 
     Raises `ConnectionRefusedError("unauthorized", {"code": ...})` on refusal.
     """

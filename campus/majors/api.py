@@ -1,4 +1,4 @@
-"""JSON endpoints /api/v1/majors (DESIGN.md §4)."""
+"""JSON endpoints /api/v1/majors (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON shapes of majors (DESIGN.md §4): `{id, name, description, student_count}`."""
+"""JSON shapes of majors (docs/api.md): `{id, name, description, student_count}`."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Roles and permissions (DESIGN.md §3), seeded idempotently and read from the database."""
+"""Roles and permissions (docs/design.md#roles-and-permissions), seeded idempotently and read from the database."""

@@ -1,4 +1,4 @@
-"""The role table of DESIGN.md §3 and its idempotent seeding."""
+"""The role table (docs/design.md#roles-and-permissions) and its idempotent seeding."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ PERMISSIONS: dict[str, str] = {
     "users.manage_admins": N_("Grant and remove admin and super_admin"),
 }
 
-# Each role adds to the one above it, except guest (DESIGN.md §3).
+# Each role adds to the one above it, except guest (docs/design.md#roles-and-permissions).
 ROLE_GRANTS: list[tuple[str, set[str]]] = [
     (GUEST, {"profile.edit"}),
     (USER, {"profile.edit", "chat.use", "directory.read_public", "users.search"}),

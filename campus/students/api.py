@@ -1,4 +1,4 @@
-"""JSON endpoints /api/v1/students (DESIGN.md §4); who sees what follows DESIGN.md §3."""
+"""JSON endpoints /api/v1/students (docs/api.md); who sees what: docs/directory.md#who-sees-and-changes-what."""
 
 from __future__ import annotations
 

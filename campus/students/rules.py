@@ -1,4 +1,4 @@
-"""The rules of a student record (DESIGN.md §3), shared by the JSON schema, the form and the services.
+"""The rules of a student record (docs/directory.md#students), shared by the JSON schema, the form and the services.
 
 Each check returns a problem (translated text) or None, so every edge can report it its own way.
 """

@@ -1,4 +1,4 @@
-"""JSON shapes of students (DESIGN.md §4) and the list's query string; the rules live in `rules`."""
+"""JSON shapes of students (docs/api.md) and the list's query string; the rules live in `rules`."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def photo_url(student, size: str | None = None) -> str | None:
 
 
 class StudentPublicSchema(Schema):
-    """What every user may see (DESIGN.md §3): name, photo, major, course."""
+    """What every user may see (docs/directory.md#who-sees-and-changes-what): name, photo, major, course."""
 
     id = fields.Integer()
     first_name = fields.String()

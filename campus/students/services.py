@@ -65,7 +65,7 @@ def student_of_user(user_id: int) -> Student | None:
 
 
 def may_see_full(viewer: User, student: Student) -> bool:
-    """Teachers and above see whole records; a linked student sees their own (DESIGN.md §3)."""
+    """Teachers and above see whole records; a linked student sees their own (docs/design.md#roles-and-permissions)."""
     if viewer.can("directory.read_full"):
         return True
     return student.user_id == viewer.id and viewer.can("students.own_record")

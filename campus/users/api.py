@@ -1,4 +1,4 @@
-"""JSON endpoints: /api/v1/auth/* and /api/v1/users/* (DESIGN.md §4)."""
+"""JSON endpoints: /api/v1/auth/* and /api/v1/users/* (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON shapes of accounts (DESIGN.md §4)."""
+"""JSON shapes of accounts (docs/api.md)."""
 
 from __future__ import annotations
 

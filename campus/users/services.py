@@ -220,7 +220,7 @@ def reset_password(token: str, new_password: str) -> User:
     return user
 
 
-# --- administration (DESIGN.md §3) ------------------------------------------------------------
+# --- administration (docs/design.md#roles-and-permissions) ------------------------------------------------------------
 
 
 def _highest_assignable_rank(actor: User) -> int:

@@ -35,7 +35,7 @@ def issue_tokens(user: User, *, refresh: bool = True, session_id: str | None = N
 
 
 def resolve_token(token: str, token_type: str | tuple[str, ...] = "access") -> tuple[User, dict[str, Any]]:
-    """Check `token` and return (user, claims); raise `AuthError` with DESIGN.md §4's codes.
+    """Check `token` and return (user, claims); raise `AuthError` with the token codes of docs/design.md#tokens-and-sessions.
 
     `token_type` is the type required ("access" or "refresh"), or a tuple of accepted types.
     """
