@@ -71,8 +71,7 @@ def import_students_command(file: Path, file_format: str | None) -> None:
     Every row is checked with the API's rules; bad rows are reported as `row N: field: problem`
     (N counts records from 1) and then nothing is written.
     """
-    from campus.students.importing import UnreadableFile, read_rows
-    from campus.students.services import ImportRejected, import_students
+    from campus.students.importing import ImportRejected, UnreadableFile, import_students, read_rows
 
     try:
         rows = read_rows(file, file_format)

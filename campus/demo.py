@@ -51,9 +51,9 @@ def seed_directory(count: int = DEMO_STUDENTS, seed: int = 2024) -> Iterator[str
     from campus.extensions import db
     from campus.majors.models import Major
     from campus.majors.services import create_major
+    from campus.students.importing import import_students
     from campus.students.models import Student
     from campus.students.sample import MAJORS, SampleStudents
-    from campus.students.services import import_students
 
     for name, description in MAJORS:
         if db.session.scalar(select(Major.id).where(Major.name_key == Major.key_for(name))) is None:
