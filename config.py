@@ -80,6 +80,31 @@ class Config:
     MEDIA_IMAGE_MAX_BYTES = env_int("MEDIA_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
     MEDIA_IMAGE_MAX_PIXELS = env_int("MEDIA_IMAGE_MAX_PIXELS", 40_000_000)
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    # Where files live: "local" (MEDIA_ROOT) or "s3" (a bucket several machines share). With nginx
+    # in front of local storage, MEDIA_ACCEL_REDIRECT names its internal location (docs/deployment.md).
+    MEDIA_STORAGE = env("MEDIA_STORAGE", "local")
+    MEDIA_ACCEL_REDIRECT = env("MEDIA_ACCEL_REDIRECT")
+    MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET")
+    MEDIA_S3_ENDPOINT_URL = env("MEDIA_S3_ENDPOINT_URL")
+    MEDIA_S3_PUBLIC_ENDPOINT_URL = env("MEDIA_S3_PUBLIC_ENDPOINT_URL")
+    MEDIA_S3_REGION = env("MEDIA_S3_REGION")
+    MEDIA_S3_ACCESS_KEY_ID = env("MEDIA_S3_ACCESS_KEY_ID")
+    MEDIA_S3_SECRET_ACCESS_KEY = env("MEDIA_S3_SECRET_ACCESS_KEY")
+    MEDIA_S3_PREFIX = env("MEDIA_S3_PREFIX", "")
+    MEDIA_S3_URL_SECONDS = env_int("MEDIA_S3_URL_SECONDS", 60)
+    # FFmpeg reads audio and video in a child process with these limits (CPU seconds, bytes).
+    MEDIA_PROBE_SECONDS = env_int("MEDIA_PROBE_SECONDS", 60)
+    MEDIA_PROBE_MEMORY = env_int("MEDIA_PROBE_MEMORY", 1024 * 1024 * 1024)
+    # Chat attachments (docs/protocol.md#uploads): bytes per kind (413 above), what one user may
+    # keep stored (413 quota_exceeded), uploads per user (429), and how long an upload may wait
+    # for its message before `flask media cleanup` removes it.
+    UPLOAD_MAX_IMAGE_BYTES = env_int("UPLOAD_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
+    UPLOAD_MAX_AUDIO_BYTES = env_int("UPLOAD_MAX_AUDIO_BYTES", 25 * 1024 * 1024)
+    UPLOAD_MAX_VIDEO_BYTES = env_int("UPLOAD_MAX_VIDEO_BYTES", 100 * 1024 * 1024)
+    UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 25 * 1024 * 1024)
+    UPLOAD_QUOTA_BYTES = env_int("UPLOAD_QUOTA_BYTES", 2 * 1024 * 1024 * 1024)
+    UPLOAD_RATE_LIMIT = env("UPLOAD_RATE_LIMIT", "30 per minute; 500 per day")
+    UPLOAD_UNATTACHED_HOURS = env_int("UPLOAD_UNATTACHED_HOURS", 24)
     MAX_JSON_LENGTH = env_int("MAX_JSON_LENGTH", 256 * 1024)
 
     # Mail: "log" writes mails to the application log (development); "smtp" sends them.

@@ -42,9 +42,11 @@ def register_extensions(app: Flask) -> None:
     from campus.core.security import set_token_resolver
     from campus.core.sockets import PageSessionInterface, origin_check
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
+    from campus.media import storage
     from campus.users import passwords
     from campus.users.tokens import resolve_token
 
+    storage.init_app(app)
     db.init_app(app)
     with app.app_context():
         configure_sqlite(app, db.engine)
@@ -103,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     """HTML blueprints on the app, JSON ones through flask-smorest (for the OpenAPI document)."""
     from campus.admin.views import bp as admin_views
     from campus.chat.api import chats_api, messages_api
+    from campus.chat.uploads_api import uploads_api
     from campus.chat.views import bp as chat_views
     from campus.extensions import api, csrf
     from campus.majors.api import majors_api
@@ -115,7 +118,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (pages_views, users_views, admin_views, chat_views, majors_views, students_views):
         app.register_blueprint(blueprint)
-    for blueprint in (auth_api, users_api, majors_api, students_api, chats_api, messages_api):
+    for blueprint in (auth_api, users_api, majors_api, students_api, chats_api, messages_api, uploads_api):
         # JSON endpoints use Bearer tokens, or the JWT cookie with its own double-submit check.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -1,5 +1,5 @@
 """Command line, every command of Campus: `flask seed roles|demo`, `flask users create-admin EMAIL`,
-`flask students import FILE`, `flask chat sync-campus`."""
+`flask students import FILE`, `flask chat sync-campus`, `flask media cleanup|create-bucket`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ seed_cli = AppGroup("seed", help="Fill the database with roles or demo data.")
 users_cli = AppGroup("users", help="Manage accounts.")
 students_cli = AppGroup("students", help="Manage student records.")
 chat_cli = AppGroup("chat", help="Chat maintenance.")
+media_cli = AppGroup("media", help="Stored files: clean-up, object storage.")
 
 
 @seed_cli.command("roles")
@@ -94,7 +95,36 @@ def sync_campus_command() -> None:
     click.echo(f"Campus chats in step for {sync_all_campus_memberships()} students.")
 
 
+@media_cli.command("cleanup")
+@click.option(
+    "--older-than",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Hours an upload may wait for its message (default: UPLOAD_UNATTACHED_HOURS).",
+)
+def media_cleanup_command(older_than: float | None) -> None:
+    """Remove chat uploads that no message took in time, with their files (run it from cron)."""
+    from datetime import timedelta
+
+    from campus.chat.uploads import cleanup_unattached
+
+    removed = cleanup_unattached(None if older_than is None else timedelta(hours=older_than))
+    click.echo(f"Removed {removed} unattached upload(s).")
+
+
+@media_cli.command("create-bucket")
+def media_create_bucket_command() -> None:
+    """Create the S3 bucket MEDIA_S3_BUCKET names, when it is missing (MEDIA_STORAGE=s3)."""
+    from campus.media import storage
+
+    store = storage.backend()
+    if not isinstance(store, storage.S3Storage):
+        raise click.ClickException("MEDIA_STORAGE is not s3.")
+    store.ensure_bucket()
+    click.echo(f"Bucket {store.bucket} is ready.")
+
+
 def register_cli(app: Flask) -> None:
     """Every `flask …` command group of Campus."""
-    for group in (seed_cli, users_cli, students_cli, chat_cli):
+    for group in (seed_cli, users_cli, students_cli, chat_cli, media_cli):
         app.cli.add_command(group)

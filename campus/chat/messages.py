@@ -18,15 +18,16 @@ from campus.chat.access import membership, require_member
 from campus.chat.chats import private_key
 from campus.chat.models import ADMIN, GROUP, MAJOR, OWNER, Chat, ChatMember, Message
 from campus.chat.payloads import (
-    MESSAGE_COLUMNS,
     MessagePayload,
     MessageValues,
     message_from_orm,
     message_from_row,
     message_from_values,
+    select_messages,
 )
 from campus.chat.revs import next_rev
 from campus.chat.schemas import MAX_BODY
+from campus.chat.uploads import delete_files, release_deleted, take_for_message
 from campus.core.api import decode_cursor, encode_cursor
 from campus.core.errors import Forbidden, NotFound, TooLarge, ValidationError
 from campus.core.models import utcnow
@@ -124,11 +125,11 @@ def send_message(
 
     Idempotent by `(sender, client_id)`: a resend — even with another body — returns the stored
     message and stores nothing. The happy path is one UPDATE … RETURNING (membership and the
-    announcement rule in its WHERE), one INSERT, one UPDATE of the sender's read marker.
+    announcement rule in its WHERE), one INSERT, one UPDATE of the sender's read marker; with
+    an attachment, one UPDATE more takes the upload (only the sender's, only once).
     """
     body = _clean_body(body, required=attachment_id is None)
-    if attachment_id is not None:
-        raise NotFound(_("No such upload."))  # uploads arrive in a later release
+    attachment = None
     try:
         connection = db.session.connection()
         now = utcnow()
@@ -149,6 +150,16 @@ def send_message(
             and connection.execute(_MESSAGE_IN_CHAT, {"message": reply_to, "chat": chat_id}).first() is None
         ):
             raise ValidationError(fields={"reply_to": ["No such message in this chat."]})
+        if attachment_id is not None:
+            try:
+                attachment = take_for_message(user.id, attachment_id, now)
+            except (NotFound, ValidationError):
+                # A resend of a message that took it already returns that message.
+                db.session.rollback()
+                stored = _stored_message(user.id, client_id)
+                if stored is not None:
+                    return message_from_orm(stored), False
+                raise
         values: MessageValues = {
             "chat_id": chat_id,
             "seq": seq,
@@ -156,7 +167,7 @@ def send_message(
             "sender_id": user.id,
             "client_id": client_id,
             "body": body,
-            "attachment_id": None,
+            "attachment_id": attachment_id,
             "reply_to": reply_to,
             "created_at": now,
             "edited_at": None,
@@ -165,7 +176,7 @@ def send_message(
         message_id = connection.execute(_INSERT_MESSAGE, values).scalar_one()
         # Sending implies having read the chat up to one's own message.
         connection.execute(_SET_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
-        payload = message_from_values(message_id, values)
+        payload = message_from_values(message_id, values, attachment)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -219,7 +230,8 @@ def edit_message(user: Principal, message_id: int, body: str) -> MessagePayload:
 def delete_message(user: Principal, message_id: int) -> MessagePayload:
     """Delete one's own message, or (in groups) another's as a moderator, owner or admin.
 
-    The message keeps its place with no body; deleting it again returns it unchanged.
+    The message keeps its place with no body; its attachment's file is deleted with it. Deleting
+    it again returns it unchanged.
     """
     message, chat, member = _message_for_member(message_id, user.id)
     if message.sender_id != user.id:
@@ -234,10 +246,13 @@ def delete_message(user: Principal, message_id: int) -> MessagePayload:
         payload = message_from_orm(message)
         db.session.rollback()
         return payload
-    message.body, message.attachment_id, message.rev, message.deleted_at = None, None, rev, utcnow()
+    files = release_deleted(message.attachment) if message.attachment is not None else None
+    message.body, message.attachment, message.rev, message.deleted_at = None, None, rev, utcnow()
     db.session.flush()
     payload = message_from_orm(message)
     db.session.commit()
+    if files is not None:
+        delete_files(files)
     notify.message_deleted(payload)
     return payload
 
@@ -286,7 +301,7 @@ def history(
     if cursor:
         direction, value = decode_cursor(cursor, (("before", "after"), int))
         before, after = (value, None) if direction == "before" else (None, value)
-    query = select(*MESSAGE_COLUMNS).where(Message.chat_id == chat_id)
+    query = select_messages().where(Message.chat_id == chat_id)
     connection = db.session.connection()
     if after is not None:
         rows = connection.execute(query.where(Message.seq > after).order_by(Message.seq).limit(limit + 1)).all()

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql import false
 
 from campus.core.models import UTCDateTime, utcnow
@@ -94,17 +95,56 @@ class Message(db.Model):
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     client_id: Mapped[str] = mapped_column(String(64))
     body: Mapped[str | None] = mapped_column(Text)
-    # Uploads come in a later issue; the column waits for its foreign key.
-    attachment_id: Mapped[int | None] = mapped_column(BigInteger)
+    # An upload belongs to one message at most (docs/design.md#uploads).
+    attachment_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("uploads.id", ondelete="SET NULL"), unique=True)
     reply_to: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    @property
-    def attachment(self):
-        """None until uploads arrive (`<message>`'s `attachment`)."""
-        return None
+    attachment: Mapped[Upload | None] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Message {self.id} chat={self.chat_id} seq={self.seq}>"
+
+
+class Upload(db.Model):
+    """A file sent for a chat (docs/design.md#uploads): stored under generated keys, attached to
+    one message at most; the owner and the members of the chat where it was sent may read it."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (
+        CheckConstraint("kind IN ('image', 'audio', 'video', 'file')", name="kind"),
+        Index("ix_uploads_owner_id", "owner_id"),
+        Index("ix_uploads_attached_at_created_at", "attached_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10))
+    mime: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(BigInteger)
+    # The original name, cleaned, for display and downloads only (never a path).
+    name: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(64))
+    thumb_key: Mapped[str | None] = mapped_column(String(64))
+    duration: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    # Recorded in the page as a voice or video note (shown as one), not a file someone picked.
+    note: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a message takes it; never-attached uploads are removed by `flask media cleanup`.
+    attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def url(self) -> str:
+        """Where it is fetched (docs/protocol.md#attachments)."""
+        return f"/api/v1/uploads/{self.id}"
+
+    @property
+    def thumb_url(self) -> str | None:
+        return f"{self.url}/thumbnail" if self.thumb_key else None
+
+    def __repr__(self) -> str:
+        return f"<Upload {self.id} {self.kind} {self.mime}>"

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, select
 
-from campus.chat.models import Chat, ChatMember, Message
+from campus.chat.models import Chat, ChatMember, Message, Upload
 from campus.chat.presence import presence
 from campus.chat.schemas import ChatSchema
 from campus.core.schemas import dump_time
@@ -25,7 +25,7 @@ from campus.users.models import User
 
 
 class AttachmentPayload(TypedDict):
-    """A message's `attachment` (docs/protocol.md)."""
+    """A message's `attachment`, and the answer to an upload (docs/protocol.md#attachments)."""
 
     id: int
     kind: str
@@ -34,6 +34,10 @@ class AttachmentPayload(TypedDict):
     name: str
     url: str
     duration: float | None
+    width: int | None
+    height: int | None
+    thumb_url: str | None
+    note: bool
 
 
 class MessagePayload(TypedDict):
@@ -69,8 +73,8 @@ class MessageValues(TypedDict):
     deleted_at: datetime | None
 
 
-# The columns of `<message>`, in `_message`'s order: history and sync read rows, not ORM objects
-# (docs/design.md#hot-paths).
+# The columns of `<message>`, in `_message`'s order, then its attachment's (`select_messages`):
+# history and sync read rows, not ORM objects (docs/design.md#hot-paths).
 MESSAGE_COLUMNS = (
     Message.id,
     Message.chat_id,
@@ -85,6 +89,75 @@ MESSAGE_COLUMNS = (
     Message.edited_at,
     Message.deleted_at,
 )
+ATTACHMENT_COLUMNS = (
+    Upload.kind,
+    Upload.mime,
+    Upload.size,
+    Upload.name,
+    Upload.duration,
+    Upload.width,
+    Upload.height,
+    Upload.thumb_key,
+    Upload.note,
+)
+_ATTACHMENT_AT = MESSAGE_COLUMNS.index(Message.attachment_id)
+
+
+def select_messages() -> Select:
+    """`SELECT` of `MESSAGE_COLUMNS` and `ATTACHMENT_COLUMNS`, messages joined to their uploads;
+    add the WHERE and ORDER BY."""
+    return select(*MESSAGE_COLUMNS, *ATTACHMENT_COLUMNS).outerjoin(Upload, Upload.id == Message.attachment_id)
+
+
+def upload_url(upload_id: int) -> str:
+    """Where an upload is fetched (relative to the server; as `Upload.url`)."""
+    return f"/api/v1/uploads/{upload_id}"
+
+
+def attachment_from_values(
+    upload_id: int,
+    kind: str,
+    mime: str,
+    size: int,
+    name: str,
+    duration: float | None,
+    width: int | None,
+    height: int | None,
+    thumb_key: str | None,
+    note: bool,
+) -> AttachmentPayload:
+    """`attachment` from an upload's columns (in `ATTACHMENT_COLUMNS`' order)."""
+    return {
+        "id": upload_id,
+        "kind": kind,
+        "mime": mime,
+        "size": size,
+        "name": name,
+        "url": upload_url(upload_id),
+        "duration": duration,
+        "width": width,
+        "height": height,
+        "thumb_url": upload_url(upload_id) + "/thumbnail" if thumb_key else None,
+        "note": bool(note),
+    }
+
+
+def attachment_from_orm(upload: Upload | None) -> AttachmentPayload | None:
+    """`attachment` from a loaded `Upload` (None for none)."""
+    if upload is None:
+        return None
+    return attachment_from_values(
+        upload.id,
+        upload.kind,
+        upload.mime,
+        upload.size,
+        upload.name,
+        upload.duration,
+        upload.width,
+        upload.height,
+        upload.thumb_key,
+        upload.note,
+    )
 
 
 def _message(
@@ -95,7 +168,7 @@ def _message(
     sender_id: int | None,
     client_id: str,
     body: str | None,
-    attachment_id: int | None,
+    attachment: AttachmentPayload | None,
     reply_to: int | None,
     created_at: datetime,
     edited_at: datetime | None,
@@ -109,7 +182,7 @@ def _message(
         "sender_id": sender_id,
         "client_id": client_id,
         "body": None if deleted_at is not None else body,
-        "attachment": None,  # uploads come in a later release
+        "attachment": None if deleted_at is not None else attachment,
         "reply_to": reply_to,
         "created_at": dump_time(created_at),
         "edited_at": dump_time(edited_at),
@@ -127,7 +200,7 @@ def message_from_orm(message: Message) -> MessagePayload:
         message.sender_id,
         message.client_id,
         message.body,
-        message.attachment_id,
+        attachment_from_orm(message.attachment),
         message.reply_to,
         message.created_at,
         message.edited_at,
@@ -136,12 +209,19 @@ def message_from_orm(message: Message) -> MessagePayload:
 
 
 def message_from_row(row: Row) -> MessagePayload:
-    """`<message>` from a row of `MESSAGE_COLUMNS` (history pages, sync answers)."""
-    return _message(*row)
+    """`<message>` from a row of `select_messages()` (history pages, sync answers)."""
+    values = tuple(row)
+    end = len(MESSAGE_COLUMNS)
+    upload_id = values[_ATTACHMENT_AT]
+    attachment = None if upload_id is None else attachment_from_values(upload_id, *values[end:])
+    return _message(*values[:_ATTACHMENT_AT], attachment, *values[_ATTACHMENT_AT + 1 : end])
 
 
-def message_from_values(message_id: int, values: MessageValues) -> MessagePayload:
-    """`<message>` from the values the send path has just inserted, and the id they got."""
+def message_from_values(
+    message_id: int, values: MessageValues, attachment: AttachmentPayload | None = None
+) -> MessagePayload:
+    """`<message>` from the values the send path has just inserted, the id they got and the
+    attachment it took."""
     return _message(
         message_id,
         values["chat_id"],
@@ -150,7 +230,7 @@ def message_from_values(message_id: int, values: MessageValues) -> MessagePayloa
         values["sender_id"],
         values["client_id"],
         values["body"],
-        values["attachment_id"],
+        attachment,
         values["reply_to"],
         values["created_at"],
         values["edited_at"],

@@ -28,13 +28,19 @@ class TimeField(UTCDateTimeField):
 
 
 class AttachmentSchema(Schema):
+    """A message's `attachment`, and the answer to `POST /uploads` (docs/protocol.md#attachments)."""
+
     id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(metadata={"enum": ["image", "audio", "video", "file"]})
     mime = fields.String()
-    size = fields.Integer()
-    name = fields.String()
-    url = fields.String()
-    duration = fields.Float(allow_none=True)
+    size = fields.Integer(metadata={"description": "bytes, as stored"})
+    name = fields.String(metadata={"description": "the original file name, cleaned; for display only"})
+    url = fields.String(metadata={"description": "GET it with the same credentials"})
+    duration = fields.Float(allow_none=True, metadata={"description": "seconds (audio, video)"})
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+    thumb_url = fields.String(allow_none=True, metadata={"description": "a small JPEG/PNG/WebP/GIF (images, videos)"})
+    note = fields.Boolean(metadata={"description": "recorded as a voice or video note"})
 
 
 class MessageSchema(Schema):

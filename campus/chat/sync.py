@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from campus.chat.models import Chat, ChatMember, Message
-from campus.chat.payloads import MESSAGE_COLUMNS, chat_payload, members_of, message_from_row
+from campus.chat.payloads import chat_payload, members_of, message_from_row, select_messages
 from campus.core.security import Principal
 from campus.extensions import db
 
@@ -58,7 +58,7 @@ def sync(user: Principal, cursors: dict[int, int]) -> list[dict[str, Any]]:
         if cursor == chat.rev:
             continue
         rows = db.session.execute(
-            select(*MESSAGE_COLUMNS)
+            select_messages()
             .where(Message.chat_id == chat_id, Message.rev > cursor)
             .order_by(Message.rev)
             .limit(SYNC_MAX_MESSAGES + 1)

@@ -27,3 +27,14 @@ def offload(fn: Callable[..., T], *args) -> T:
 
         return gevent.get_hub().threadpool.apply(fn, args)
     return fn(*args)
+
+
+def cooperative_pause() -> Callable[[], None]:
+    """A function that lets the event loop run other greenlets (`sleep(0)` of the configured
+    async mode; nothing in threading mode). Taken while the app context is there, called from a
+    response body that runs after it."""
+    socketio = current_app.extensions.get("socketio")
+    if getattr(socketio, "async_mode", None) in ("eventlet", "gevent"):
+        sleep = socketio.server.sleep
+        return lambda: sleep(0)
+    return lambda: None

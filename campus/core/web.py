@@ -8,20 +8,28 @@ from werkzeug.routing import IntegerConverter
 from campus.core.schemas import MAX_SAFE_INTEGER
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "default-src 'self'; img-src 'self' data: blob:{media}; media-src 'self' blob:{media}; "
     "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self' ws: wss:; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 
 
+def content_security_policy(media_sources: list[str]) -> str:
+    """The pages' policy; `media_sources` are other origins images and media load from (an
+    object store's presigned URLs, `CSP_MEDIA_SOURCES`)."""
+    return CONTENT_SECURITY_POLICY.format(media="".join(f" {source}" for source in media_sources))
+
+
 def register_web_hooks(app: Flask) -> None:
+    policy = content_security_policy(app.config.get("CSP_MEDIA_SOURCES", []))
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("Content-Security-Policy", policy)
         return response
 
 

@@ -597,7 +597,7 @@ def test_presence_goes_to_users_who_share_a_chat(app, make_user, connect, chats)
 
 
 def test_the_hand_built_message_payload_is_the_documented_shape(app, make_user, connect, chats):
-    from campus.chat.payloads import MESSAGE_COLUMNS, message_from_orm, message_from_row, message_from_values
+    from campus.chat.payloads import message_from_orm, message_from_row, message_from_values, select_messages
     from campus.chat.schemas import MessageSchema
 
     ann = make_user()
@@ -608,9 +608,7 @@ def test_the_hand_built_message_payload_is_the_documented_shape(app, make_user, 
     sock.ack("edit_message", {"message_id": first["id"], "body": "one!"})
     sock.ack("delete_message", {"message_id": first["id"]})
     with app.app_context():
-        rows = db.session.execute(
-            select(*MESSAGE_COLUMNS).where(Message.chat_id == chat_id).order_by(Message.seq)
-        ).all()
+        rows = db.session.execute(select_messages().where(Message.chat_id == chat_id).order_by(Message.seq)).all()
     messages = stored_messages(app, chat_id)
     assert len(rows) == len(messages) == 2
     for message, row in zip(messages, rows, strict=True):
