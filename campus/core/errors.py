@@ -122,6 +122,7 @@ HTTP_CODES = {
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
+    416: "range_not_satisfiable",
     422: "validation_error",
     429: "rate_limited",
     500: "internal_error",
@@ -162,6 +163,9 @@ def handle_http_exception(error: HTTPException):
     response = error_response(status, body)
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response = (*response, {"Allow": ", ".join(error.valid_methods)})
+    elif status == 416 and getattr(error, "length", None) is not None:
+        # The file's length, so a client can ask again (RFC 9110 §15.5.17).
+        response = (*response, {"Content-Range": f"{getattr(error, 'units', 'bytes')} */{error.length}"})
     return response
 
 

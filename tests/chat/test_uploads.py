@@ -194,9 +194,7 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize(
-    "case, data, name, status, code", BAD_INPUT, ids=[c[0] for c in BAD_INPUT]
-)
+@pytest.mark.parametrize("case, data, name, status, code", BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
 def test_bad_input_is_a_clear_4xx_and_nothing_is_stored(app, client, ann, case, data, name, status, code):
     response = upload(client, ann, data, name)
     assert response.status_code == status, response.get_json()
