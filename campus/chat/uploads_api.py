@@ -83,6 +83,9 @@ def create_upload():
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType(_("Send the file as multipart/form-data, in the field 'file'."))
     limit = uploads.largest_upload() + MULTIPART_OVERHEAD
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # eventlet and gevent de-chunk the body but don't say so; werkzeug would read it as empty.
+        request.environ["wsgi.input_terminated"] = True
     # Read no further than the largest file allows, whatever Content-Length claims (or if absent).
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
