@@ -81,8 +81,8 @@ def largest_upload() -> int:
 
 
 def _too_large(kind: str) -> TooLarge:
-    megabytes = limit_for(kind) / (1024 * 1024)
-    return TooLarge(_("The file is too large: at most %(size)s MB for this kind.", size=f"{megabytes:g}"))
+    megabytes = "%g" % (limit_for(kind) / (1024 * 1024))
+    return TooLarge(_("The file is too large: at most %(size)s MB for this kind.", size=megabytes))
 
 
 def stored_bytes(user_id: int) -> int:

@@ -67,6 +67,48 @@ def page_strings() -> dict[str, str]:
     }
 
 
+def attachment_strings() -> dict[str, str]:
+    """The page's words for attachments, uploads and recording (with `page_strings`)."""
+    return {
+        "photo": _("Photo"),
+        "gif": _("GIF"),
+        "voice_note": _("Voice note {duration}"),
+        "video_note": _("Video note {duration}"),
+        "audio": _("Audio {duration}"),
+        "video": _("Video {duration}"),
+        "file_named": _("File: {name}"),
+        "size_b": _("{size} B"),
+        "size_kb": _("{size} KB"),
+        "size_mb": _("{size} MB"),
+        "size_gb": _("{size} GB"),
+        "open_image": _("Open the image {name}"),
+        "download": _("Download"),
+        "download_named": _("Download {name}"),
+        "uploading": _("Uploading…"),
+        "uploading_named": _("Uploading {name}"),
+        "upload_failed": _("The upload failed. Check the connection and try again."),
+        "upload_failed_because": _("Not sent: {message}"),
+        "upload_cancelled": _("Upload cancelled."),
+        "upload_too_large": _("The file is too large: at most {size} MB for this kind."),
+        "upload_too_large_plain": _("The file is too large."),
+        "remove": _("Remove"),
+        "recording_voice": _("Recording a voice note"),
+        "recording_video": _("Recording a video note"),
+        "recording_busy": _("A recording is already running."),
+        "recording_unsupported": _("This browser can't record here."),
+        "recording_denied": _("Allow the microphone (and camera) for this site to record."),
+        "recording_no_device": _("No microphone or camera was found."),
+        "recording_cancelled": _("Recording cancelled."),
+        "recording_empty": _("Nothing was recorded."),
+    }
+
+
+def upload_limits() -> dict[str, int]:
+    """Bytes per kind, so the page refuses a file too large before sending it (the server checks)."""
+    config = current_app.config
+    return {kind: config[f"UPLOAD_MAX_{kind.upper()}_BYTES"] for kind in ("image", "audio", "video", "file")}
+
+
 @bp.route("/chat")
 @page_permission_required("chat.use")
 def chat():
@@ -91,6 +133,7 @@ def chat():
             "access_header": config["JWT_ACCESS_CSRF_HEADER_NAME"],
             "refresh_header": config["JWT_REFRESH_CSRF_HEADER_NAME"],
         },
-        "strings": page_strings(),
+        "strings": {**page_strings(), **attachment_strings()},
+        "uploads": upload_limits(),
     }
     return render_template("chat/index.html", page_config=page_config)

@@ -3,6 +3,8 @@ console checking and artifacts on failure."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.browser import ConsoleLog, launch, save_artifacts
@@ -53,13 +55,16 @@ def browser(playwright_instance):
 def new_page(request, browser, live_server):
     """`new_page()` → a page in a fresh browser context (its own cookies), console checked.
 
-    After the test: any console error fails it; on failure, screenshots and logs are saved.
+    After the test: any console error fails it, except those the test announced with
+    `page.expected_errors.append(regex)` (the browser logs every 4xx a test provokes on purpose);
+    on failure, screenshots and logs are saved.
     """
     contexts, pages, logs = [], [], []
 
     def make(**context_options):
         context = browser.new_context(base_url=live_server.url, **context_options)
         page = context.new_page()
+        page.expected_errors = []
         log = ConsoleLog()
         log.attach(page)
         contexts.append(context)
@@ -69,7 +74,8 @@ def new_page(request, browser, live_server):
 
     yield make
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    errors = [error for log in logs for error in log.errors]
+    expected = [re.compile(pattern) for page in pages for pattern in page.expected_errors]
+    errors = [error for log in logs for error in log.errors if not any(p.search(error) for p in expected)]
     if failed or errors:
         save_artifacts(request.node.nodeid, pages, logs)
     for context in contexts:

@@ -143,3 +143,15 @@ test("client ids are UUIDs, or 32 hex digits without randomUUID", () => {
   const bytes = { getRandomValues: (array) => array.fill(171) };
   assert.equal(newClientId(bytes), "ab".repeat(16));
 });
+
+test("a message with an uploaded attachment sends its attachment_id, and survives a reload", () => {
+  const storage = memoryStorage();
+  const { outbox, link } = outboxOnLink({ storage });
+  const attachment = { id: 41, kind: "audio", name: "voice-note.webm", note: true, duration: 3 };
+  outbox.requeue(outbox.add(7, null, attachment));
+  outbox.pump();
+  assert.deepEqual(link.sends[0][0], { chat_id: 7, client_id: "c1", body: null, attachment_id: 41 });
+  const again = new Outbox({ storage, key: "k" });
+  again.load();
+  assert.deepEqual(again.forChat(7).map((entry) => entry.attachment), [attachment]);
+});

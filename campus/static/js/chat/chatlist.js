@@ -1,5 +1,6 @@
 /* Campus chat page: the list of chats (most recent activity first, with a search box). */
 
+import { describeAttachment } from "./attachments.js";
 import { $, el } from "./dom.js";
 
 export function createChatList({ store, t, times, locale, openChat }) {
@@ -9,7 +10,7 @@ export function createChatList({ store, t, times, locale, openChat }) {
   function previewText(message) {
     if (!message) return "";
     if (message.deleted_at) return t("deleted");
-    const text = message.body || (message.attachment ? t("attachment") : "");
+    const text = message.body || describeAttachment(message.attachment, t);
     return (message.sender_id === store.me ? t("you") + ": " : "") + text;
   }
 

@@ -13,11 +13,14 @@
  *   typing.js        who types, and announcing one's own typing          │
  *   sync.js          the reconnect procedure, gaps, live events          ┘
  *   dom.js           DOM helpers
- *   chatlist.js, conversation.js, messages.js, composer.js, dialogs.js, notifications.js
+ *   attachments.js, uploads.js, recorder.js   attachments' names, uploading, recording (no DOM)
+ *   chatlist.js, conversation.js, messages.js, composer.js, dialogs.js, notifications.js,
+ *   attachview.js, attach.js, record.js
  *                    what the user sees (the `view` below is their side of sync.js)
  */
 
 import { createApi } from "./api.js";
+import { createAttach } from "./attach.js";
 import { createChatList } from "./chatlist.js";
 import { createComposer } from "./composer.js";
 import { timeFormats, translator } from "./config.js";
@@ -27,9 +30,11 @@ import { createDialogs } from "./dialogs.js";
 import { $, cookie, pageVisible } from "./dom.js";
 import { createNotifications } from "./notifications.js";
 import { Outbox } from "./outbox.js";
+import { createRecord } from "./record.js";
 import { ChatStore } from "./store.js";
 import { ChatSync } from "./sync.js";
 import { Typing } from "./typing.js";
+import { createUploader } from "./uploads.js";
 
 const config = JSON.parse($("chat-config").textContent);
 const t = translator(config.strings);
@@ -69,6 +74,12 @@ const conversation = createConversation({
 });
 const dialogs = createDialogs({ store, sync, api, t, times, conversation, chatList });
 createComposer({ store, sync, typing, t, conversation, notifications });
+const uploader = createUploader({
+  base: config.api, csrf: config.csrf, cookie, limits: config.uploads, t,
+  refreshAccess: api.refreshAccess, accessExpiring: api.accessExpiring,
+});
+const attach = createAttach({ store, sync, uploader, t, conversation });
+createRecord({ t, attach, notifications });
 
 Object.assign(view, {
   connection: notifications.setConnection,
@@ -105,6 +116,10 @@ document.addEventListener("visibilitychange", () => {
 
 // Last-seen times and "today" labels age; refresh them once a minute.
 setInterval(() => { chatList.render(); if (store.openChatId) conversation.renderHead(); }, 60000);
+
+// Images, players and downloads load with the access cookie (no script in between to refresh
+// it on a 401): keep it fresh while the page is open.
+setInterval(() => { if (api.accessExpiring()) api.refreshAccess(); }, 30000);
 
 notifications.offerNotifications();
 sync.start();

@@ -1,12 +1,15 @@
 /* Campus chat page: one message as a list item — body, time, status ticks, and editing or
  * deleting one's own in place. Message text only ever goes in through text nodes. */
 
+import { createAttachmentNodes } from "./attachview.js";
 import { el } from "./dom.js";
 
 const STATUS_ICONS = { pending: "🕓", sent: "✓", seen: "✓✓", failed: "!" };
 
 /** `rerender()` redraws the open conversation; `setStatus(text)` writes the status line. */
 export function createMessageNodes({ store, sync, t, times, rerender, setStatus }) {
+  const attachments = createAttachmentNodes({ t });
+
   function failure(ack) {
     return t("action_failed", { message: (ack && ack.error && ack.error.message) || t("reconnecting") });
   }
@@ -23,19 +26,13 @@ export function createMessageNodes({ store, sync, t, times, rerender, setStatus 
     return node;
   }
 
-  function attachmentNode(attachment) {
-    const name = attachment.name || t("attachment");
-    const url = typeof attachment.url === "string" && attachment.url.startsWith("/") ? attachment.url : null;
-    return el("p", { className: "msg-attachment" }, url ? el("a", { href: url, target: "_blank", rel: "noopener" }, name) : name);
-  }
-
   function messageNode(chat, message) {
     const mine = message.sender_id === store.me;
     const created = times.parse(message.created_at);
     const body = message.deleted_at
       ? el("p", { className: "msg-body deleted" }, t("deleted"))
-      : el("p", { className: "msg-body" }, message.body || "");
-    const attachment = message.attachment && !message.deleted_at ? attachmentNode(message.attachment) : null;
+      : message.body || !message.attachment ? el("p", { className: "msg-body" }, message.body || "") : null;
+    const attachment = message.attachment && !message.deleted_at ? attachments.attachmentNode(message.attachment) : null;
     const meta = el("div", { className: "msg-meta" },
       created ? el("time", { datetime: message.created_at, title: times.full(created) }, times.short(created)) : null,
       message.edited_at && !message.deleted_at ? el("span", { className: "msg-edited" }, t("edited")) : null,
@@ -48,13 +45,14 @@ export function createMessageNodes({ store, sync, t, times, rerender, setStatus 
       dataset: { seq: String(message.seq), id: String(message.id), clientId: message.client_id || "", sender: String(message.sender_id) },
     },
     !mine && chat.type !== "private" ? el("span", { className: "msg-sender" }, store.userName(message.sender_id)) : null,
-    body, attachment, meta);
+    attachment, body, meta);
   }
 
   /** An outbox entry: shown below the conversation until the server has it. */
   function pendingNode(entry) {
     return el("li", { className: "msg mine pending", dataset: { clientId: entry.client_id } },
-      el("p", { className: "msg-body" }, entry.body),
+      entry.attachment ? el("p", { className: "msg-attachment-pending" }, attachments.pendingText(entry.attachment)) : null,
+      entry.body ? el("p", { className: "msg-body" }, entry.body) : null,
       el("div", { className: "msg-meta" }, statusNode(entry.status, entry)));
   }
 
@@ -75,7 +73,9 @@ export function createMessageNodes({ store, sync, t, times, rerender, setStatus 
       const ack = await sync.change("edit_message", { message_id: message.id, body });
       if (!ack || !ack.ok) error.textContent = failure(ack);
     });
-    item.querySelector(".msg-body").replaceWith(form);
+    const text = item.querySelector(".msg-body");
+    if (text) text.replaceWith(form);
+    else item.querySelector(".msg-meta").before(form);   // a caption for an attachment alone
     box.focus();
   }
 

@@ -2,6 +2,7 @@
  * unread count in the tab's title, desktop notifications while the page is hidden, who is
  * typing, and the connection status line (with the signed-out notice). */
 
+import { describeAttachment } from "./attachments.js";
 import { $, pageVisible } from "./dom.js";
 
 export function createNotifications({ store, typing, t, openChat }) {
@@ -16,7 +17,7 @@ export function createNotifications({ store, typing, t, openChat }) {
   /** A desktop notification for a message that arrived while the page was hidden. */
   function notify(chat, message) {
     if (pageVisible() || !("Notification" in window) || Notification.permission !== "granted") return;
-    const text = (message.body || "").slice(0, 140);
+    const text = (message.body || describeAttachment(message.attachment, t)).slice(0, 140);
     try {
       const notification = new Notification(t("new_message_from", { name: store.userName(message.sender_id) }), {
         body: chat.type === "private" ? text : store.chatName(chat) + ": " + text,

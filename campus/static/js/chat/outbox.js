@@ -48,7 +48,7 @@ export class Outbox {
   load() {
     try {
       for (const entry of JSON.parse((this.storage && this.storage.getItem(this.key)) || "[]")) {
-        if (entry && entry.client_id && entry.chat_id && entry.body) this.entries.set(entry.client_id, { ...entry, status: "pending" });
+        if (entry && entry.client_id && entry.chat_id && (entry.body || entry.attachment)) this.entries.set(entry.client_id, { ...entry, status: "pending" });
       }
     } catch (error) {
       /* nothing usable stored */
@@ -58,7 +58,8 @@ export class Outbox {
   save() {
     if (!this.storage) return;
     try {
-      const entries = Array.from(this.entries.values(), ({ client_id, chat_id, body, created_at }) => ({ client_id, chat_id, body, created_at }));
+      const entries = Array.from(this.entries.values(), ({ client_id, chat_id, body, attachment, created_at }) => (
+        attachment ? { client_id, chat_id, body, attachment, created_at } : { client_id, chat_id, body, created_at }));
       if (entries.length) this.storage.setItem(this.key, JSON.stringify(entries));
       else this.storage.removeItem(this.key);
     } catch (error) {
@@ -75,9 +76,10 @@ export class Outbox {
     return Array.from(this.entries.values()).filter((entry) => entry.chat_id === chatId);
   }
 
-  /** A new message, with its client_id for good; `pump()` sends it. */
-  add(chatId, body) {
-    const entry = { client_id: this.newId(), chat_id: chatId, body, status: "pending", created_at: this.now().toISOString() };
+  /** A new message (a body, an uploaded `attachment`, or both), with its client_id for good;
+   * `pump()` sends it. */
+  add(chatId, body, attachment = null) {
+    const entry = { client_id: this.newId(), chat_id: chatId, body, attachment, status: "pending", created_at: this.now().toISOString() };
     this.entries.set(entry.client_id, entry);
     this.save();
     return entry;
@@ -113,7 +115,8 @@ export class Outbox {
     if (!entry) return;
     this.inFlight = entry;
     entry.tries = (entry.tries || 0) + 1;
-    const payload = { chat_id: entry.chat_id, client_id: entry.client_id, body: entry.body };
+    const payload = { chat_id: entry.chat_id, client_id: entry.client_id, body: entry.body || null };
+    if (entry.attachment) payload.attachment_id = entry.attachment.id;
     link.emit(payload, (err, ack) => {
       if (this.inFlight === entry) this.inFlight = null;
       if (!this.entries.has(entry.client_id)) { this.pump(); return; }

@@ -283,9 +283,10 @@ export class ChatSync {
 
   /* ---------- the user's own changes ---------- */
 
-  /** Write a message to `chatId`: it goes to the outbox and is sent in turn. */
-  send(chatId, body) {
-    this.queue(this.outbox.add(chatId, body));
+  /** Write a message to `chatId` (a body, an uploaded attachment, or both): it goes to the
+   * outbox and is sent in turn. */
+  send(chatId, body, attachment = null) {
+    this.queue(this.outbox.add(chatId, body, attachment));
   }
 
   /** (Re)send an outbox entry (the Retry button), with its client_id. */
