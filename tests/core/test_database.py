@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from campus import create_app
 from campus.core.database import fold
 from campus.extensions import db
-from tests.conftest import config_for
+from tests.support.app import config_for
 
 
 def pragmas(app) -> dict[str, object]:
