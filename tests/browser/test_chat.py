@@ -282,15 +282,18 @@ def test_proxy_forwards_holds_cuts_and_refuses():
 
     upstream = socket.create_server(("127.0.0.1", 0))
 
+    def echo_back(connection):
+        with connection:  # closed once the proxy closes its side
+            for data in iter(lambda: connection.recv(1024), b""):
+                connection.sendall(data)
+
     def echo():
         while True:
             try:
                 connection, _ = upstream.accept()
             except OSError:
                 return
-            threading.Thread(
-                target=lambda c=connection: [c.sendall(d) for d in iter(lambda: c.recv(1024), b"")], daemon=True
-            ).start()
+            threading.Thread(target=echo_back, args=(connection,), daemon=True).start()
 
     threading.Thread(target=echo, daemon=True).start()
     with TcpProxy(upstream.getsockname()) as proxy:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from campus import create_app
 from campus.extensions import db
@@ -20,9 +21,18 @@ def config_for(url: str, tmp_path: Path, **overrides) -> type[TestingConfig]:
     return type("TestConfig", (TestingConfig,), attrs)
 
 
+class ClosingClient(FlaskClient):
+    """Flask's test client, reading every response whole and closing it as a WSGI server does
+    (a served file is closed at once, not left to the garbage collector)."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @contextmanager
 def _test_app(config) -> Iterator:
     app = create_app(config)
+    app.test_client_class = ClosingClient
     try:
         yield app
     finally:

@@ -143,6 +143,7 @@ class ChatSocket:
 
     def connect(self, *, auth: dict | None = None, url: str | None = None) -> ChatSocket:
         """Connect (websocket transport); raises `socketio.exceptions.ConnectionError` if refused."""
+        self._close_lost_transport()
         client = socketio.Client(reconnection=False)
         client.on("*", self._record, namespace=NAMESPACE)
         client.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
@@ -306,6 +307,15 @@ class ChatSocket:
                 self.client.disconnect()
             except Exception:
                 pass
+        self._close_lost_transport()
+
+    def _close_lost_transport(self) -> None:
+        """Close the websocket of a connection that was lost rather than closed: python-engineio's
+        client leaves it open when its read loop ends on a transport error (a killed server), and
+        the garbage collector would find it later, in another test (a ResourceWarning)."""
+        websocket = getattr(getattr(self.client, "eio", None), "ws", None)
+        if websocket is not None and not self._connected:
+            websocket.shutdown()
 
 
 def _chat_id(data: Any) -> Any:
