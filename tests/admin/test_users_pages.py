@@ -1,5 +1,5 @@
 """Admin user pages: who may open them, search and filters, and role / activation changes within
-DESIGN.md §3's limits — every change audited, every refusal leaving the data as it was."""
+the limits of docs/design.md#roles-and-permissions — every change audited, every refusal leaving the data as it was."""
 
 from __future__ import annotations
 

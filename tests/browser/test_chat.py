@@ -1,4 +1,4 @@
-"""The chat page in a real browser against the production entry point (DESIGN.md §4, issue 4).
+"""The chat page in a real browser against the production entry point (docs/protocol.md).
 
 Every user has their own browser context (own cookies). One user's connection goes through a
 loopback proxy the test controls, so it can be cut for real.

@@ -1,6 +1,6 @@
-"""Bad input is a clear 4xx with DESIGN.md §4's error body — never a 500, never half-written data.
+"""Bad input is a clear 4xx with the error body of docs/api.md — never a 500, never half-written data.
 
-DESIGN.md §5 lists the stack's holes: deeply nested JSON (RecursionError), wrong content types,
+The stack's holes (docs/design.md#strict-input): deeply nested JSON (RecursionError), wrong content types,
 oversized bodies, NUL bytes and lone surrogates, 2**70 and "12" for an integer, unknown fields.
 """
 

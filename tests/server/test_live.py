@@ -1,7 +1,7 @@
 """The production entry point (`python wsgi.py`) for real, under eventlet (the default) and gevent.
 
 Each mode gets one server per module: pages and API answer, `/chat` lets a token in over the
-websocket transport and refuses with DESIGN.md §4's codes, foreign Origins are refused at the
+websocket transport and refuses with the token codes (docs/protocol.md), foreign Origins are refused at the
 HTTP handshake, and §5's traps are off: no websocket compression, TCP_NODELAY on.
 """
 
@@ -112,7 +112,7 @@ def test_websocket_from_an_allowed_or_no_origin_is_judged_by_its_token(server, c
     assert chat_client(origin).connect(server.url).refused_with() == "token_missing"
 
 
-# --- DESIGN.md §5's traps -------------------------------------------------------------------
+# --- the known traps (docs/design.md#known-traps) -------------------------------------------------------------------
 
 
 def websocket_upgrade(server) -> socket.socket:

@@ -1,4 +1,4 @@
-"""Connecting to `/chat` (DESIGN.md §4): who is let in, who is refused and with which code.
+"""Connecting to `/chat` (docs/protocol.md): who is let in, who is refused and with which code.
 
 Refusals are read from the CONNECT_ERROR packet the server sends, i.e. what the JS client sees
 as `err.message` / `err.data`. The Origin check runs in the HTTP handshake, which the Flask test

@@ -1,4 +1,4 @@
-"""Socket.IO events and the Flask session (DESIGN.md §5).
+"""Socket.IO events and the Flask session (docs/design.md#hot-paths).
 
 Flask-SocketIO takes `flask.session` in the request context of every event, built from the
 handshake's environ. The page's session cookie (the forms' CSRF token) is not opened for it —

@@ -1,4 +1,4 @@
-"""The permission matrix of the directory's JSON API: every role × every endpoint (DESIGN.md §3)."""
+"""The permission matrix of the directory's JSON API: every role × every endpoint (docs/directory.md#who-sees-and-changes-what)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every way a token is refused on /api/v1/users/me, with DESIGN.md §4's codes and error body.
+"""Every way a token is refused on /api/v1/users/me, with the token codes and error body of docs/api.md.
 
 Campus's own tokens (flask-jwt-extended) and the main backend's (Django SimpleJWT, HS256 or RS256)
 go through the same door; a refusal is always a 401 `{"error": {"code", "message"}}`.
@@ -172,7 +172,7 @@ def test_token_signed_with_another_key_is_token_invalid(app, client, make_user, 
 
 
 def test_token_without_type_claim_is_token_invalid(app, client, make_user, auth):
-    """flask-jwt-extended alone would take it for an access token (DESIGN.md §5)."""
+    """flask-jwt-extended alone would take it for an access token (docs/design.md#strict-input)."""
     user_id = make_user()
     claims = claims_of(app, auth.token(user_id))
     del claims["type"]
