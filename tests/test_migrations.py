@@ -4,21 +4,19 @@ and PostgreSQL; and there is one head."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
 
 from campus import create_app
 from campus.extensions import db
 from config import database_url
-from tests.conftest import MIGRATIONS, TEST_DATABASE_URL, config_for
 from tests.support import services_available
+from tests.support.app import config_for
+from tests.support.database import MIGRATIONS, TEST_DATABASE_URL, throwaway_postgres_database
 
 
 def schema_differences(app) -> list:
@@ -75,15 +73,6 @@ def test_upgrade_gives_the_models_schema_on_sqlite(tmp_path):
 @pytest.mark.postgres
 def test_upgrade_gives_the_models_schema_on_postgresql(tmp_path):
     server_url = TEST_DATABASE_URL if TEST_DATABASE_URL.startswith("postgresql") else services_available.POSTGRES_URL
-    base = make_url(database_url(services_available.require_postgres(server_url)))
-    name = f"campus_migrations_{uuid.uuid4().hex[:10]}"
-    server = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = base.set(database=name).render_as_string(hide_password=False)
+    server_url = database_url(services_available.require_postgres(server_url))
+    with throwaway_postgres_database(server_url, "campus_migrations") as url:
         check_upgrade_down_up(url, tmp_path)
-    finally:
-        with server.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()

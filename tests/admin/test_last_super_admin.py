@@ -4,13 +4,13 @@ a super_admin remains. Needs PostgreSQL's row locks (SQLite runs one writer at a
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import sqlalchemy as sa
 
 from campus.extensions import db
 from campus.users.models import User
+from tests.support.waiting import eventually
 
 
 def waiting_for_a_lock(engine) -> bool:
@@ -53,10 +53,7 @@ def test_two_super_admins_demoting_each_other_leave_one(app, db_url, make_user):
         db.session.flush()
         racer = threading.Thread(target=second_demotes_first)
         racer.start()
-        for _ in range(200):  # bounded: at most ~10 s
-            if waiting_for_a_lock(engine) or not racer.is_alive():
-                break
-            time.sleep(0.05)
+        eventually(lambda: waiting_for_a_lock(engine) or not racer.is_alive())
         db.session.commit()
         db.session.remove()
     racer.join(30)

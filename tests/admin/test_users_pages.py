@@ -1,5 +1,5 @@
 """Admin user pages: who may open them, search and filters, and role / activation changes within
-DESIGN.md §3's limits — every change audited, every refusal leaving the data as it was."""
+the limits of docs/design.md#roles-and-permissions — every change audited, every refusal leaving the data as it was."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from campus.audit.models import AuditEntry
 from campus.extensions import db
 from campus.users.models import User
+from tests.support.accounts import bearer
 
 
 def role_of(app, user_id: int) -> str:
@@ -210,10 +211,10 @@ def test_deactivation_is_audited_and_locks_the_user_out_at_once(app, client, mak
     token = auth.token(target)
     set_active(browser_for(admin), target, False)
     assert not is_active(app, target)
-    response = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    response = client.get("/api/v1/users/me", headers=bearer(token))
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "inactive"
     set_active(browser_for(admin), target, True)
-    assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get("/api/v1/users/me", headers=bearer(token)).status_code == 200
     assert audit_rows(app) == [
         (admin, "user.deactivated", "user", target, "true", "false"),
         (admin, "user.activated", "user", target, "false", "true"),
@@ -245,7 +246,7 @@ def test_a_demoted_admin_keeps_a_working_token_but_loses_admin_rights(app, clien
     admin = make_user("admin")
     admin_browser = browser_for(admin)
     token = admin_browser.access_token
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(token)
     assert admin_browser.get("/admin/users").status_code == 200
     assert client.get("/api/v1/users", query_string={"q": "a"}, headers=headers).status_code == 200
     assert client.post("/api/v1/majors", json={"name": "Physics"}, headers=headers).status_code == 201

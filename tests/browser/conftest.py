@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.support.browser import ConsoleLog, launch, save_artifacts
-from tests.support.server import LiveServer
+from tests.support.server import LIFTED_LOGIN_LIMIT, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,8 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("live")).start()
+    """The real server of a module's tests (the chat's sign up many users: no login limit)."""
+    server = LiveServer(tmp_path_factory.mktemp("live"), env=LIFTED_LOGIN_LIMIT).start()
     yield server
     server.stop()
 

@@ -6,68 +6,36 @@ is refused; /docs renders Swagger UI under the Content-Security-Policy without c
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 
 import pytest
-import requests
 
-from tests.support.server import ROOT
+from tests.support.browser import sign_in
+from tests.support.chat_client import CampusApi
 
 PASSWORD = "admin password 1"
-
-
-def flask_cli(live_server, *args: str) -> str:
-    env = {
-        **os.environ,
-        "DATABASE_URL": live_server.database_url,
-        "CAMPUS_CONFIG": "development",
-        "SOCKETIO_MESSAGE_QUEUE": "",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "campus:create_app", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def register(live_server, email: str, first_name: str = "Target") -> None:
-    response = requests.post(
-        f"{live_server.url}/api/v1/auth/register",
-        timeout=10,
-        json={"email": email, "password": "user password 1", "first_name": first_name, "last_name": "Person"},
-    )
-    assert response.status_code == 201, response.text
-
-
-def sign_in(page, email: str, password: str, next_path: str = "/admin/users") -> None:
-    """Open an admin page signed out, get sent to the login form, sign in, land back there."""
-    page.goto(next_path)
-    assert "/login" in page.url
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("form[action*=login] button[type=submit]")
-    page.wait_for_url(f"**{next_path}*")
 
 
 @pytest.fixture(scope="module")
 def admin_email(live_server):
     email = f"admin-{uuid.uuid4().hex[:6]}@example.test"
-    flask_cli(live_server, "users", "create-admin", email, "--password", PASSWORD, "--role", "admin")
+    live_server.flask("users", "create-admin", email, "--password", PASSWORD, "--role", "admin")
     return email
+
+
+def open_a_new_users_admin_page(page, live_server, admin_email: str) -> None:
+    """Register a user, sign in as the admin and open that user's page in the admin pages."""
+    target = f"target-{uuid.uuid4().hex[:6]}@example.test"
+    CampusApi(live_server.url).register("Target", email=target)
+    sign_in(page, admin_email, PASSWORD, "/admin/users")
+    page.goto("/admin/users?q=" + target)
+    page.locator("#users tbody tr a").first.click()
 
 
 def test_admin_changes_a_role_and_finds_it_in_the_audit_log(page, live_server, admin_email):
     target = f"target-{uuid.uuid4().hex[:6]}@example.test"
-    register(live_server, target, first_name="Tatiana")
-    sign_in(page, admin_email, PASSWORD)
+    CampusApi(live_server.url).register("Tatiana", email=target)
+    sign_in(page, admin_email, PASSWORD, "/admin/users")
     page.goto("/")
     page.click("a.nav-admin")
     page.fill("input[name=q]", "tatiana")
@@ -88,11 +56,7 @@ def test_admin_changes_a_role_and_finds_it_in_the_audit_log(page, live_server, a
 
 
 def test_admin_may_not_grant_admin_in_the_browser(page, live_server, admin_email):
-    target = f"target-{uuid.uuid4().hex[:6]}@example.test"
-    register(live_server, target)
-    sign_in(page, admin_email, PASSWORD)
-    page.goto("/admin/users?q=" + target)
-    page.locator("#users tbody tr a").first.click()
+    open_a_new_users_admin_page(page, live_server, admin_email)
     options = page.locator("#role-form select[name=role] option")
     assert options.all_inner_texts() == ["Guest", "User", "Student", "Teacher", "Moderator"]
     assert [options.nth(i).get_attribute("value") for i in range(options.count())] == [
@@ -113,11 +77,7 @@ def test_admin_may_not_grant_admin_in_the_browser(page, live_server, admin_email
 
 
 def test_a_form_posted_without_its_csrf_token_is_refused(page, live_server, admin_email):
-    target = f"target-{uuid.uuid4().hex[:6]}@example.test"
-    register(live_server, target)
-    sign_in(page, admin_email, PASSWORD)
-    page.goto("/admin/users?q=" + target)
-    page.locator("#users tbody tr a").first.click()
+    open_a_new_users_admin_page(page, live_server, admin_email)
     action = page.locator("#role-form").get_attribute("action")
     # The browser's own cookies, the form's fields, but no csrf_token: what a forged post sends.
     response = page.context.request.post(

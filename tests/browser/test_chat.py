@@ -1,4 +1,4 @@
-"""The chat page in a real browser against the production entry point (DESIGN.md §4, issue 4).
+"""The chat page in a real browser against the production entry point (docs/protocol.md).
 
 Every user has their own browser context (own cookies). One user's connection goes through a
 loopback proxy the test controls, so it can be cut for real.
@@ -16,67 +16,50 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.support.chat_client import ChatSocket
+from tests.support.accounts import PASSWORD, bearer
+from tests.support.browser import sign_in
+from tests.support.chat_client import CampusApi, ChatSocket
 from tests.support.proxy import TcpProxy
 from tests.support.server import LiveServer
 
-PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    # Many sign-ups in one module: lift the per-IP login limit, not the point here.
-    server = LiveServer(tmp_path_factory.mktemp("chat-live"), env={"LOGIN_RATE_LIMIT": "1000 per minute"}).start()
-    yield server
-    server.stop()
 
 
 class ChatUser:
     """An account on the live server and the means to sign a browser context in as it."""
 
     def __init__(self, server: LiveServer, first_name: str):
-        number = next(_numbers)
         self.first_name = first_name
-        self.last_name = f"Tester{number}x{first_name}"
+        self.last_name = f"Tester{next(_numbers)}x{first_name}"
         self.name = f"{self.first_name} {self.last_name}"
-        self.email = f"{first_name.lower()}{number}@example.org"
-        api = server.url + "/api/v1"
-        response = requests.post(
-            api + "/auth/register",
-            json={"email": self.email, "password": PASSWORD, "first_name": first_name, "last_name": self.last_name},
-        )
-        assert response.status_code == 201, response.text
-        self.id = response.json()["id"]
-        response = requests.post(api + "/auth/token", json={"email": self.email, "password": PASSWORD})
-        assert response.status_code == 200, response.text
-        self.tokens = response.json()
-        self.api = api
-
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens['access_token']}"}
+        self.api = CampusApi(server.url)
+        self.account = self.api.register(first_name, last_name=self.last_name)
+        self.id, self.email, self.token = self.account.id, self.account.email, self.account.token
 
     def sign_in(self, page, base_url: str) -> None:
         """Open the chat signed out, get sent to the login form, sign in, land on the chat."""
-        page.goto(base_url + "/chat")
-        assert "/login" in page.url
-        page.fill("input[name=email]", self.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form[action*=login] button[type=submit]")
-        page.wait_for_url("**/chat")
+        sign_in(page, self.email, PASSWORD, "/chat", base_url=base_url)
+
+    def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        """`method /api/v1<path>` as this user."""
+        return self.api.call(self.account, method, path, **kwargs)
 
     def create_group(self, title: str, members: list[ChatUser]) -> int:
-        response = requests.post(
-            self.api + "/chats",
-            headers=self.headers(),
-            json={"type": "group", "title": title, "member_ids": [member.id for member in members]},
-        )
+        return self.api.group(self.account, [member.account for member in members], title)["id"]
+
+    def private_chat_with(self, other: ChatUser) -> int:
+        return self.api.ok(self.account, "POST", "/chats", json={"type": "private", "user_id": other.id})["id"]
+
+    def post_message(self, chat_id: int, body: str, client_id: str) -> dict:
+        """Send a message over REST; the stored `<message>`."""
+        response = self.call("POST", f"/chats/{chat_id}/messages", json={"client_id": client_id, "body": body})
         assert response.status_code == 201, response.text
-        return response.json()["id"]
+        return response.json()
 
 
 @pytest.fixture
-def make_user(live_server):
+def chat_user(live_server):
+    """`chat_user(first_name)` → a new `ChatUser` on the live server."""
     return lambda first_name: ChatUser(live_server, first_name)
 
 
@@ -124,8 +107,8 @@ def pick_user(page, dialog: str, user: ChatUser):
     page.locator(f"#{dialog}-results button", has_text=user.name).click()
 
 
-def test_two_users_chat_privately_with_typing_and_seen(open_chat_page, make_user):
-    alice, bob = make_user("Alice"), make_user("Bob")
+def test_two_users_chat_privately_with_typing_and_seen(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
     alice_page, bob_page = open_chat_page(alice), open_chat_page(bob)
 
     alice_page.locator("#new-private-button").click()
@@ -158,19 +141,19 @@ def test_two_users_chat_privately_with_typing_and_seen(open_chat_page, make_user
     expect(bodies(bob_page)).to_have_text(["Hello Bob", "Hi Alice"])
 
 
-def test_typing_shows_for_at_most_six_seconds_unless_repeated(open_chat_page, make_user, live_server):
+def test_typing_shows_for_at_most_six_seconds_unless_repeated(open_chat_page, chat_user, live_server):
     """§4: a `typing` without its `false` (the typist's tab died) fades after 6 s; a repeat
     keeps it up. The page's clock is driven by the test; bob and carol type from python-socketio
     clients (alice's socket receives their events in the order the server sent them, so carol
     showing up means bob's earlier repeat has arrived too)."""
-    alice, bob, carol = make_user("Alice"), make_user("Bob"), make_user("Carol")
+    alice, bob, carol = chat_user("Alice"), chat_user("Bob"), chat_user("Carol")
     chat_id = bob.create_group("Typists", [alice, carol])
     page = open_chat_page(alice, prepare=lambda page: page.clock.install())
     open_conversation(page, "Typists")
     indicator = page.locator("#typing-indicator")
     with (
-        ChatSocket(live_server.url, bob.tokens["access_token"]) as bob_socket,
-        ChatSocket(live_server.url, carol.tokens["access_token"]) as carol_socket,
+        ChatSocket(live_server.url, bob.token) as bob_socket,
+        ChatSocket(live_server.url, carol.token) as carol_socket,
     ):
         bob_socket.ok("typing", {"chat_id": chat_id, "typing": True})
         expect(indicator).to_contain_text(bob.first_name)
@@ -185,8 +168,8 @@ def test_typing_shows_for_at_most_six_seconds_unless_repeated(open_chat_page, ma
         expect(indicator).to_have_text("")
 
 
-def test_group_chat_of_three(open_chat_page, make_user):
-    alice, bob, carol = make_user("Alice"), make_user("Bob"), make_user("Carol")
+def test_group_chat_of_three(open_chat_page, chat_user):
+    alice, bob, carol = chat_user("Alice"), chat_user("Bob"), chat_user("Carol")
     pages = {user: open_chat_page(user) for user in (alice, bob, carol)}
 
     alice_page = pages[alice]
@@ -225,8 +208,8 @@ def test_group_chat_of_three(open_chat_page, make_user):
     expect(alice_page.locator("#member-list li")).to_have_count(3)
 
 
-def test_cut_connection_comes_back_with_every_message_once_in_order(open_chat_page, make_user, live_server):
-    alice, bob, carol = make_user("Alice"), make_user("Bob"), make_user("Carol")
+def test_cut_connection_comes_back_with_every_message_once_in_order(open_chat_page, chat_user, live_server):
+    alice, bob, carol = chat_user("Alice"), chat_user("Bob"), chat_user("Carol")
     alice.create_group("Reconnect group", [bob, carol])
     with TcpProxy(("127.0.0.1", live_server.port)) as proxy:
         carol_page = open_chat_page(carol, base_url=proxy.url)
@@ -261,8 +244,8 @@ def test_cut_connection_comes_back_with_every_message_once_in_order(open_chat_pa
         assert seqs == list(range(1, len(expected) + 1))
 
 
-def test_markup_in_a_message_is_shown_as_text(open_chat_page, make_user):
-    alice, bob = make_user("Alice"), make_user("Bob")
+def test_markup_in_a_message_is_shown_as_text(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
     payload = "<img src=x onerror=alert(1)>"
     alice_page, bob_page = open_chat_page(alice), open_chat_page(bob)
     alice_page.locator("#new-private-button").click()
@@ -275,18 +258,12 @@ def test_markup_in_a_message_is_shown_as_text(open_chat_page, make_user):
         assert page.dialogs == []
 
 
-def test_history_loads_while_scrolling_up(open_chat_page, make_user):
-    alice, bob = make_user("Alice"), make_user("Bob")
-    response = requests.post(alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id})
-    chat_id = response.json()["id"]
+def test_history_loads_while_scrolling_up(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    chat_id = alice.private_chat_with(bob)
     texts = [f"message {number}" for number in range(1, 61)]
     for number, text in enumerate(texts, 1):
-        response = requests.post(
-            f"{alice.api}/chats/{chat_id}/messages",
-            headers=alice.headers(),
-            json={"client_id": f"history-{number}", "body": text},
-        )
-        assert response.status_code == 201, response.text
+        alice.post_message(chat_id, text, client_id=f"history-{number}")
 
     bob_page = open_chat_page(bob)
     expect(chat_item(bob_page, alice.name).locator(".unread-badge")).to_have_text("60")
@@ -305,15 +282,18 @@ def test_proxy_forwards_holds_cuts_and_refuses():
 
     upstream = socket.create_server(("127.0.0.1", 0))
 
+    def echo_back(connection):
+        with connection:  # closed once the proxy closes its side
+            for data in iter(lambda: connection.recv(1024), b""):
+                connection.sendall(data)
+
     def echo():
         while True:
             try:
                 connection, _ = upstream.accept()
             except OSError:
                 return
-            threading.Thread(
-                target=lambda c=connection: [c.sendall(d) for d in iter(lambda: c.recv(1024), b"")], daemon=True
-            ).start()
+            threading.Thread(target=echo_back, args=(connection,), daemon=True).start()
 
     threading.Thread(target=echo, daemon=True).start()
     with TcpProxy(upstream.getsockname()) as proxy:
@@ -341,67 +321,56 @@ def test_proxy_forwards_holds_cuts_and_refuses():
     upstream.close()
 
 
-def test_expired_access_cookie_is_refreshed_when_the_socket_reconnects(open_chat_page, make_user, live_server):
-    alice = make_user("Alice")
+def access_cookie(page, url: str) -> str:
+    return next(cookie["value"] for cookie in page.context.cookies(url) if cookie["name"] == "access_token_cookie")
+
+
+def expire_access_cookie(page, url: str, server: LiveServer) -> str:
+    """Replace the page's access cookie for `url` by the same token expired an hour ago
+    (signed with the server's key); returns the expired token."""
+    claims = jwt.decode(access_cookie(page, url), options={"verify_signature": False})
+    claims.update(iat=claims["iat"] - 7200, nbf=claims["iat"] - 7200, exp=claims["iat"] - 3600)
+    expired = jwt.encode(claims, server.environment()["JWT_SECRET_KEY"], algorithm="HS256")
+    page.context.add_cookies(
+        [{"name": "access_token_cookie", "value": expired, "url": url, "httpOnly": True, "sameSite": "Lax"}]
+    )
+    return expired
+
+
+def test_expired_access_cookie_is_refreshed_when_the_socket_reconnects(open_chat_page, chat_user, live_server):
+    alice = chat_user("Alice")
     with TcpProxy(("127.0.0.1", live_server.port)) as proxy:
         page = open_chat_page(alice, base_url=proxy.url)
         # The access cookie expires while the page is open (the refresh cookie is still good).
-        access = next(
-            cookie["value"] for cookie in page.context.cookies(proxy.url) if cookie["name"] == "access_token_cookie"
-        )
-        claims = jwt.decode(access, options={"verify_signature": False})
-        claims.update(iat=claims["iat"] - 7200, nbf=claims["iat"] - 7200, exp=claims["iat"] - 3600)
-        expired = jwt.encode(claims, live_server.environment()["JWT_SECRET_KEY"], algorithm="HS256")
-        page.context.add_cookies(
-            [{"name": "access_token_cookie", "value": expired, "url": proxy.url, "httpOnly": True, "sameSite": "Lax"}]
-        )
+        expired = expire_access_cookie(page, proxy.url, live_server)
         proxy.hold()
         proxy.cut()
         expect(page.locator("#chat-app")).to_have_attribute("data-connection", "reconnecting")
         proxy.resume()
         # The socket is refused with token_expired; the page refreshes and connects again.
         expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
-        access = next(
-            cookie["value"] for cookie in page.context.cookies(proxy.url) if cookie["name"] == "access_token_cookie"
-        )
-        assert access != expired
+        assert access_cookie(page, proxy.url) != expired
 
 
-def test_the_page_refreshes_its_access_cookie_before_it_expires(open_chat_page, make_user, live_server):
+def test_the_page_refreshes_its_access_cookie_before_it_expires(open_chat_page, chat_user, live_server):
     """An API call after the access cookie's expiry refreshes first instead of meeting a 401
     (which Chromium logs as a console error, failing this test)."""
-    alice, bob = make_user("Alice"), make_user("Bob")
+    alice, bob = chat_user("Alice"), chat_user("Bob")
     page = open_chat_page(alice, prepare=lambda page: page.clock.install())
     # The access cookie has expired on the server's side and, 20 minutes later, on the page's.
-    access = next(
-        cookie["value"] for cookie in page.context.cookies(live_server.url) if cookie["name"] == "access_token_cookie"
-    )
-    claims = jwt.decode(access, options={"verify_signature": False})
-    claims.update(iat=claims["iat"] - 7200, nbf=claims["iat"] - 7200, exp=claims["iat"] - 3600)
-    expired = jwt.encode(claims, live_server.environment()["JWT_SECRET_KEY"], algorithm="HS256")
-    page.context.add_cookies(
-        [{"name": "access_token_cookie", "value": expired, "url": live_server.url, "httpOnly": True, "sameSite": "Lax"}]
-    )
+    expired = expire_access_cookie(page, live_server.url, live_server)
     page.clock.set_system_time(page.evaluate("Date.now()") + 20 * 60 * 1000)
 
     page.locator("#new-private-button").click()
     pick_user(page, "private", bob)  # GET /users?q=, POST /chats
     expect(page.locator("#conversation-title")).to_have_text(bob.name)
-    access = next(
-        cookie["value"] for cookie in page.context.cookies(live_server.url) if cookie["name"] == "access_token_cookie"
-    )
-    assert access != expired
+    assert access_cookie(page, live_server.url) != expired
 
 
-def test_a_russian_reader_sees_russian_and_times_in_their_own_time_zone(new_page, make_user, live_server):
-    alice, bob = make_user("Alice"), make_user("Bob")
-    assert requests.patch(alice.api + "/users/me", headers=alice.headers(), json={"language": "ru"}).status_code == 200
-    chat = requests.post(bob.api + "/chats", headers=bob.headers(), json={"type": "private", "user_id": alice.id})
-    sent = requests.post(
-        f"{bob.api}/chats/{chat.json()['id']}/messages",
-        headers=bob.headers(),
-        json={"client_id": "tz-1", "body": "Привет"},
-    ).json()
+def test_a_russian_reader_sees_russian_and_times_in_their_own_time_zone(new_page, chat_user, live_server):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    assert alice.call("PATCH", "/users/me", json={"language": "ru"}).status_code == 200
+    sent = bob.post_message(bob.private_chat_with(alice), "Привет", client_id="tz-1")
     zone = "Asia/Vladivostok"  # UTC+10, no daylight saving: never the server's or UTC's wall clock
     page = new_page(locale="ru-RU", timezone_id=zone)
     alice.sign_in(page, live_server.url)
@@ -416,11 +385,11 @@ def test_a_russian_reader_sees_russian_and_times_in_their_own_time_zone(new_page
     expect(page.locator("#message-list li.msg.mine .msg-status-text")).to_have_text("Отправлено")
 
 
-def test_signing_out_in_another_tab_ends_the_chat_pages_connection(open_chat_page, make_user):
+def test_signing_out_in_another_tab_ends_the_chat_pages_connection(open_chat_page, chat_user):
     """The server disconnects the sockets of the signed-out browser session; the page, trying to
     reconnect without its cookies, shows that it is signed out. The same user's other browser
     stays online."""
-    alice = make_user("Alice")
+    alice = chat_user("Alice")
     chat_page, other_browser = open_chat_page(alice), open_chat_page(alice)
     second_tab = chat_page.context.new_page()
     second_tab.goto("/")
@@ -450,11 +419,9 @@ SET_VISIBILITY = """state => {
 }"""
 
 
-def test_hidden_page_counts_unread_in_the_title_and_notifies(open_chat_page, make_user, live_server):
-    alice, bob = make_user("Alice"), make_user("Bob")
-    chat_id = requests.post(
-        alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id}
-    ).json()["id"]
+def test_hidden_page_counts_unread_in_the_title_and_notifies(open_chat_page, chat_user, live_server):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    chat_id = alice.private_chat_with(bob)
 
     def prepare(page):
         page.context.grant_permissions(["notifications"], origin=live_server.url)
@@ -466,12 +433,7 @@ def test_hidden_page_counts_unread_in_the_title_and_notifies(open_chat_page, mak
     open_conversation(bob_page, alice.name)
     bob_page.evaluate(SET_VISIBILITY, "hidden")
 
-    response = requests.post(
-        f"{alice.api}/chats/{chat_id}/messages",
-        headers=alice.headers(),
-        json={"client_id": "while-hidden", "body": "are you there?"},
-    )
-    assert response.status_code == 201, response.text
+    alice.post_message(chat_id, "are you there?", client_id="while-hidden")
     expect(bodies(bob_page)).to_have_text(["are you there?"])
     expect(bob_page).to_have_title(re.compile(r"^\(1\) "))
     bob_page.wait_for_function("window.shownNotifications.length === 1")
@@ -485,11 +447,9 @@ def test_hidden_page_counts_unread_in_the_title_and_notifies(open_chat_page, mak
     expect(alice_page.locator("#message-list li.msg.mine .msg-status")).to_have_attribute("data-status", "seen")
 
 
-def test_refused_message_shows_failed_with_a_retry_that_reuses_its_client_id(open_chat_page, make_user):
-    alice, bob = make_user("Alice"), make_user("Bob")
-    chat_id = requests.post(
-        alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id}
-    ).json()["id"]
+def test_refused_message_shows_failed_with_a_retry_that_reuses_its_client_id(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    chat_id = alice.private_chat_with(bob)
     alice_page = open_chat_page(alice)
     open_conversation(alice_page, bob.name)
     # A NUL character is refused by the server (validation_error): the message never gets stored.
@@ -505,12 +465,12 @@ def test_refused_message_shows_failed_with_a_retry_that_reuses_its_client_id(ope
     assert pending.get_attribute("data-client-id") == client_id
     send(alice_page, "good text")
     expect(bodies(alice_page)).to_have_text(["good text"])
-    history = requests.get(f"{alice.api}/chats/{chat_id}/messages", headers=alice.headers()).json()["items"]
+    history = alice.call("GET", f"/chats/{chat_id}/messages").json()["items"]
     assert [message["body"] for message in history] == ["good text"]
 
 
-def test_rename_and_leave_a_group_from_the_member_list(open_chat_page, make_user):
-    alice, bob, carol = make_user("Alice"), make_user("Bob"), make_user("Carol")
+def test_rename_and_leave_a_group_from_the_member_list(open_chat_page, chat_user):
+    alice, bob, carol = chat_user("Alice"), chat_user("Bob"), chat_user("Carol")
     alice.create_group("Old name", [bob, carol])
     alice_page, bob_page = open_chat_page(alice), open_chat_page(bob)
     open_conversation(alice_page, "Old name")
@@ -534,19 +494,14 @@ def test_rename_and_leave_a_group_from_the_member_list(open_chat_page, make_user
     expect(alice_page.locator("#member-list li")).to_have_count(2)
 
 
-def test_students_read_their_major_announcements_and_write_in_their_cohort(open_chat_page, make_user, live_server):
-    from tests.browser.test_admin import flask_cli
-
+def test_students_read_their_major_announcements_and_write_in_their_cohort(open_chat_page, chat_user, live_server):
     admin_email = f"chat-admin-{next(_numbers)}@example.org"
-    flask_cli(live_server, "users", "create-admin", admin_email, "--password", PASSWORD, "--role", "admin")
-    token = requests.post(
-        live_server.url + "/api/v1/auth/token", json={"email": admin_email, "password": PASSWORD}
-    ).json()["access_token"]
-    admin = {"Authorization": f"Bearer {token}"}
+    live_server.flask("users", "create-admin", admin_email, "--password", PASSWORD, "--role", "admin")
+    admin = bearer(CampusApi(live_server.url).token_pair(admin_email)["access_token"])
     major = requests.post(
         live_server.url + "/api/v1/majors", headers=admin, json={"name": f"Physics {next(_numbers)}"}
     ).json()
-    student = make_user("Sasha")
+    student = chat_user("Sasha")
     response = requests.post(
         live_server.url + "/api/v1/students",
         headers=admin,
@@ -576,11 +531,9 @@ def test_students_read_their_major_announcements_and_write_in_their_cohort(open_
     expect(bodies(page)).to_have_text(["hello cohort"])
 
 
-def test_a_missed_broadcast_is_noticed_by_its_seq_gap_and_synced(open_chat_page, make_user):
-    alice, bob = make_user("Alice"), make_user("Bob")
-    chat_id = requests.post(
-        alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id}
-    ).json()["id"]
+def test_a_missed_broadcast_is_noticed_by_its_seq_gap_and_synced(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    chat_id = alice.private_chat_with(bob)
     dropped = []
 
     def drop_one_broadcast(page):
@@ -603,12 +556,7 @@ def test_a_missed_broadcast_is_noticed_by_its_seq_gap_and_synced(open_chat_page,
     bob_page = open_chat_page(bob, prepare=drop_one_broadcast)
     open_conversation(bob_page, alice.name)
     for number, text in enumerate(["one", "lost in transit", "three"], 1):
-        response = requests.post(
-            f"{alice.api}/chats/{chat_id}/messages",
-            headers=alice.headers(),
-            json={"client_id": f"gap-{number}", "body": text},
-        )
-        assert response.status_code == 201, response.text
+        alice.post_message(chat_id, text, client_id=f"gap-{number}")
     # "three" arrives with seq 3 after seq 1: the page syncs the chat and gets seq 2 from there.
     expect(bodies(bob_page)).to_have_text(["one", "lost in transit", "three"])
     assert len(dropped) == 1
@@ -616,9 +564,9 @@ def test_a_missed_broadcast_is_noticed_by_its_seq_gap_and_synced(open_chat_page,
     assert seqs == [1, 2, 3]
 
 
-def test_online_dot_and_last_seen_follow_presence(open_chat_page, make_user):
-    alice, bob = make_user("Alice"), make_user("Bob")
-    requests.post(alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id})
+def test_online_dot_and_last_seen_follow_presence(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    alice.private_chat_with(bob)
     alice_page = open_chat_page(alice)
     open_conversation(alice_page, bob.name)
     dot = chat_item(alice_page, bob.name).locator(".presence-dot")
@@ -633,9 +581,9 @@ def test_online_dot_and_last_seen_follow_presence(open_chat_page, make_user):
     expect(alice_page.locator("#conversation-status")).to_contain_text("last seen")
 
 
-def test_own_messages_can_be_edited_and_deleted_for_everyone(open_chat_page, make_user):
-    alice, bob = make_user("Alice"), make_user("Bob")
-    requests.post(alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id})
+def test_own_messages_can_be_edited_and_deleted_for_everyone(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    alice.private_chat_with(bob)
     alice_page, bob_page = open_chat_page(alice), open_chat_page(bob)
     open_conversation(alice_page, bob.name)
     open_conversation(bob_page, alice.name)
@@ -660,19 +608,13 @@ def test_own_messages_can_be_edited_and_deleted_for_everyone(open_chat_page, mak
         expect(page.locator("#message-list li.msg").nth(0).locator(".msg-edited")).to_be_visible()
 
 
-def test_chat_list_is_usable_from_the_keyboard_while_messages_arrive(open_chat_page, make_user):
-    alice, bob = make_user("Alice"), make_user("Bob")
-    chat_id = requests.post(
-        alice.api + "/chats", headers=alice.headers(), json={"type": "private", "user_id": bob.id}
-    ).json()["id"]
+def test_chat_list_is_usable_from_the_keyboard_while_messages_arrive(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    chat_id = alice.private_chat_with(bob)
     bob_page = open_chat_page(bob)
     item = chat_item(bob_page, alice.name).locator("button")
     item.focus()
-    requests.post(
-        f"{alice.api}/chats/{chat_id}/messages",
-        headers=alice.headers(),
-        json={"client_id": "keyboard-1", "body": "ping"},
-    )
+    alice.post_message(chat_id, "ping", client_id="keyboard-1")
     expect(item.locator(".unread-badge")).to_have_text("1")  # the list was redrawn …
     expect(item).to_be_focused()  # … and focus stayed on the chat
     bob_page.keyboard.press("Enter")

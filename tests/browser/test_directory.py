@@ -12,22 +12,18 @@ import pytest
 from PIL import Image
 
 from campus.demo import DEMO_PASSWORD, demo_email
-from tests.browser.test_admin import flask_cli
+from tests.support.browser import sign_in
 
 
 @pytest.fixture(scope="module", autouse=True)
 def demo_data(live_server):
-    output = flask_cli(live_server, "seed", "demo")
+    output = live_server.flask("seed", "demo")
     assert "300 students" in output
 
 
-def sign_in(page, role: str, next_path: str) -> None:
-    page.goto(next_path)
-    assert "/login" in page.url
-    page.fill("input[name=email]", demo_email(role))
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("form[action*=login] button[type=submit]")
-    page.wait_for_url(f"**{next_path}*")
+def sign_in_as(page, role: str, next_path: str) -> None:
+    """Sign in as the demo account of `role` (`flask seed demo`), landing on `next_path`."""
+    sign_in(page, demo_email(role), DEMO_PASSWORD, next_path)
 
 
 def card_names(page) -> list[str]:
@@ -39,7 +35,7 @@ def card_ids(page) -> list[str]:
 
 
 def test_filter_and_page_the_list_then_open_a_student(page):
-    sign_in(page, "user", "/students/")
+    sign_in_as(page, "user", "/students/")
     first_page = card_ids(page)
     assert len(first_page) == 24
     # Filter by a major with the keyboard-usable select, and by course.
@@ -75,7 +71,7 @@ def test_admin_creates_a_student_with_a_photo_and_finds_it_in_the_list(page, tmp
     photo = tmp_path / "portrait.png"
     image = Image.new("RGB", (320, 240), (30, 90, 160))
     image.save(photo, "PNG")
-    sign_in(page, "admin", "/students/new")
+    sign_in_as(page, "admin", "/students/new")
     page.fill("input[name=first_name]", "Василиса")
     page.fill("input[name=last_name]", "Браузерова")
     page.fill("input[name=date_of_birth]", "2005-03-08")
@@ -102,7 +98,7 @@ def test_admin_creates_a_student_with_a_photo_and_finds_it_in_the_list(page, tmp
 
 
 def test_a_student_corrects_their_phone_on_my_record(page):
-    sign_in(page, "student", "/students/")
+    sign_in_as(page, "student", "/students/")
     page.click("nav a[href='/students/me']")
     page.wait_for_url("**/students/me")
     page.fill("input[name=phone_number]", "+7 (903) 555-12-34")
@@ -126,7 +122,7 @@ def test_on_a_phone_in_russian_with_the_keyboard_only(new_page):
     """A 360 px wide screen, Russian, no mouse: every directory page fits without sideways scrolling;
     search, open a card and come back with keys alone."""
     page = new_page(viewport={"width": 360, "height": 740}, locale="ru-RU", is_mobile=True, has_touch=True)
-    sign_in(page, "teacher", "/students/")
+    sign_in_as(page, "teacher", "/students/")
     page.click("form.language-switch button[value=ru]")  # the demo accounts prefer English
     page.wait_for_selector("form.language-switch button[value=ru][aria-pressed=true]")
     try:
@@ -178,7 +174,7 @@ def check_phone_and_keyboard(page) -> None:
 
 def test_admin_pages_fit_a_phone_and_label_every_field(new_page):
     page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    sign_in(page, "admin", "/students/new")
+    sign_in_as(page, "admin", "/students/new")
     student_path = None
     for path in ("/students/new", "/majors/", "/majors/new", "/students/"):
         page.goto(path)

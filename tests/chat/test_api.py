@@ -1,4 +1,4 @@
-"""The chat's JSON API (DESIGN.md §4): every endpoint, its status codes and refusals; messages
+"""The chat's JSON API (docs/protocol.md): every endpoint, its status codes and refusals; messages
 sent over HTTP reach sockets."""
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def test_bad_chat_bodies_are_422(api, make_user, body):
 
 @pytest.mark.parametrize("member_ids", [[2**53], [2, "3"], [0, True]])
 def test_a_bad_member_id_is_reported_by_its_path_as_a_list_of_problems(api, make_user, member_ids):
-    """DESIGN.md §4: every `fields` value is a list of text, also for an item of a list."""
+    """docs/api.md: every `fields` value is a list of text, also for an item of a list."""
     response = api.post(make_user(), "/chats", json={"type": "group", "title": "ok", "member_ids": member_ids})
     assert error(response, 422) == "validation_error"
     fields = response.get_json()["error"]["fields"]

@@ -7,10 +7,6 @@ import json
 import re
 
 
-def sign_in(client, auth, user_id: int) -> None:
-    client.set_cookie("access_token_cookie", auth.token(user_id))
-
-
 def page_config(html: str) -> dict:
     match = re.search(r'<script type="application/json" id="chat-config">(.*?)</script>', html, re.S)
     return json.loads(match.group(1))
@@ -18,7 +14,7 @@ def page_config(html: str) -> dict:
 
 def test_chat_page_gives_chat_js_the_user_and_strings(client, auth, make_user):
     user_id = make_user(first_name="Alice")
-    sign_in(client, auth, user_id)
+    auth.sign_in(client, user_id)
     response = client.get("/chat")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -33,7 +29,7 @@ def test_chat_page_gives_chat_js_the_user_and_strings(client, auth, make_user):
 
 def test_chat_page_in_russian(client, auth, make_user):
     user_id = make_user(language="ru")
-    sign_in(client, auth, user_id)
+    auth.sign_in(client, user_id)
     html = client.get("/chat").get_data(as_text=True)
     assert page_config(html)["strings"]["seen"] == "Прочитано"
     assert "Новый чат" in html
@@ -41,19 +37,19 @@ def test_chat_page_in_russian(client, auth, make_user):
 
 def test_markup_in_a_name_cannot_leave_the_json_block(client, auth, make_user):
     user_id = make_user(first_name="</script><script>alert(1)</script>")
-    sign_in(client, auth, user_id)
+    auth.sign_in(client, user_id)
     html = client.get("/chat").get_data(as_text=True)
     assert "<script>alert(1)" not in html
     assert page_config(html)["user"]["first_name"] == "</script><script>alert(1)</script>"
 
 
 def test_guests_may_not_open_the_chat(client, auth, make_user):
-    sign_in(client, auth, make_user(role="guest"))
+    auth.sign_in(client, make_user(role="guest"))
     assert client.get("/chat").status_code == 403
 
 
 def test_only_those_who_may_post_announcements_get_a_composer_there(client, auth, make_user):
-    sign_in(client, auth, make_user(role="teacher"))
+    auth.sign_in(client, make_user(role="teacher"))
     assert page_config(client.get("/chat").get_data(as_text=True))["can_post_announcements"] is True
-    sign_in(client, auth, make_user(role="user"))
+    auth.sign_in(client, make_user(role="user"))
     assert page_config(client.get("/chat").get_data(as_text=True))["can_post_announcements"] is False

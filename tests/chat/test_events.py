@@ -1,4 +1,4 @@
-"""The `/chat` events of DESIGN.md §4 through the Flask-SocketIO test client: acks, broadcasts,
+"""The `/chat` events of docs/protocol.md through the Flask-SocketIO test client: acks, broadcasts,
 and every refusal."""
 
 from __future__ import annotations

@@ -3,15 +3,14 @@ sockets of a user's room, whether the move was made here or published by another
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 import socketio
 
 from campus.chat.rooms import MOVE_EVENT, LocalManager, client_manager
-
-NAMESPACE = "/chat"
+from tests.support.sockets import NAMESPACE
+from tests.support.waiting import eventually
 
 
 def attach(manager) -> str:
@@ -69,12 +68,11 @@ def test_two_workers_on_redis_move_each_others_sockets():
     def move_until(data: dict, expected: set[str]) -> set[str]:
         # Moves are idempotent: repeat until the other worker's listener (subscribing in its
         # own thread) has applied one, within a bound.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        def moved() -> bool:
             here.emit(MOVE_EVENT, data, namespace=NAMESPACE, room="user:5")
-            time.sleep(0.05)
-            if rooms_of(there, remote_sid) == expected:
-                break
+            return rooms_of(there, remote_sid) == expected
+
+        eventually(moved)
         return rooms_of(there, remote_sid)
 
     assert move_until({"join": ["chat:7"], "leave": []}, {"chat:7"}) == {"chat:7"}

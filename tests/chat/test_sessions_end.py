@@ -9,14 +9,10 @@ the user's other devices included, keep hearing their chats.
 from __future__ import annotations
 
 import pytest
-from flask_jwt_extended import decode_token
 
 from campus.extensions import db
-from tests.chat.conftest import NAMESPACE, Socket
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.support.accounts import bearer
+from tests.support.sockets import NAMESPACE, Socket
 
 
 @pytest.fixture
@@ -92,10 +88,7 @@ def test_page_logout_ends_a_socket_opened_with_an_earlier_access_token_of_that_b
     access token of the same browser session ends when the logout revokes the refresh token."""
     ann, _bob, _chat_id = pair
     tokens = auth.tokens(ann)
-    client.set_cookie(app.config["JWT_ACCESS_COOKIE_NAME"], tokens["access_token"])
-    client.set_cookie(app.config["JWT_REFRESH_COOKIE_NAME"], tokens["refresh_token"])
-    with app.app_context():
-        csrf = decode_token(tokens["access_token"])["csrf"]
+    csrf = auth.set_cookies(client, tokens["access_token"], tokens["refresh_token"])
     from campus.extensions import socketio
 
     page_socket = socketio.test_client(app, namespace=NAMESPACE, auth={"csrf": csrf}, flask_test_client=client)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.chat_client import PASSWORD, WAIT, ChatSocket
+from tests.support.accounts import PASSWORD
+from tests.support.chat_client import ChatSocket
+from tests.support.waiting import WAIT, wait_until
 
 pytestmark = pytest.mark.server
 
@@ -24,12 +25,8 @@ def load_python_example():
     return module
 
 
-def eventually(condition, what: str, timeout: float = 3 * WAIT) -> None:
-    """Poll a condition of the example's state (it has no hooks to wait on), bounded in time."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"waited {timeout}s for {what}"
-        time.sleep(0.05)
+# The examples have no hooks to wait on: tests poll their state, within this bound.
+EXAMPLE_WAIT = 3 * WAIT
 
 
 def test_python_example_sends_receives_and_survives_a_server_restart(live, api):
@@ -40,18 +37,22 @@ def test_python_example_sends_receives_and_survives_a_server_restart(live, api):
     bob_chat = example.CampusChat(live.url, bob.email, PASSWORD).connect()
     try:
         ann_chat.send(chat_id, "hello bob")
-        eventually(lambda: [m["body"] for m in bob_chat.messages(chat_id)] == ["hello bob"], "bob to receive")
+        wait_until(
+            lambda: [m["body"] for m in bob_chat.messages(chat_id)] == ["hello bob"],
+            "bob to receive",
+            timeout=EXAMPLE_WAIT,
+        )
 
         # Killed server: written while it is down, the message waits and goes out on reconnect.
         live.kill()
-        eventually(lambda: not ann_chat.sio.connected, "ann to notice")
+        wait_until(lambda: not ann_chat.sio.connected, "ann to notice", timeout=EXAMPLE_WAIT)
         written_offline = ann_chat.send(chat_id, "written while the server was down")
         live.start()
-        eventually(lambda: not ann_chat.pending, "the pending message to be acknowledged")
-        eventually(lambda: len(bob_chat.messages(chat_id)) == 2, "bob to catch up")
+        wait_until(lambda: not ann_chat.pending, "the pending message to be acknowledged", timeout=EXAMPLE_WAIT)
+        wait_until(lambda: len(bob_chat.messages(chat_id)) == 2, "bob to catch up", timeout=EXAMPLE_WAIT)
         with ChatSocket(live.url, ann.token) as check:
             check.send(chat_id, "from elsewhere")  # reaches bob's example live, as seq 3
-        eventually(lambda: len(bob_chat.messages(chat_id)) == 3, "bob to receive seq 3")
+        wait_until(lambda: len(bob_chat.messages(chat_id)) == 3, "bob to receive seq 3", timeout=EXAMPLE_WAIT)
     finally:
         ann_chat.close()
         bob_chat.close()
@@ -93,7 +94,7 @@ def test_js_example_resends_what_was_typed_while_the_server_was_down(live, api):
     try:
         node.stdin.write("before the crash\n")
         node.stdin.flush()
-        eventually(lambda: len(api.history(bob, chat_id)) == 1, "the first line to be stored")
+        wait_until(lambda: len(api.history(bob, chat_id)) == 1, "the first line to be stored", timeout=EXAMPLE_WAIT)
         live.kill()
         node.stdin.write("typed while the server was down\n")
         node.stdin.flush()

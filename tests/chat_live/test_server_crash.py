@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.chat_live.conftest import LIVE_ENV
 from tests.support.chat_client import Account, CampusApi, ChatSocket, NoAck, new_client_id
-from tests.support.server import LiveServer
+from tests.support.server import LIFTED_LOGIN_LIMIT, LiveServer
 
 pytestmark = pytest.mark.server
 
@@ -55,7 +54,7 @@ def stream(sender: Sender, chat_id: int, acks: threading.Semaphore, stop: thread
 def crashable(request, tmp_path):
     """A server on SQLite (the embedded default) or PostgreSQL, to be killed and restarted."""
     url = request.getfixturevalue("postgres_database") if request.param == "postgresql" else None
-    server = LiveServer(tmp_path, database_url=url, env=LIVE_ENV).start()
+    server = LiveServer(tmp_path, database_url=url, env=LIFTED_LOGIN_LIMIT).start()
     yield server
     server.stop()
 

@@ -11,9 +11,8 @@ import uuid
 
 import pytest
 
-from tests.chat_live.conftest import LIVE_ENV
-from tests.support.chat_client import PASSWORD, WAIT, Account, CampusApi, ChatSocket
-from tests.support.server import LiveServer
+from tests.support.chat_client import Account, CampusApi, ChatSocket
+from tests.support.server import LIFTED_LOGIN_LIMIT, LiveServer
 from tests.support.services_available import require_redis
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.redis]
@@ -23,8 +22,8 @@ pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.redis]
 def workers(tmp_path, postgres_database):
     """Two servers sharing the database and a Redis channel of their own."""
     queue = {"SOCKETIO_MESSAGE_QUEUE": require_redis(), "SOCKETIO_CHANNEL": f"campus-test-{uuid.uuid4().hex}"}
-    first = LiveServer(tmp_path, database_url=postgres_database, env={**LIVE_ENV, **queue})
-    second = LiveServer(tmp_path, database_url=postgres_database, env={**LIVE_ENV, **queue}, prepare=False)
+    first = LiveServer(tmp_path, database_url=postgres_database, env={**LIFTED_LOGIN_LIMIT, **queue})
+    second = LiveServer(tmp_path, database_url=postgres_database, env={**LIFTED_LOGIN_LIMIT, **queue}, prepare=False)
     try:
         yield first.start(), second.start()
     finally:
@@ -91,9 +90,7 @@ def test_revoked_credentials_end_sockets_on_both_workers(workers):
     worker1, worker2 = workers
     api = CampusApi(worker1.url)
     phone = api.register("ann")
-    second = api.http.post(
-        f"{worker1.url}/api/v1/auth/token", json={"email": phone.email, "password": PASSWORD}, timeout=WAIT
-    ).json()
+    second = api.token_pair(phone.email)
     laptop = Account(phone.id, phone.email, second["access_token"], second["refresh_token"])
     phone_socket = ChatSocket(worker2.url, phone.token).connect()
     laptop_sockets = [ChatSocket(worker1.url, laptop.token).connect(), ChatSocket(worker2.url, laptop.token).connect()]

@@ -1,6 +1,6 @@
-"""Bad input is a clear 4xx with DESIGN.md §4's error body — never a 500, never half-written data.
+"""Bad input is a clear 4xx with the error body of docs/api.md — never a 500, never half-written data.
 
-DESIGN.md §5 lists the stack's holes: deeply nested JSON (RecursionError), wrong content types,
+The stack's holes (docs/design.md#strict-input): deeply nested JSON (RecursionError), wrong content types,
 oversized bodies, NUL bytes and lone surrogates, 2**70 and "12" for an integer, unknown fields.
 """
 
@@ -12,7 +12,8 @@ import pytest
 from marshmallow import ValidationError
 
 from campus.core.schemas import Bool, Id, Int, StrictSchema, Text
-from tests.students.conftest import make_major  # noqa: F401  (fixture)
+from tests.support.accounts import bearer
+from tests.support.directory import student_payload
 
 REGISTER = "/api/v1/auth/register"
 GOOD = {"email": "ann@example.test", "password": "long enough 1", "first_name": "Ann", "last_name": "Lee"}
@@ -158,15 +159,14 @@ def test_bad_integers_in_the_query_are_422(client, make_user, auth, limit):
 
 @pytest.mark.parametrize("field", ["course", "enrollment_year", "major_id", "user_id"])
 @pytest.mark.parametrize("value", [2**70, -(2**70), "12", "1", 1.0, 1.5, True, [1], {"n": 1}])
-def test_bad_integers_in_json_bodies_are_422(app, client, make_user, auth, make_major, field, value):  # noqa: F811 - the imported fixture
+def test_bad_integers_in_json_bodies_are_422(app, client, make_user, auth, make_major, field, value):
     from sqlalchemy import func, select
 
     from campus.extensions import db
     from campus.students.models import Student
-    from tests.students.conftest import student_payload  # a valid body, one field spoiled
 
     headers = auth.headers(make_user("admin"))
-    body = {**student_payload(make_major()), field: value}
+    body = {**student_payload(make_major()), field: value}  # a valid body, one field spoiled
     error = error_of(client.post("/api/v1/students", json=body, headers=headers), 422)
     assert field in error["fields"]
     with app.app_context():
@@ -252,9 +252,8 @@ def test_unknown_page_is_json_for_json_clients(client):
 def test_huge_ids_in_any_url_are_4xx_not_500(app, client, make_user, auth, number):
     """Every route with an `<int:...>` part, as a super_admin (API by Bearer, pages by cookie)."""
     admin = make_user("super_admin")
-    pair = auth.tokens(admin)
-    client.set_cookie(app.config["JWT_ACCESS_COOKIE_NAME"], pair["access_token"])
-    headers = {"Authorization": f"Bearer {pair['access_token']}"}
+    pair = auth.sign_in(client, admin)
+    headers = bearer(pair["access_token"])
     rules = [rule for rule in app.url_map.iter_rules() if "<int:" in rule.rule]
     assert any(rule.rule.startswith("/admin/") for rule in rules)
     for rule in rules:

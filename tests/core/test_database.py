@@ -10,7 +10,7 @@ from campus import create_app
 from campus.core.database import commit_or_conflict, contains, fold
 from campus.core.errors import Conflict
 from campus.extensions import db
-from tests.conftest import config_for
+from tests.support.app import config_for
 
 
 def pragmas(app) -> dict[str, object]:

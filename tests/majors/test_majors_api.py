@@ -9,11 +9,6 @@ from campus.audit.models import AuditEntry
 from campus.extensions import db
 
 
-@pytest.fixture
-def admin(make_user, auth):
-    return auth.headers(make_user("admin"))
-
-
 def test_list_has_student_counts_computed_from_the_students(client, make_user, auth, make_major, make_student):
     physics, history = make_major("Физика"), make_major("History")
     for _ in range(3):

@@ -7,23 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-
-def image_bytes(fmt: str = "JPEG", size=(64, 48), color=(200, 30, 30), exif: bool = False) -> bytes:
-    image = Image.new("RGB", size, color)
-    out = io.BytesIO()
-    options = {}
-    if exif:
-        data = Image.Exif()
-        data[0x010F] = "SpyCam Inc."  # Make
-        data[0x8825] = {2: (55.0, 45.0, 0.0)}  # GPS info
-        options["exif"] = data.tobytes()
-    image.save(out, fmt, **options)
-    return out.getvalue()
-
-
-@pytest.fixture
-def admin(make_user, auth):
-    return auth.headers(make_user("admin"))
+from tests.support.images import image_bytes, png_bomb
 
 
 def upload(client, headers, student, data: bytes, filename: str):
@@ -157,19 +141,6 @@ def test_storage_refuses_paths_that_are_not_generated_keys(app):
         for area, key in (("photos", "../../etc/passwd"), ("../x", "0" * 32 + ".jpg"), ("photos", "a.jpg")):
             with pytest.raises(ValueError):
                 storage.path_for(area, key)
-
-
-def png_bomb(width: int, height: int) -> bytes:
-    """A tiny, valid PNG header declaring a huge 1-bit image (the pixels are never all there)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    rows = zlib.compress(b"\x00" * 65536, 9)  # a few rows; decoding would want them all
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
 
 def stored_files(app) -> list:

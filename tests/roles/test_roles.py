@@ -1,4 +1,4 @@
-"""Roles and permissions exactly as DESIGN.md §3's table, as seeded in the database (spelled out
+"""Roles and permissions exactly as the role table of docs/design.md#roles-and-permissions, as seeded in the database (spelled out
 here by hand, not derived from the code's own table), and read from the database on every call."""
 
 from __future__ import annotations

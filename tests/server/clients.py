@@ -1,29 +1,9 @@
-"""Clients of a real Campus server: accounts through the JSON API, python-socketio on `/chat`."""
+"""A client of a real Campus server's `/chat` that keeps how a connection was refused (accounts
+come from `tests.support.chat_client.CampusApi`)."""
 
 from __future__ import annotations
 
-import itertools
-import uuid
-
-import requests
 import socketio
-
-PASSWORD = "live server password 1"
-_numbers = itertools.count(1)
-
-
-def register(base_url: str, email: str | None = None) -> tuple[int, str]:
-    """Create an account through the API and log in: (user id, access token)."""
-    email = email or f"live{next(_numbers)}-{uuid.uuid4().hex[:8]}@example.test"
-    created = requests.post(
-        f"{base_url}/api/v1/auth/register",
-        timeout=30,
-        json={"email": email, "password": PASSWORD, "first_name": "Live", "last_name": "Tester"},
-    )
-    assert created.status_code == 201, created.text
-    tokens = requests.post(f"{base_url}/api/v1/auth/token", timeout=30, json={"email": email, "password": PASSWORD})
-    assert tokens.status_code == 200, tokens.text
-    return created.json()["id"], tokens.json()["access_token"]
 
 
 class ChatClient:

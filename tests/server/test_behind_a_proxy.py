@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.server.clients import ChatClient, register
+from tests.server.clients import ChatClient
+from tests.support.chat_client import CampusApi
 from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.server
@@ -55,7 +56,7 @@ def test_without_proxies_a_forged_forwarded_for_does_not_reset_the_limit(server_
 
 
 def test_behind_a_proxy_sockets_still_connect_over_websocket(server_behind_nginx):
-    _user_id, token = register(server_behind_nginx.url)
+    token = CampusApi(server_behind_nginx.url).register("live").token
     client = ChatClient().connect(
         server_behind_nginx.url,
         auth={"token": token},

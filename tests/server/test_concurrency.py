@@ -8,7 +8,6 @@ hashes are being computed.
 from __future__ import annotations
 
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -16,9 +15,12 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.server.clients import PASSWORD, register
-from tests.support.server import LiveServer, throwaway_postgres_database
+from tests.support.accounts import PASSWORD, bearer
+from tests.support.chat_client import CampusApi
+from tests.support.database import throwaway_postgres_database
+from tests.support.server import LIFTED_LOGIN_LIMIT, LiveServer
 from tests.support.services_available import require_postgres
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.server
 
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.server
 @pytest.fixture(scope="module")
 def postgres_server(tmp_path_factory):
     """`python wsgi.py` (eventlet) on a fresh PostgreSQL database, plus /test/slow-query."""
-    with throwaway_postgres_database(require_postgres()) as url:
+    with throwaway_postgres_database(require_postgres(), "campus_live") as url:
         server = LiveServer(
             tmp_path_factory.mktemp("slow-queries"), database_url=url, entry=("-m", "tests.server.slow_queries")
         )
@@ -54,13 +56,15 @@ def active_sleeps(database_url: str) -> int:
 def sleeps_seen_together(database_url: str, count: int, while_running) -> bool:
     """Poll pg_stat_activity until `count` pg_sleep queries are active at once (True), or until
     `while_running()` turns false or a minute has passed (False)."""
-    for _ in range(600):  # ~0.05 s apart, plus the query
-        if active_sleeps(database_url) >= count:
-            return True
-        if not while_running():
-            return False
-        threading.Event().wait(0.05)
-    return False
+    seen = False
+
+    def settled() -> bool:
+        nonlocal seen
+        seen = active_sleeps(database_url) >= count
+        return seen or not while_running()
+
+    eventually(settled, timeout=60)
+    return seen
 
 
 def slow_query(server: LiveServer, seconds: float) -> dict:
@@ -93,8 +97,8 @@ def test_two_slow_queries_do_not_block_each_other_under_eventlet(postgres_server
 @pytest.mark.postgres
 def test_the_database_answers_many_requests_at_once(postgres_server):
     """Many concurrent requests on a cold pool: no connection hangs, every one is answered."""
-    _user_id, token = register(postgres_server.url)
-    headers = {"Authorization": f"Bearer {token}"}
+    token = CampusApi(postgres_server.url).register("live").token
+    headers = bearer(token)
 
     def me(_):
         return requests.get(postgres_server.url + "/api/v1/users/me", headers=headers, timeout=60).status_code
@@ -111,7 +115,7 @@ LOGINS = 6
 
 @pytest.fixture
 def sqlite_server(tmp_path):
-    server = LiveServer(tmp_path, env={"LOGIN_RATE_LIMIT": "1000 per minute"}).start()
+    server = LiveServer(tmp_path, env=LIFTED_LOGIN_LIMIT).start()
     yield server
     server.stop()
 
@@ -123,8 +127,7 @@ def test_health_check_answers_while_passwords_are_hashed(sqlite_server):
     check could only slip in between hashes, about once per login. Offloaded to threads, it
     keeps answering all along.
     """
-    email = f"hasher-{uuid.uuid4().hex[:8]}@example.test"
-    register(sqlite_server.url, email)
+    email = CampusApi(sqlite_server.url).register("hasher").email
     lock = threading.Lock()
     timeline: list[str] = []
     logins_done = threading.Event()

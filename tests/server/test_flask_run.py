@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
-from tests.server.clients import ChatClient, register
-from tests.support.server import ROOT, free_port, prepare_database
+from tests.server.clients import ChatClient
+from tests.support.chat_client import CampusApi
+from tests.support.server import ROOT, free_port, prepare_database, stop_process, wait_until_healthy
 
 pytestmark = pytest.mark.server
 
@@ -48,25 +48,10 @@ def flask_run(tmp_path):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):  # 0.1 s apart plus the request: half a minute or so
-            if process.poll() is not None:
-                pytest.fail(f"flask run exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"flask run did not answer /healthz:\n{log_path.read_text()}")
+        wait_until_healthy(process, url, log_path.read_text)
         yield url, log_path
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop_process(process)
 
 
 def test_flask_run_serves_pages_and_socketio_over_websocket(flask_run):
@@ -74,7 +59,7 @@ def test_flask_run_serves_pages_and_socketio_over_websocket(flask_run):
     home = requests.get(url + "/", timeout=30)
     assert home.status_code == 200 and home.headers["Content-Type"].startswith("text/html")
 
-    _user_id, token = register(url)
+    token = CampusApi(url).register("live").token
     accepted = ChatClient().connect(url, auth={"token": token})
     refused = ChatClient().connect(url)
     try:

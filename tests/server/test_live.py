@@ -1,7 +1,7 @@
 """The production entry point (`python wsgi.py`) for real, under eventlet (the default) and gevent.
 
 Each mode gets one server per module: pages and API answer, `/chat` lets a token in over the
-websocket transport and refuses with DESIGN.md §4's codes, foreign Origins are refused at the
+websocket transport and refuses with the token codes (docs/protocol.md), foreign Origins are refused at the
 HTTP handshake, and §5's traps are off: no websocket compression, TCP_NODELAY on.
 """
 
@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.server.clients import ChatClient, register
+from tests.server.clients import ChatClient
+from tests.support.accounts import bearer
+from tests.support.chat_client import CampusApi
 from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.server
@@ -50,14 +52,14 @@ def chat_client():
 
 def test_serves_health_and_api_in_its_async_mode(server):
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
-    user_id, token = register(server.url)
-    me = requests.get(server.url + "/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
-    assert me.status_code == 200 and me.json()["id"] == user_id
+    account = CampusApi(server.url).register("live")
+    me = requests.get(server.url + "/api/v1/users/me", headers=bearer(account.token), timeout=10)
+    assert me.status_code == 200 and me.json()["id"] == account.id
     assert f"({server.mode})" in server.log_text()
 
 
 def test_socket_with_a_token_is_accepted(server, chat_client):
-    _user_id, token = register(server.url)
+    token = CampusApi(server.url).register("live").token
     client = chat_client().connect(server.url, auth={"token": token})
     assert client.connected and client.refusal is None
     assert client.sio.transport() == "websocket"
@@ -75,8 +77,8 @@ def test_socket_without_a_good_token_is_refused_with_its_code(server, chat_clien
 
 
 def test_socket_of_a_logged_out_token_is_token_revoked(server, chat_client):
-    _user_id, token = register(server.url)
-    logout = requests.post(server.url + "/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    token = CampusApi(server.url).register("live").token
+    logout = requests.post(server.url + "/api/v1/auth/logout", headers=bearer(token), timeout=10)
     assert logout.status_code == 204
     assert chat_client().connect(server.url, auth={"token": token}).refused_with() == "token_revoked"
 
@@ -91,7 +93,7 @@ def polling_handshake(server, origin: str | None):
 
 def test_foreign_origin_is_refused_at_the_handshake(server, chat_client):
     assert polling_handshake(server, "http://evil.example").status_code == 400
-    _user_id, token = register(server.url)
+    token = CampusApi(server.url).register("live").token
     client = chat_client(origin="http://evil.example").connect(server.url, auth={"token": token})
     assert not client.connected
     assert client.refusal is not None and client.refusal != {"message": "unauthorized"}
@@ -105,12 +107,12 @@ def test_own_listed_or_no_origin_passes_the_handshake(server, origin):
 
 @pytest.mark.parametrize("origin", [None, "own", ALLOWED_ORIGIN])
 def test_websocket_from_an_allowed_or_no_origin_is_judged_by_its_token(server, chat_client, origin):
-    _user_id, token = register(server.url)
+    token = CampusApi(server.url).register("live").token
     assert chat_client(origin).connect(server.url, auth={"token": token}).connected
     assert chat_client(origin).connect(server.url).refused_with() == "token_missing"
 
 
-# --- DESIGN.md §5's traps -------------------------------------------------------------------
+# --- the known traps (docs/design.md#known-traps) -------------------------------------------------------------------
 
 
 def websocket_upgrade(server) -> socket.socket:

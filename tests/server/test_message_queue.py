@@ -7,16 +7,17 @@ with no app is a write-only emitter. (tests/chat_live/test_workers.py covers two
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
 import redis
 from flask_socketio import SocketIO
 
-from tests.server.clients import ChatClient, register
+from tests.server.clients import ChatClient
+from tests.support.chat_client import CampusApi
 from tests.support.server import LiveServer
 from tests.support.services_available import require_redis
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.server, pytest.mark.redis]
 
@@ -33,19 +34,11 @@ def server(tmp_path, queue):
     server.stop()
 
 
-def wait_until(condition, what: str) -> None:
-    for _ in range(400):  # 0.05 s apart: twenty seconds at most
-        if condition():
-            return
-        threading.Event().wait(0.05)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def test_an_external_emit_reaches_the_addressed_socket_only(server, queue):
-    ann_id, ann_token = register(server.url)
-    _bob_id, bob_token = register(server.url)
-    ann = ChatClient().connect(server.url, auth={"token": ann_token})
-    bob = ChatClient().connect(server.url, auth={"token": bob_token})
+    api = CampusApi(server.url)
+    ann_account, bob_account = api.register("ann"), api.register("bob")
+    ann = ChatClient().connect(server.url, auth={"token": ann_account.token})
+    bob = ChatClient().connect(server.url, auth={"token": bob_account.token})
     listener = redis.Redis.from_url(queue["SOCKETIO_MESSAGE_QUEUE"])
     try:
         assert ann.connected and bob.connected
@@ -55,12 +48,13 @@ def test_an_external_emit_reaches_the_addressed_socket_only(server, queue):
                 dict(listener.pubsub_numsub(queue["SOCKETIO_CHANNEL"])).get(queue["SOCKETIO_CHANNEL"].encode(), 0) >= 1
             ),
             "the server to subscribe",
+            timeout=20,
         )
 
         emitter = SocketIO(
             message_queue=queue["SOCKETIO_MESSAGE_QUEUE"], channel=queue["SOCKETIO_CHANNEL"], async_mode="threading"
         )  # a plain script, whatever is installed
-        emitter.emit("notice", {"text": "for ann"}, namespace="/chat", to=f"user:{ann_id}")
+        emitter.emit("notice", {"text": "for ann"}, namespace="/chat", to=f"user:{ann_account.id}")
         emitter.emit("notice", {"text": "for everyone"}, namespace="/chat")
 
         wait_until(
@@ -69,6 +63,7 @@ def test_an_external_emit_reaches_the_addressed_socket_only(server, queue):
                 and ("notice", {"text": "for everyone"}) in bob.received
             ),
             "the broadcast",
+            timeout=20,
         )
         notices = [data for event, data in ann.received if event == "notice"]
         assert notices == [{"text": "for ann"}, {"text": "for everyone"}]

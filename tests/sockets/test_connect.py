@@ -1,4 +1,4 @@
-"""Connecting to `/chat` (DESIGN.md §4): who is let in, who is refused and with which code.
+"""Connecting to `/chat` (docs/protocol.md): who is let in, who is refused and with which code.
 
 Refusals are read from the CONNECT_ERROR packet the server sends, i.e. what the JS client sees
 as `err.message` / `err.data`. The Origin check runs in the HTTP handshake, which the Flask test
@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask_jwt_extended import create_access_token, decode_token
+from flask_jwt_extended import create_access_token
 from socketio import packet
 
 from campus.core.sockets import origin_check, user_room
 from campus.extensions import db, socketio
-
-NAMESPACE = "/chat"
+from tests.support.accounts import bearer
+from tests.support.app import config_for
+from tests.support.sockets import NAMESPACE
 
 
 class ChatConnection:
@@ -48,13 +49,6 @@ class ChatConnection:
         return self.refusal["data"]["code"]
 
 
-def access_cookie(app, client, token: str) -> str:
-    """Put `token` in the browser's access cookie; return its CSRF double-submit value."""
-    client.set_cookie(app.config["JWT_ACCESS_COOKIE_NAME"], token)
-    with app.app_context():
-        return decode_token(token)["csrf"]
-
-
 def test_token_in_auth_is_accepted_and_joins_the_personal_room(app, make_user, auth):
     user_id = make_user()
     connection = ChatConnection(app, auth={"token": auth.token(user_id)})
@@ -67,7 +61,7 @@ def test_token_in_auth_is_accepted_and_joins_the_personal_room(app, make_user, a
 
 def test_cookie_with_its_csrf_value_is_accepted(app, client, make_user, auth):
     user_id = make_user()
-    csrf = access_cookie(app, client, auth.token(user_id))
+    csrf = auth.set_cookies(client, auth.token(user_id))
     connection = ChatConnection(app, auth={"csrf": csrf}, flask_test_client=client)
     assert connection.connected
 
@@ -111,31 +105,29 @@ def test_expired_token_is_token_expired(app, make_user):
 
 def test_logged_out_token_is_token_revoked(app, client, make_user, auth):
     token = auth.token(make_user())
-    assert client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+    assert client.post("/api/v1/auth/logout", headers=bearer(token)).status_code == 204
     assert ChatConnection(app, auth={"token": token}).refused_with() == "token_revoked"
 
 
 def test_token_from_before_log_out_everywhere_is_token_revoked(app, client, make_user, auth):
     user_id = make_user()
     old, current = auth.token(user_id), auth.token(user_id)
-    response = client.post(
-        "/api/v1/auth/logout", json={"everywhere": True}, headers={"Authorization": f"Bearer {current}"}
-    )
+    response = client.post("/api/v1/auth/logout", json={"everywhere": True}, headers=bearer(current))
     assert response.status_code == 204
     assert ChatConnection(app, auth={"token": old}).refused_with() == "token_revoked"
 
 
 def test_revoked_cookie_is_token_revoked(app, client, make_user, auth):
     token = auth.token(make_user())
-    csrf = access_cookie(app, client, token)
-    client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    csrf = auth.set_cookies(client, token)
+    client.post("/api/v1/auth/logout", headers=bearer(token))
     connection = ChatConnection(app, auth={"csrf": csrf}, flask_test_client=client)
     assert connection.refused_with() == "token_revoked"
 
 
 @pytest.mark.parametrize("auth_payload", [None, {}, {"csrf": "wrong"}, {"csrf": ""}, {"csrf": 5}])
 def test_cookie_without_the_right_csrf_value_is_csrf_failed(app, client, make_user, auth, auth_payload):
-    access_cookie(app, client, auth.token(make_user()))
+    auth.set_cookies(client, auth.token(make_user()))
     connection = ChatConnection(app, auth=auth_payload, flask_test_client=client)
     assert connection.refused_with() == "csrf_failed"
 
@@ -146,14 +138,14 @@ def test_deactivated_user_is_inactive(app, make_user, auth):
 
 
 def test_deactivated_user_with_a_cookie_is_inactive(app, client, make_user, auth):
-    csrf = access_cookie(app, client, auth.token(make_user(active=False)))
+    csrf = auth.set_cookies(client, auth.token(make_user(active=False)))
     connection = ChatConnection(app, auth={"csrf": csrf}, flask_test_client=client)
     assert connection.refused_with() == "inactive"
 
 
 def test_token_in_auth_wins_over_a_cookie(app, client, make_user, auth):
     """An API client's token is judged alone: no CSRF value is needed beside it."""
-    access_cookie(app, client, auth.token(make_user()))
+    auth.set_cookies(client, auth.token(make_user()))
     connection = ChatConnection(app, auth={"token": "garbage"}, flask_test_client=client)
     assert connection.refused_with() == "token_invalid"
 
@@ -191,7 +183,6 @@ def test_origins_that_merely_look_alike_are_refused(client, origin):
 
 def test_configured_origins_are_accepted_besides_the_own_one(db_url, tmp_path):
     from campus import create_app
-    from tests.conftest import config_for
 
     app = create_app(config_for(db_url, tmp_path, SOCKETIO_ALLOWED_ORIGINS=["https://app.example.edu"]))
     client = app.test_client()

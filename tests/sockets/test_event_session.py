@@ -1,4 +1,4 @@
-"""Socket.IO events and the Flask session (DESIGN.md §5).
+"""Socket.IO events and the Flask session (docs/design.md#hot-paths).
 
 Flask-SocketIO takes `flask.session` in the request context of every event, built from the
 handshake's environ. The page's session cookie (the forms' CSRF token) is not opened for it —
@@ -10,32 +10,22 @@ browser's socket has: under `/socket.io/`, with the page's cookies.
 from __future__ import annotations
 
 import json
-import re
 
 import flask
 import pytest
 
 from campus.core.sockets import SocketEventSession
 from campus.extensions import socketio
+from tests.support.pages import post_form, sign_in
 
 HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-PASSWORD = "correct horse 1"
-
-
-def form_csrf(client, path: str) -> str:
-    match = CSRF_INPUT.search(client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
 
 
 def signed_in_browser(app, make_user):
     """A test client signed in through the login form: session cookie and JWT cookies."""
-    make_user(email="ann@example.test", password=PASSWORD)
+    make_user(email="ann@example.test")
     client = app.test_client()
-    response = client.post(
-        "/login", data={"email": "ann@example.test", "password": PASSWORD, "csrf_token": form_csrf(client, "/login")}
-    )
+    response = sign_in(client, "ann@example.test")
     assert response.status_code == 302
     assert client.get_cookie("session") and client.get_cookie("access_token_cookie")
     return client
@@ -83,7 +73,7 @@ def test_a_cookie_authenticated_socket_event_does_not_open_the_page_session(app,
     # The same cookies on a page: its session, with the CSRF token the forms post back.
     with app.request_context({**environ, "PATH_INFO": "/"}):
         assert "csrf_token" in flask.session
-    response = client.post("/language", data={"language": "ru", "csrf_token": form_csrf(client, "/")})
+    response = post_form(client, "/language", {"language": "ru"}, token_from="/")
     assert response.status_code == 302 and client.get_cookie("lang").value == "ru"
     sock.send("41/chat,")
 

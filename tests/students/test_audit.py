@@ -6,20 +6,13 @@ from __future__ import annotations
 import io
 import json
 
-from PIL import Image
 from sqlalchemy import select
 
 from campus.audit.models import AuditEntry
 from campus.extensions import db
-from tests.admin.conftest import Browser
-from tests.students.conftest import student_payload
-from tests.students.test_pages import form_data
-
-
-def jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (16, 16), (5, 5, 5)).save(out, "JPEG")
-    return out.getvalue()
+from tests.support.directory import form_data, student_payload
+from tests.support.images import image_bytes
+from tests.support.pages import Browser
 
 
 def entries(app, since: int = 0) -> list[tuple[str, int | None, str | None, str | None]]:
@@ -46,7 +39,7 @@ def test_every_api_write_is_audited_with_its_actor(app, client, make_user, auth,
     client.post(
         f"/api/v1/students/{student}/photo",
         headers=headers,
-        data={"photo": (io.BytesIO(jpeg()), "p.jpg")},
+        data={"photo": (io.BytesIO(image_bytes()), "p.jpg")},
         content_type="multipart/form-data",
     )
     client.delete(f"/api/v1/students/{student}/photo", headers=headers)
@@ -109,7 +102,7 @@ def test_every_page_write_is_audited_with_its_actor(app, auth, make_user, make_m
     start = last_id(app)
     data = form_data(major, last_name="Страничкин", email="page@example.test") | {
         "csrf_token": browser.csrf("/students/new"),
-        "photo": (io.BytesIO(jpeg()), "p.jpg"),
+        "photo": (io.BytesIO(image_bytes()), "p.jpg"),
     }
     created = browser.client.post(
         "/students/new", data=data, content_type="multipart/form-data", headers={"Accept": "text/html"}

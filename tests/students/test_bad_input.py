@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from campus.core.api import encode_cursor
 from campus.extensions import db
-from tests.admin.conftest import Browser
-from tests.students.test_pages import form_data
+from tests.support.directory import form_data
+from tests.support.images import image_bytes, png_bomb
+from tests.support.pages import Browser
 
 
 def raw_cursor(json_text: str) -> str:
@@ -186,16 +187,13 @@ def test_refused_photos_on_the_admin_form_are_form_errors(app, auth, admin_id, f
     from PIL import Image
 
     from campus.students.models import Student
-    from tests.media.test_images import png_bomb
 
     out = io.BytesIO()
     Image.effect_noise((300, 300), 80).convert("RGB").save(out, "PNG")
-    small = io.BytesIO()
-    Image.new("RGB", (40, 40), (9, 9, 9)).save(small, "PNG")
     data = {
         "bomb": png_bomb(50_000, 50_000),
         "big": out.getvalue(),
-        "png": small.getvalue(),
+        "png": image_bytes("PNG", size=(40, 40)),
         "half": out.getvalue()[:2000],
     }[photo]
     app.config["MEDIA_IMAGE_MAX_BYTES"] = 100_000

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from campus.audit.models import AuditEntry
 from campus.extensions import db
 from campus.students.models import Student
-from tests.students.conftest import student_payload
+from tests.support.directory import student_payload
 
 THIS_YEAR = date.today().year
 

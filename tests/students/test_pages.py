@@ -7,12 +7,11 @@ import re
 from datetime import date
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from campus.extensions import db
-from tests.admin.conftest import Browser
-from tests.students.conftest import student_payload
+from tests.support.directory import form_data
+from tests.support.images import image_bytes
 
 ROLES = ["guest", "user", "student", "teacher", "moderator", "admin", "super_admin"]
 READERS = {"user", "student", "teacher", "moderator", "admin", "super_admin"}
@@ -30,20 +29,9 @@ PAGES = [
 
 
 @pytest.fixture
-def browser_for(app, auth):
-    return lambda user_id: Browser(app, auth).sign_in(user_id)
-
-
-@pytest.fixture
 def ids(make_major, make_student):
     major = make_major("Физика")
     return {"major": major, "student": make_student(major, first_name="Анна", last_name="Орлова")}
-
-
-def jpeg(size=(40, 40)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (10, 120, 200)).save(out, "JPEG")
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -150,16 +138,10 @@ def test_public_viewers_see_no_private_fields(make_user, make_student, browser_f
     assert "private@example.test" in page and "Секретная" in page
 
 
-def form_data(major_id: int, **changes) -> dict:
-    payload = student_payload(major_id, **changes)
-    payload["account_email"] = ""
-    return payload
-
-
 def test_admin_creates_a_student_with_a_photo(app, make_user, browser_for, ids):
     browser = browser_for(make_user("admin"))
     data = form_data(ids["major"], first_name="Пётр", last_name="Сидоров")
-    data |= {"csrf_token": browser.csrf("/students/new"), "photo": (io.BytesIO(jpeg()), "face.jpg")}
+    data |= {"csrf_token": browser.csrf("/students/new"), "photo": (io.BytesIO(image_bytes()), "face.jpg")}
     response = browser.client.post(
         "/students/new",
         data=data,

@@ -1,24 +1,18 @@
-"""The permission matrix of the directory's JSON API: every role × every endpoint (DESIGN.md §3)."""
+"""The permission matrix of the directory's JSON API: every role × every endpoint (docs/directory.md#who-sees-and-changes-what)."""
 
 from __future__ import annotations
 
 import io
 
 import pytest
-from PIL import Image
 
-from tests.students.conftest import student_payload
+from tests.support.directory import student_payload
+from tests.support.images import image_bytes
 
 ROLES = ["anonymous", "guest", "user", "student", "teacher", "moderator", "admin", "super_admin"]
 READERS = {"user", "student", "teacher", "moderator", "admin", "super_admin"}
 WRITERS = {"admin", "super_admin"}
 OWNERS = {"student", "teacher", "moderator", "admin", "super_admin"}  # hold students.own_record
-
-
-def jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8)).save(out, "JPEG")
-    return out.getvalue()
 
 
 # (name, who may, method, path template, request kwargs factory, success status)
@@ -38,7 +32,7 @@ ENDPOINTS = [
         WRITERS,
         "post",
         "/api/v1/students/{student}/photo",
-        lambda ids: {"data": {"photo": (io.BytesIO(jpeg()), "p.jpg")}, "content_type": "multipart/form-data"},
+        lambda ids: {"data": {"photo": (io.BytesIO(image_bytes()), "p.jpg")}, "content_type": "multipart/form-data"},
         200,
     ),
     ("delete photo", WRITERS, "delete", "/api/v1/students/{student}/photo", None, 204),
@@ -55,7 +49,7 @@ def ids(app, make_major, make_student):
     major = make_major("Физика")
     photo_student = make_student(major)
     with app.app_context():
-        services.set_photo(None, services.get_student(photo_student), jpeg(), "p.jpg")
+        services.set_photo(None, services.get_student(photo_student), image_bytes(), "p.jpg")
     return {
         "major": major,
         "empty_major": make_major("Пустая"),
@@ -96,8 +90,7 @@ def test_demotion_takes_effect_at_once(app, client, make_user, auth, ids):
 
 
 def test_cookie_authenticated_writes_need_the_csrf_header(client, make_user, auth, ids):
-    tokens = auth.tokens(make_user("admin"))
-    client.set_cookie("access_token_cookie", tokens["access_token"])
+    auth.sign_in(client, make_user("admin"))
     response = client.patch(f"/api/v1/majors/{ids['major']}", json={"description": "x"})
     assert response.status_code == 403 and response.get_json()["error"]["code"] == "csrf_failed"
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from campus.audit.models import AuditEntry
 from campus.extensions import db
 from campus.students.signals import student_membership_changed
-from tests.students.conftest import student_payload
+from tests.support.directory import student_payload
 
 THIS_YEAR = date.today().year
 PUBLIC_FIELDS = {"id", "first_name", "last_name", "major_id", "major", "course", "photo_url"}
@@ -33,11 +33,6 @@ def years_ago(years: int, days: int = 0) -> str:
         else today.replace(year=today.year - years, day=28)
     )
     return date.fromordinal(born.toordinal() + days).isoformat()
-
-
-@pytest.fixture
-def admin(make_user, auth):
-    return auth.headers(make_user("admin"))
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Playwright for Python driving Debian's chromium against a real Campus server.
 
-`browser_page` (see tests/browser/conftest.py) gives a page whose console errors fail the test;
-on failure a screenshot and the console log are kept in `test-artifacts/`.
+`page` and `new_page` (see tests/browser/conftest.py) give pages whose console errors fail the
+test; on failure a screenshot and the console log are kept in `test-artifacts/`.
 """
 
 from __future__ import annotations
@@ -57,6 +57,16 @@ def save_artifacts(name: str, pages, logs) -> Path:
     for index, log in enumerate(logs):
         (folder / f"console-{index}.log").write_text("\n".join(log.lines + log.errors))
     return folder
+
+
+def sign_in(page, email: str, password: str, path: str, *, base_url: str = "") -> None:
+    """Open `path` signed out, get sent to the login form, sign in, land back on `path`."""
+    page.goto(base_url + path)
+    assert "/login" in page.url
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("form[action*=login] button[type=submit]")
+    page.wait_for_url(f"**{path}*")
 
 
 def mails_in(log_text: str) -> list[str]:

@@ -26,9 +26,10 @@ from typing import Any
 import requests
 import socketio
 
-NAMESPACE = "/chat"
-WAIT = 15.0  # seconds: generous bound for one awaited event or ack on a loaded machine
-PASSWORD = "correct horse battery 1"
+from tests.support.accounts import PASSWORD, bearer
+from tests.support.sockets import NAMESPACE
+from tests.support.waiting import WAIT
+
 _accounts = itertools.count(1)
 
 
@@ -51,28 +52,34 @@ class CampusApi:
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
 
-    def register(self, name: str, *, password: str = PASSWORD) -> Account:
-        """A new account (role `user`) signed in through `/auth/token`."""
-        email = f"{name}.{next(_accounts)}.{uuid.uuid4().hex[:6]}@example.test"
+    def register(
+        self, name: str, *, last_name: str = "Live", email: str | None = None, password: str = PASSWORD
+    ) -> Account:
+        """A new account (role `user`, first name `name`) signed in through `/auth/token`."""
+        email = email or f"{name.lower()}.{next(_accounts)}.{uuid.uuid4().hex[:6]}@example.test"
         created = self.http.post(
             f"{self.base_url}/api/v1/auth/register",
             timeout=WAIT,
-            json={"email": email, "password": password, "first_name": name.title(), "last_name": "Live"},
+            json={"email": email, "password": password, "first_name": name.title(), "last_name": last_name},
         )
         assert created.status_code == 201, created.text
+        tokens = self.token_pair(email, password)
+        return Account(created.json()["id"], email, tokens["access_token"], tokens["refresh_token"])
+
+    def token_pair(self, email: str, password: str = PASSWORD) -> dict[str, str]:
+        """A new sign-in of an existing account through `/auth/token`: its access and refresh token."""
         tokens = self.http.post(
             f"{self.base_url}/api/v1/auth/token", timeout=WAIT, json={"email": email, "password": password}
         )
         assert tokens.status_code == 200, tokens.text
-        body = tokens.json()
-        return Account(created.json()["id"], email, body["access_token"], body["refresh_token"])
+        return tokens.json()
 
     def call(
         self, account: Account, method: str, path: str, *, base_url: str | None = None, **kwargs
     ) -> requests.Response:
         """`method /api/v1<path>` with the account's Bearer token (optionally on another worker)."""
         url = f"{(base_url or self.base_url).rstrip('/')}/api/v1{path}"
-        headers = {"Authorization": f"Bearer {account.token}", **kwargs.pop("headers", {})}
+        headers = {**bearer(account.token), **kwargs.pop("headers", {})}
         return self.http.request(method, url, headers=headers, timeout=WAIT, **kwargs)
 
     def ok(self, account: Account, method: str, path: str, **kwargs) -> Any:
@@ -136,6 +143,7 @@ class ChatSocket:
 
     def connect(self, *, auth: dict | None = None, url: str | None = None) -> ChatSocket:
         """Connect (websocket transport); raises `socketio.exceptions.ConnectionError` if refused."""
+        self._close_lost_transport()
         client = socketio.Client(reconnection=False)
         client.on("*", self._record, namespace=NAMESPACE)
         client.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
@@ -299,6 +307,15 @@ class ChatSocket:
                 self.client.disconnect()
             except Exception:
                 pass
+        self._close_lost_transport()
+
+    def _close_lost_transport(self) -> None:
+        """Close the websocket of a connection that was lost rather than closed: python-engineio's
+        client leaves it open when its read loop ends on a transport error (a killed server), and
+        the garbage collector would find it later, in another test (a ResourceWarning)."""
+        websocket = getattr(getattr(self.client, "eio", None), "ws", None)
+        if websocket is not None and not self._connected:
+            websocket.shutdown()
 
 
 def _chat_id(data: Any) -> Any:

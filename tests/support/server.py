@@ -3,6 +3,7 @@
     server = LiveServer(tmp_path).start()   # migrated, role-seeded SQLite unless database_url given
     requests.get(server.url + "/healthz")
     server.kill(); server.start()           # SIGKILL and restart on the same port and database
+    server.flask("seed", "demo")            # a `flask` command on its database, as an operator runs it
     server.stop()
 
 The server's log (mails included, with MAIL_BACKEND=log) is in `server.log_path`.
@@ -15,17 +16,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+
+from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
+# Accounts are registered over HTTP; the login limit is for people, not for a test's dozen users.
+LIFTED_LOGIN_LIMIT = {"LOGIN_RATE_LIMIT": "1000 per minute"}
 
 
 def free_port() -> int:
@@ -34,30 +34,52 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def flask_command(database_url: str, *args: str) -> str:
+    """`flask <args>` on the database at `database_url`, as an operator runs it; its output."""
+    env = {**os.environ, "DATABASE_URL": database_url, "CAMPUS_CONFIG": "development", "SOCKETIO_MESSAGE_QUEUE": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "campus:create_app", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
 def prepare_database(url: str) -> None:
     """Run the migrations and seed the roles, as `flask db upgrade && flask seed roles` would."""
-    env = {**os.environ, "DATABASE_URL": url, "CAMPUS_CONFIG": "development", "SOCKETIO_MESSAGE_QUEUE": ""}
-    flask = [sys.executable, "-m", "flask", "--app", "campus:create_app"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([*flask, "seed", "roles"], cwd=ROOT, env=env, check=True, capture_output=True)
+    flask_command(url, "db", "upgrade")
+    flask_command(url, "seed", "roles")
 
 
-@contextmanager
-def throwaway_postgres_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the PostgreSQL server at `server_url` (its URL), dropped after."""
-    url = make_url(server_url)
-    name = f"campus_live_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(
-        url.set(drivername="postgresql+psycopg2", database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def wait_until_healthy(process: subprocess.Popen, url: str, log_text: Callable[[], str], timeout: float = 30) -> None:
+    """Poll `url`/healthz until it answers 200; RuntimeError with the server's log if the process
+    exits first or the time runs out."""
+
+    def answering() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log_text()}")
+        try:
+            return requests.get(url + "/healthz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    if not eventually(answering, timeout=timeout, interval=0.1):
+        raise RuntimeError(f"server did not answer /healthz in {timeout}s:\n{log_text()}")
+
+
+def stop_process(process: subprocess.Popen | None) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within ten seconds."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 class LiveServer:
@@ -110,18 +132,12 @@ class LiveServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log_text()}")
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not start in {timeout}s:\n{self.log_text()}")
+        try:
+            wait_until_healthy(self.process, self.url, self.log_text, timeout)
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -133,13 +149,11 @@ class LiveServer:
             self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        stop_process(self.process)
+
+    def flask(self, *args: str) -> str:
+        """`flask <args>` on this server's database (e.g. `users create-admin`); its output."""
+        return flask_command(self.database_url, *args)
 
     def __enter__(self) -> LiveServer:
         return self.start()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.accounts import bearer
+
 REGISTER = {"email": "Ann@Example.test", "password": "long enough 1", "first_name": "Ann", "last_name": "Lee"}
 
 
@@ -62,9 +64,9 @@ def test_register_normalises_the_phone(client):
 def test_token_refresh_and_me(client):
     register(client)
     pair = login(client).get_json()
-    me = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+    me = client.get("/api/v1/users/me", headers=bearer(pair["access_token"]))
     assert me.status_code == 200 and me.get_json()["email"] == "ann@example.test"
-    refreshed = client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {pair['refresh_token']}"})
+    refreshed = client.post("/api/v1/auth/refresh", headers=bearer(pair["refresh_token"]))
     assert refreshed.status_code == 200
     assert set(refreshed.get_json()) == {"access_token"}
 
@@ -80,7 +82,7 @@ def test_wrong_password_and_unknown_email_look_the_same(client):
 def test_refresh_token_is_not_an_access_token(client):
     register(client)
     pair = login(client).get_json()
-    response = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {pair['refresh_token']}"})
+    response = client.get("/api/v1/users/me", headers=bearer(pair["refresh_token"]))
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "token_invalid"
 
@@ -88,23 +90,19 @@ def test_refresh_token_is_not_an_access_token(client):
 def test_access_token_is_not_a_refresh_token(client):
     register(client)
     pair = login(client).get_json()
-    response = client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {pair['access_token']}"})
+    response = client.post("/api/v1/auth/refresh", headers=bearer(pair["access_token"]))
     assert response.status_code == 401
 
 
 def test_logout_revokes_only_the_presented_token(client):
     register(client)
     first, second = login(client).get_json(), login(client).get_json()
-    headers = {"Authorization": f"Bearer {first['access_token']}"}
+    headers = bearer(first["access_token"])
     assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
     again = client.get("/api/v1/users/me", headers=headers)
     assert again.status_code == 401 and again.get_json()["error"]["code"] == "token_revoked"
-    other = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {second['access_token']}"})
+    other = client.get("/api/v1/users/me", headers=bearer(second["access_token"]))
     assert other.status_code == 200
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_logout_with_the_access_token_ends_its_refresh_token_too(client):
@@ -132,14 +130,12 @@ def test_logout_with_the_refresh_token_ends_the_access_tokens_refreshed_from_it(
 def test_logout_everywhere_revokes_every_token(client):
     register(client)
     first, second = login(client).get_json(), login(client).get_json()
-    response = client.post(
-        "/api/v1/auth/logout", json={"everywhere": True}, headers={"Authorization": f"Bearer {first['access_token']}"}
-    )
+    response = client.post("/api/v1/auth/logout", json={"everywhere": True}, headers=bearer(first["access_token"]))
     assert response.status_code == 204
     for token in (second["access_token"], second["refresh_token"]):
         path = "/api/v1/users/me" if token == second["access_token"] else "/api/v1/auth/refresh"
         method = client.get if path.endswith("me") else client.post
-        revoked = method(path, headers={"Authorization": f"Bearer {token}"})
+        revoked = method(path, headers=bearer(token))
         assert revoked.status_code == 401 and revoked.get_json()["error"]["code"] == "token_revoked"
 
 
@@ -150,12 +146,10 @@ def test_logout_everywhere_takes_only_a_json_boolean(client, everywhere):
     response = client.post(
         "/api/v1/auth/logout",
         json={"everywhere": everywhere},
-        headers={"Authorization": f"Bearer {pair['access_token']}"},
+        headers=bearer(pair["access_token"]),
     )
     assert response.status_code == 422 and "everywhere" in response.get_json()["error"]["fields"]
-    assert (
-        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {pair['access_token']}"}).status_code == 200
-    )
+    assert client.get("/api/v1/users/me", headers=bearer(pair["access_token"])).status_code == 200
 
 
 def test_login_is_rate_limited(app, client):

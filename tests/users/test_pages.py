@@ -10,22 +10,9 @@ import pytest
 
 from campus.extensions import db
 from campus.users.models import User
-from tests.conftest import config_for
-
-PASSWORD = "correct horse 1"
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def csrf_token(client, path: str = "/login") -> str:
-    """The CSRF value of the client's session, read from a form on `path`."""
-    page = client.get(path)
-    match = CSRF_INPUT.search(page.get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def post_form(client, path: str, data: dict, *, token_from: str | None = None, **kwargs):
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, token_from or path)}, **kwargs)
+from tests.support.accounts import PASSWORD, bearer
+from tests.support.app import config_for
+from tests.support.pages import CSRF_INPUT, form_csrf, post_form, sign_in
 
 
 def text_of(response) -> str:
@@ -37,10 +24,6 @@ def field_errors(response, field: str) -> list[str]:
     html = response.get_data(as_text=True)
     match = re.search(rf'<ul class="field-errors" id="{field}-error">(.*?)</ul>', html, flags=re.S)
     return [unescape(item) for item in re.findall(r"<li>(.*?)</li>", match.group(1))] if match else []
-
-
-def sign_in(client, email: str, password: str = PASSWORD, **kwargs):
-    return post_form(client, "/login", {"email": email, "password": password}, **kwargs)
 
 
 def load_user(app, user_id: int | None = None, email: str | None = None) -> User | None:
@@ -177,7 +160,7 @@ def test_login_is_rate_limited(db_url, tmp_path, make_user):
 
     app = create_app(config_for(db_url, tmp_path, LOGIN_RATE_LIMIT="3 per minute"))
     client = app.test_client()
-    token = csrf_token(client)
+    token = form_csrf(client, "/login")
     statuses = [
         client.post("/login", data={"email": "x@example.test", "password": "wrong", "csrf_token": token}).status_code
         for _ in range(4)
@@ -242,9 +225,9 @@ def test_logout_revokes_this_browsers_tokens_and_clears_the_cookies(client, make
     assert response.status_code == 302
     assert client.get_cookie("access_token_cookie") is None
     assert client.get_cookie("refresh_token_cookie") is None
-    me = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {access}"})
+    me = client.get("/api/v1/users/me", headers=bearer(access))
     assert me.get_json()["error"]["code"] == "token_revoked"
-    again = client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {refresh}"})
+    again = client.post("/api/v1/auth/refresh", headers=bearer(refresh))
     assert again.get_json()["error"]["code"] == "token_revoked"
     assert "Sign in" in text_of(client.get("/"))
 

@@ -16,7 +16,7 @@ from campus.extensions import db
 from campus.users.models import User
 from campus.users.passwords import hash_password, verify_password
 from config import Config
-from tests.conftest import config_for
+from tests.support.app import config_for
 from tests.support.server import ROOT
 
 

@@ -4,17 +4,14 @@ from it. Logging out with any of them ends them all — and the chat sockets ope
 
 from __future__ import annotations
 
-from tests.chat.conftest import NAMESPACE, Socket
+from tests.support.accounts import PASSWORD, bearer
+from tests.support.sockets import NAMESPACE, Socket
 
 ME = "/api/v1/users/me"
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def sign_in(client, email: str) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", json={"email": email, "password": "correct horse 1"})
+    response = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
     assert response.status_code == 200
     return response.get_json()
 

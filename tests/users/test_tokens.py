@@ -1,4 +1,4 @@
-"""Every way a token is refused on /api/v1/users/me, with DESIGN.md §4's codes and error body.
+"""Every way a token is refused on /api/v1/users/me, with the token codes and error body of docs/api.md.
 
 Campus's own tokens (flask-jwt-extended) and the main backend's (Django SimpleJWT, HS256 or RS256)
 go through the same door; a refusal is always a 401 `{"error": {"code", "message"}}`.
@@ -20,16 +20,13 @@ from flask_jwt_extended import create_access_token, decode_token
 
 from campus import create_app
 from campus.extensions import db
-from tests.conftest import config_for
+from tests.support.accounts import bearer
+from tests.support.app import config_for
 
 ME = "/api/v1/users/me"
 DJANGO_SECRET = "django-shared-secret-long-enough-for-hs256"
 AUDIENCE = "campus"
 ISSUER = "https://backend.university.test"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def assert_refused(response, code: str) -> None:
@@ -175,7 +172,7 @@ def test_token_signed_with_another_key_is_token_invalid(app, client, make_user, 
 
 
 def test_token_without_type_claim_is_token_invalid(app, client, make_user, auth):
-    """flask-jwt-extended alone would take it for an access token (DESIGN.md §5)."""
+    """flask-jwt-extended alone would take it for an access token (docs/design.md#strict-input)."""
     user_id = make_user()
     claims = claims_of(app, auth.token(user_id))
     del claims["type"]
@@ -207,13 +204,11 @@ def test_deactivated_user_is_refused_as_inactive(app, client, make_user, auth):
 
 def test_cookie_token_on_unsafe_method_needs_the_csrf_value(app, client, make_user, auth):
     user_id = make_user()
-    pair = auth.tokens(user_id)
-    client.set_cookie(app.config["JWT_ACCESS_COOKIE_NAME"], pair["access_token"])
+    csrf_value = auth.set_cookies(client, auth.token(user_id))
     assert client.get(ME).status_code == 200
     response = client.patch(ME, json={"first_name": "Eve"})
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "csrf_failed"
-    csrf_value = claims_of(app, pair["access_token"])["csrf"]
     response = client.patch(
         ME, json={"first_name": "Eve"}, headers={app.config["JWT_ACCESS_CSRF_HEADER_NAME"]: csrf_value}
     )
@@ -238,8 +233,8 @@ def rsa_keys():
 
 
 @pytest.fixture(params=["HS256", "RS256"])
-def django(request, db_url, tmp_path, rsa_keys):
-    """An app that accepts the main backend's tokens, and a signer for such tokens."""
+def django(request, db_url, tmp_path, rsa_keys, make_user):
+    """An app that accepts the main backend's tokens, a signer for such tokens, and `make_user`."""
     private, public = rsa_keys
     algorithm = request.param
     overrides = {
@@ -258,6 +253,7 @@ def django(request, db_url, tmp_path, rsa_keys):
         def __init__(self):
             self.app = app
             self.client = app.test_client()
+            self.make_user = make_user  # on the same database
 
         def token(
             self, user_id, *, token_type="access", audience=AUDIENCE, issuer=ISSUER, lifetime=300, key=None, **extra
@@ -276,21 +272,6 @@ def django(request, db_url, tmp_path, rsa_keys):
             claims = {name: value for name, value in claims.items() if value is not None}  # None: left out
             signing_key = key or (DJANGO_SECRET if algorithm == "HS256" else private)
             return pyjwt.encode(claims, signing_key, algorithm=algorithm)
-
-        def make_user(self, **fields) -> int:
-            from campus.users.services import register_user
-
-            with app.app_context():
-                user = register_user(
-                    email=f"{uuid.uuid4().hex[:8]}@example.test",
-                    password="long enough 1",
-                    first_name="Ext",
-                    last_name="User",
-                )
-                for name, value in fields.items():
-                    setattr(user, name, value)
-                db.session.commit()
-                return user.id
 
         def me(self, token):
             return self.client.get(ME, headers=bearer(token))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.accounts import bearer
+
 
 def test_me_never_shows_the_password_hash(client, make_user, auth):
     user_id = make_user(email="me@example.test")
@@ -72,7 +74,7 @@ def test_password_change_revokes_other_tokens_and_returns_fresh_ones(client, mak
     fresh = response.get_json()["access_token"]
     revoked = client.get("/api/v1/users/me", headers=other_session)
     assert revoked.status_code == 401 and revoked.get_json()["error"]["code"] == "token_revoked"
-    assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+    assert client.get("/api/v1/users/me", headers=bearer(fresh)).status_code == 200
     login = client.post("/api/v1/auth/token", json={"email": "pw@example.test", "password": "new password 1"})
     assert login.status_code == 200
 

@@ -1,4 +1,5 @@
-"""Directory fixtures: majors, students (one at a time or thousands at once) and a valid payload."""
+"""The directory for tests: majors and students (one at a time or thousands at once) and valid
+bodies for the API and the admin form."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ def student_payload(major_id: int, **changes) -> dict:
     }
     payload.update(changes)
     return {key: value for key, value in payload.items() if value is not None}
+
+
+def form_data(major_id: int, **changes) -> dict:
+    """A valid body of the admin's student form (without its CSRF token)."""
+    payload = student_payload(major_id, **changes)
+    payload["account_email"] = ""
+    return payload
 
 
 @pytest.fixture

@@ -1,1 +1,0 @@
-from tests.students.conftest import make_major, make_student  # noqa: F401

@@ -1,0 +1,73 @@
+"""The app under test: one per test, on that test's fresh database (`db_url`), with its test
+client and CLI runner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from campus import create_app
+from campus.extensions import db
+from config import DevelopmentConfig, TestingConfig
+
+
+def config_for(url: str, tmp_path: Path, **overrides) -> type[TestingConfig]:
+    """The testing configuration on database `url`, media under `tmp_path`, with `overrides`."""
+    attrs = {"SQLALCHEMY_DATABASE_URI": url, "MEDIA_ROOT": str(tmp_path / "media"), **overrides}
+    return type("TestConfig", (TestingConfig,), attrs)
+
+
+class ClosingClient(FlaskClient):
+    """Flask's test client, reading every response whole and closing it as a WSGI server does
+    (a served file is closed at once, not left to the garbage collector)."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+@contextmanager
+def _test_app(config) -> Iterator:
+    app = create_app(config)
+    app.test_client_class = ClosingClient
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    with _test_app(config_for(db_url, tmp_path)) as app:
+        yield app
+
+
+@pytest.fixture
+def dev_app(db_url, tmp_path):
+    """The development configuration (demo data allowed) on the test's database, hashing cheaply."""
+    cheap_hashing = {
+        name: getattr(TestingConfig, name)
+        for name in ("PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_COST", "PASSWORD_HASH_PARALLELISM")
+    }
+    config = type(
+        "DevTest",
+        (DevelopmentConfig,),
+        {"SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"), **cheap_hashing},
+    )
+    with _test_app(config) as app:
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
