@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.support.browser import ConsoleLog, launch, save_artifacts
+from tests.support.browser import FAKE_MEDIA_FLAGS, ConsoleLog, launch, save_artifacts
+from tests.support.chat_page import ChatUser
 from tests.support.server import LIFTED_LOGIN_LIMIT, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -52,9 +54,18 @@ def browser(playwright_instance):
     browser.close()
 
 
+@pytest.fixture(scope="session")
+def media_browser(playwright_instance):
+    """A second chromium with a fake microphone and camera (launched only if a test asks)."""
+    browser = launch(playwright_instance, tuple(FAKE_MEDIA_FLAGS))
+    yield browser
+    browser.close()
+
+
 @pytest.fixture
 def new_page(request, browser, live_server):
-    """`new_page()` → a page in a fresh browser context (its own cookies), console checked.
+    """`new_page(fake_media=False, **context_options)` → a page in a fresh browser context (its
+    own cookies), console checked; `fake_media` opens it in `media_browser`.
 
     After the test: any console error fails it, except those the test announced with
     `page.expected_errors.append(regex)` (the browser logs every 4xx a test provokes on purpose);
@@ -62,8 +73,9 @@ def new_page(request, browser, live_server):
     """
     contexts, pages, logs = [], [], []
 
-    def make(**context_options):
-        context = browser.new_context(base_url=live_server.url, **context_options)
+    def make(fake_media: bool = False, **context_options):
+        chromium = request.getfixturevalue("media_browser") if fake_media else browser
+        context = chromium.new_context(base_url=live_server.url, **context_options)
         page = context.new_page()
         page.expected_errors = []
         log = ConsoleLog()
@@ -87,3 +99,31 @@ def new_page(request, browser, live_server):
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+@pytest.fixture
+def chat_user(live_server):
+    """`chat_user(first_name)` → a new `ChatUser` on the live server."""
+    return lambda first_name: ChatUser(live_server, first_name)
+
+
+@pytest.fixture
+def open_chat_page(new_page, live_server):
+    """`open_chat_page(user, base_url=None, prepare=None, **context_options)` → that user's
+    /chat page, connected (`new_page`'s options: viewport, locale, `fake_media`…).
+
+    `prepare(page)` runs before the page loads (permissions, init scripts).
+    """
+
+    def open_page(user: ChatUser, base_url: str | None = None, prepare=None, **context_options):
+        base_url = base_url or live_server.url
+        page = new_page(**context_options)
+        if prepare:
+            prepare(page)
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        user.sign_in(page, base_url)
+        expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+        return page
+
+    return open_page

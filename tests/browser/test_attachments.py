@@ -15,62 +15,28 @@ import re
 from pathlib import Path
 
 import pytest
-import requests
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.test_chat import ChatUser, chat_item, open_conversation
 from tests.support.accessibility import serious_violations
-from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
+from tests.support.chat_page import chat_item, open_conversation
 from tests.support.media_files import pdf_bytes
-from tests.support.server import LiveServer
 
-# Only this module's browser has a fake microphone and camera, allowed without asking, and
-# plays sound without a click first.
-MEDIA_FLAGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-]
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "ru-RU", "extra_http_headers": {"Accept-Language": "ru"}}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    server = LiveServer(
-        tmp_path_factory.mktemp("attachments-live"), env={"LOGIN_RATE_LIMIT": "1000 per minute"}
-    ).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(playwright_instance):
-    browser = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, *MEDIA_FLAGS], headless=True
-    )
-    yield browser
-    browser.close()
-
-
 @pytest.fixture
-def pair(live_server, new_page):
-    """Ann (English, 1280 px) and Boris (Russian, 360 px) with their private chat open on both pages."""
-    ann, boris = ChatUser(live_server, "Ann"), ChatUser(live_server, "Boris")
-    created = requests.post(
-        ann.api + "/chats", headers=ann.headers(), json={"type": "private", "user_id": boris.id}, timeout=30
-    )
-    assert created.status_code == 201, created.text
-    pages = []
-    for user, options in ((ann, DESKTOP), (boris, PHONE)):
-        page = new_page(**options)
-        user.sign_in(page, live_server.url)
-        expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
-        pages.append(page)
-    open_conversation(pages[0], boris.name)
-    open_conversation(pages[1], ann.name)
-    return ann, boris, pages[0], pages[1], created.json()
+def pair(chat_user, open_chat_page):
+    """Ann (English, 1280 px) and Boris (Russian, 360 px) with their private chat open on both
+    pages, in the browser with a fake microphone and camera."""
+    ann, boris = chat_user("Ann"), chat_user("Boris")
+    chat_id = ann.private_chat_with(boris)
+    ann_page = open_chat_page(ann, fake_media=True, **DESKTOP)
+    boris_page = open_chat_page(boris, fake_media=True, **PHONE)
+    open_conversation(ann_page, boris.name)
+    open_conversation(boris_page, ann.name)
+    return ann, boris, ann_page, boris_page, chat_id
 
 
 def drop_files(page, files: list[tuple[str, str, bytes]]) -> None:

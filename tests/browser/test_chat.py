@@ -17,94 +17,12 @@ import requests
 from playwright.sync_api import expect
 
 from tests.support.accounts import PASSWORD, bearer
-from tests.support.browser import sign_in
 from tests.support.chat_client import CampusApi, ChatSocket
+from tests.support.chat_page import bodies, chat_item, open_conversation, pick_user, send
 from tests.support.proxy import TcpProxy
 from tests.support.server import LiveServer
 
 _numbers = itertools.count(1)
-
-
-class ChatUser:
-    """An account on the live server and the means to sign a browser context in as it."""
-
-    def __init__(self, server: LiveServer, first_name: str):
-        self.first_name = first_name
-        self.last_name = f"Tester{next(_numbers)}x{first_name}"
-        self.name = f"{self.first_name} {self.last_name}"
-        self.api = CampusApi(server.url)
-        self.account = self.api.register(first_name, last_name=self.last_name)
-        self.id, self.email, self.token = self.account.id, self.account.email, self.account.token
-
-    def sign_in(self, page, base_url: str) -> None:
-        """Open the chat signed out, get sent to the login form, sign in, land on the chat."""
-        sign_in(page, self.email, PASSWORD, "/chat", base_url=base_url)
-
-    def call(self, method: str, path: str, **kwargs) -> requests.Response:
-        """`method /api/v1<path>` as this user."""
-        return self.api.call(self.account, method, path, **kwargs)
-
-    def create_group(self, title: str, members: list[ChatUser]) -> int:
-        return self.api.group(self.account, [member.account for member in members], title)["id"]
-
-    def private_chat_with(self, other: ChatUser) -> int:
-        return self.api.ok(self.account, "POST", "/chats", json={"type": "private", "user_id": other.id})["id"]
-
-    def post_message(self, chat_id: int, body: str, client_id: str) -> dict:
-        """Send a message over REST; the stored `<message>`."""
-        response = self.call("POST", f"/chats/{chat_id}/messages", json={"client_id": client_id, "body": body})
-        assert response.status_code == 201, response.text
-        return response.json()
-
-
-@pytest.fixture
-def chat_user(live_server):
-    """`chat_user(first_name)` → a new `ChatUser` on the live server."""
-    return lambda first_name: ChatUser(live_server, first_name)
-
-
-@pytest.fixture
-def open_chat_page(new_page, live_server):
-    """`open_chat_page(user, base_url=None, prepare=None)` → that user's /chat page, connected.
-
-    `prepare(page)` runs before the page loads (permissions, init scripts).
-    """
-
-    def open_page(user: ChatUser, base_url: str | None = None, prepare=None):
-        base_url = base_url or live_server.url
-        page = new_page()
-        if prepare:
-            prepare(page)
-        page.dialogs = []
-        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-        user.sign_in(page, base_url)
-        expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
-        return page
-
-    return open_page
-
-
-def chat_item(page, text: str):
-    return page.locator("#chat-list li", has_text=text)
-
-
-def open_conversation(page, text: str):
-    chat_item(page, text).locator("button").click()
-    expect(page.locator("#conversation-title")).to_have_text(re.compile(re.escape(text)))
-
-
-def send(page, text: str):
-    page.locator("#composer-input").fill(text)
-    page.locator("#composer-input").press("Enter")
-
-
-def bodies(page):
-    return page.locator("#message-list li.msg .msg-body")
-
-
-def pick_user(page, dialog: str, user: ChatUser):
-    page.locator(f"#{dialog}-search").fill(user.last_name)
-    page.locator(f"#{dialog}-results button", has_text=user.name).click()
 
 
 def test_two_users_chat_privately_with_typing_and_seen(open_chat_page, chat_user):

@@ -9,11 +9,10 @@ import io
 import pytest
 import requests
 
-from campus import create_app
-from campus.extensions import db
-from config import TestingConfig
+from tests.support.app import app_for, config_for
 from tests.support.media_files import encoded, pdf_bytes
 from tests.support.s3 import S3Server
+from tests.support.sockets import Socket
 
 pytestmark = pytest.mark.server
 
@@ -31,18 +30,15 @@ def bucket(s3):
 
 
 @pytest.fixture
-def app(db_url, tmp_path, s3, bucket):
-    settings = {**s3.campus_env(bucket), "MEDIA_S3_URL_SECONDS": 60}
-    config = type(
-        "S3TestConfig",
-        (TestingConfig,),
-        {"SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"), **settings},
-    )
-    app = create_app(config)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def s3_app(db_url, tmp_path, s3, bucket):
+    """The app with MEDIA_STORAGE=s3 on the test's database and bucket."""
+    with app_for(config_for(db_url, tmp_path, **{**s3.campus_env(bucket), "MEDIA_S3_URL_SECONDS": 60})) as app:
+        yield app
+
+
+@pytest.fixture
+def s3_client(s3_app):
+    return s3_app.test_client()
 
 
 def upload(client, headers, data: bytes, name: str) -> dict:
@@ -57,8 +53,9 @@ def upload(client, headers, data: bytes, name: str) -> dict:
 
 
 def test_uploads_live_in_the_bucket_and_are_read_through_presigned_urls(
-    app, client, make_user, auth, chats, connect, s3, bucket, tmp_path
+    s3_app, s3_client, make_user, auth, chats, s3, bucket, tmp_path
 ):
+    client = s3_client
     ann, bob, stranger = make_user(), make_user(), make_user()
     chat_id = chats.private(ann, bob)
     video = encoded("webm", video="libvpx", audio="libopus", seconds=2)
@@ -68,7 +65,9 @@ def test_uploads_live_in_the_bucket_and_are_read_through_presigned_urls(
     assert len(keys) == 3 and all(key.startswith("uploads/") for key in keys)  # video, poster, pdf
     assert not (tmp_path / "media").exists()  # nothing on the local disk
 
-    connect(ann).ack("send_message", {"chat_id": chat_id, "client_id": "s3-1", "attachment_id": sent["id"]})
+    Socket(s3_app, auth.token(ann)).ack(
+        "send_message", {"chat_id": chat_id, "client_id": "s3-1", "attachment_id": sent["id"]}
+    )
     # Campus checks access, then sends a short-lived URL of the object.
     assert client.get(sent["url"], headers=auth.headers(stranger)).status_code == 404
     answer = client.get(sent["url"], headers=auth.headers(bob))
@@ -87,11 +86,12 @@ def test_uploads_live_in_the_bucket_and_are_read_through_presigned_urls(
     assert "filename*=UTF-8''%D0%9E%D1%82%D1%87%D1%91%D1%82.pdf" in pdf.headers["Content-Disposition"]
     # Deleting the message deletes the objects.
     message_id = client.get(f"/api/v1/chats/{chat_id}/messages", headers=auth.headers(ann)).get_json()["items"][0]["id"]
-    connect(ann).ack("delete_message", {"message_id": message_id})
+    Socket(s3_app, auth.token(ann)).ack("delete_message", {"message_id": message_id})
     assert len(s3.objects(bucket)) == 1
 
 
-def test_student_photos_use_the_same_backend(app, client, make_user, auth, make_student, s3, bucket):
+def test_student_photos_use_the_same_backend(s3_client, make_user, auth, make_student, s3, bucket):
+    client = s3_client
     from PIL import Image
 
     admin = auth.headers(make_user("admin"))
@@ -111,8 +111,9 @@ def test_student_photos_use_the_same_backend(app, client, make_user, auth, make_
     assert requests.get(photo.headers["Location"], timeout=30).headers["Content-Type"] == "image/png"
 
 
-def test_cleanup_removes_the_objects_of_unattached_uploads(app, client, make_user, auth, runner, s3, bucket):
-    upload(client, auth.headers(make_user()), b"draft\n", "draft.txt")
+def test_cleanup_removes_the_objects_of_unattached_uploads(s3_app, s3_client, make_user, auth, s3, bucket):
+    upload(s3_client, auth.headers(make_user()), b"draft\n", "draft.txt")
+    runner = s3_app.test_cli_runner()
     assert len(s3.objects(bucket)) == 1
     result = runner.invoke(args=["media", "cleanup", "--older-than", "0"])
     assert "Removed 1 " in result.output

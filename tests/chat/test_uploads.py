@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import struct
-import zlib
 from pathlib import Path
 
 import av
@@ -14,20 +13,8 @@ from PIL import Image
 
 from campus.chat.models import Upload
 from campus.extensions import db
+from tests.support.images import image_bytes, png_bomb
 from tests.support.media_files import encoded, pdf_bytes, truncated, wav_bytes, zip_bytes
-
-
-def image_bytes(fmt: str = "JPEG", size=(64, 48), exif: bool = False) -> bytes:
-    image = Image.new("RGB", size, (200, 30, 30))
-    out = io.BytesIO()
-    options = {}
-    if exif:
-        data = Image.Exif()
-        data[0x010F] = "SpyCam Inc."
-        data[0x8825] = {2: (55.0, 45.0, 0.0)}  # GPS
-        options["exif"] = data.tobytes()
-    image.save(out, fmt, **options)
-    return out.getvalue()
 
 
 def animated_gif() -> bytes:
@@ -144,17 +131,6 @@ def test_a_browser_recording_without_duration_becomes_seekable(client, ann, tmp_
         assert next(container.demux(container.streams.audio[0])).pts is not None
 
 
-def png_bomb(side: int = 12_000) -> bytes:
-    """A one-bit PNG of side × side pixels: tiny on disk, 144 Mpx decoded."""
-    raw = zlib.compress(b"".join(b"\0" + b"\0" * (side // 8) for _ in range(side)), 9)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
-
-
 def jpeg_bomb() -> bytes:
     """A small JPEG whose header claims 65000 × 65000 pixels."""
     data = bytearray(image_bytes("JPEG"))
@@ -175,7 +151,7 @@ BAD_INPUT = [
     ("zip-as-docx", zip_bytes({"a.txt": b"x"}), "essay.docx", 415, "extension_mismatch"),
     ("jpeg-zip-polyglot", image_bytes("JPEG") + zip_bytes({"evil.html": b"<script>"}), "a.jpg", 415, "polyglot"),
     ("pdf-zip-polyglot", pdf_bytes() + zip_bytes({"evil.js": b"x"}), "a.pdf", 415, "polyglot"),
-    ("png-bomb", png_bomb(), "bomb.png", 413, "too_large"),
+    ("png-bomb", png_bomb(12_000, 12_000), "bomb.png", 413, "too_large"),
     ("jpeg-bomb", jpeg_bomb(), "bomb.jpg", 413, "too_large"),
     ("zero-bytes", b"", "empty.txt", 422, "empty_file"),
     ("truncated-video", truncated(encoded("webm", video="libvpx", audio="libopus", seconds=4)), "v.webm", 422, None),

@@ -8,11 +8,10 @@ import uuid
 import pytest
 import requests
 
-from tests.chat_live.conftest import LIVE_ENV
 from tests.support.chat_client import CampusApi, ChatSocket, new_client_id
 from tests.support.media_files import encoded
 from tests.support.s3 import S3Server
-from tests.support.server import LiveServer
+from tests.support.server import LIFTED_LOGIN_LIMIT, LiveServer
 from tests.support.services_available import require_redis
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.redis]
@@ -28,7 +27,7 @@ def s3():
 def test_two_workers_share_the_bucket_uploaded_through_one_served_by_the_other(tmp_path, postgres_database, s3):
     bucket = s3.new_bucket()
     queue = {"SOCKETIO_MESSAGE_QUEUE": require_redis(), "SOCKETIO_CHANNEL": f"campus-test-{uuid.uuid4().hex}"}
-    env = {**LIVE_ENV, **queue, **s3.campus_env(bucket)}
+    env = {**LIFTED_LOGIN_LIMIT, **queue, **s3.campus_env(bucket)}
     # Each worker has a media folder of its own: only the bucket is shared.
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()

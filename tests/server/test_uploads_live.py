@@ -14,11 +14,10 @@ import requests
 
 from tests.support.chat_client import CampusApi
 from tests.support.media_files import big_video
-from tests.support.server import LiveServer
+from tests.support.server import LIFTED_LOGIN_LIMIT, LiveServer
 
 pytestmark = pytest.mark.server
 
-LIVE_ENV = {"LOGIN_RATE_LIMIT": "1000 per minute"}
 READERS = 3
 
 
@@ -29,7 +28,7 @@ def video_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(params=["eventlet", "gevent"])
 def server(request, tmp_path):
-    server = LiveServer(tmp_path, mode=request.param, env=LIVE_ENV).start()
+    server = LiveServer(tmp_path, mode=request.param, env=LIFTED_LOGIN_LIMIT).start()
     yield server
     server.stop()
 
@@ -133,7 +132,7 @@ def multipart(name: str, data: bytes) -> tuple[str, bytes]:
 @pytest.fixture(params=["eventlet", "gevent"])
 def small_limits(request, tmp_path):
     limits = dict.fromkeys(("IMAGE", "AUDIO", "VIDEO", "FILE"), "100000")
-    env = {**LIVE_ENV, **{f"UPLOAD_MAX_{kind}_BYTES": value for kind, value in limits.items()}}
+    env = {**LIFTED_LOGIN_LIMIT, **{f"UPLOAD_MAX_{kind}_BYTES": value for kind, value in limits.items()}}
     server = LiveServer(tmp_path, mode=request.param, env=env).start()
     yield server
     server.stop()

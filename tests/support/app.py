@@ -30,7 +30,8 @@ class ClosingClient(FlaskClient):
 
 
 @contextmanager
-def _test_app(config) -> Iterator:
+def app_for(config) -> Iterator:
+    """An app built from `config` for a test (its own configuration), disposed of after."""
     app = create_app(config)
     app.test_client_class = ClosingClient
     try:
@@ -43,7 +44,7 @@ def _test_app(config) -> Iterator:
 
 @pytest.fixture
 def app(db_url, tmp_path):
-    with _test_app(config_for(db_url, tmp_path)) as app:
+    with app_for(config_for(db_url, tmp_path)) as app:
         yield app
 
 
@@ -59,7 +60,7 @@ def dev_app(db_url, tmp_path):
         (DevelopmentConfig,),
         {"SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"), **cheap_hashing},
     )
-    with _test_app(config) as app:
+    with app_for(config) as app:
         yield app
 
 

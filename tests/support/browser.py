@@ -23,8 +23,17 @@ CHROMIUM_FLAGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+# A fake microphone and camera, allowed without asking, and sound played without a click first:
+# only for the browser of the tests that record voice and video notes (`new_page(fake_media=True)`).
+FAKE_MEDIA_FLAGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def launch(playwright, extra_flags: tuple[str, ...] = ()):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, *extra_flags], headless=True)
 
 
 class ConsoleLog:
