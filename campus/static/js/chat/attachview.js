@@ -6,14 +6,10 @@
 import { describeAttachment, formatDuration, formatSize, uploadUrl } from "./attachments.js";
 import { $, el } from "./dom.js";
 
-const FILE_ICONS = [
-  [/pdf$/, "📕"], [/(word|opendocument\.text|rtf)/, "📝"], [/(sheet|excel|csv)/, "📊"],
-  [/(presentation|powerpoint)/, "📽"], [/(zip|7z|gzip|epub)/, "🗜"], [/^text\//, "📄"],
-];
-
-function fileIcon(mime) {
-  const found = FILE_ICONS.find(([pattern]) => pattern.test(mime || ""));
-  return found ? found[1] : "📎";
+/** A file card's icon: the name's extension on a sheet ("PDF", "DOCX"), drawn by CSS. */
+function fileIcon(name) {
+  const match = /\.([a-z0-9]{1,5})$/i.exec(name || "");
+  return match ? match[1].toUpperCase() : "FILE";
 }
 
 /** The full-size image viewer: one <dialog> of the page (#image-viewer). */
@@ -65,7 +61,7 @@ export function createAttachmentNodes({ t, locale = document.documentElement.lan
   function fileNode(attachment, url) {
     const name = attachment.name || t("attachment");
     return el("div", { className: "att att-file" },
-      el("span", { className: "att-icon", "aria-hidden": "true" }, fileIcon(attachment.mime)),
+      el("span", { className: "att-icon", "aria-hidden": "true" }, fileIcon(name)),
       el("span", { className: "att-file-text" },
         el("span", { className: "att-name" }, name),
         el("span", { className: "att-size" }, formatSize(attachment.size || 0, t, locale))),
