@@ -265,3 +265,19 @@ def test_the_hand_built_payloads_with_an_attachment_are_the_documented_shape(app
         row = db.session.execute(select_messages().where(Message.id == acked["id"])).one()
         documented = MessageSchema().dump(message)
         assert documented == message_from_orm(message) == message_from_row(row) == acked
+
+
+def test_behind_nginx_the_app_checks_and_nginx_sends_the_bytes(app, client, pair, connect, make_user, auth):
+    app.config["MEDIA_ACCEL_REDIRECT"] = "/_media/"
+    sent = upload(client, pair["ann_h"], pdf_bytes(), "Отчёт.pdf")
+    connect(pair["ann"]).ack("send_message", {"chat_id": pair["chat"], "client_id": "x-1", "attachment_id": sent["id"]})
+    answer = client.get(sent["url"], headers=pair["bob_h"])
+    assert answer.status_code == 200 and answer.data == b""
+    with app.app_context():
+        key = db.session.get(Upload, sent["id"]).key
+    assert answer.headers["X-Accel-Redirect"] == f"/_media/uploads/{key[:2]}/{key}"
+    assert answer.mimetype == "application/pdf"
+    assert answer.headers["Content-Disposition"].startswith("attachment;")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in answer.headers["Content-Security-Policy"]
+    assert client.get(sent["url"], headers=auth.headers(make_user())).status_code == 404

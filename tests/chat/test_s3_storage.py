@@ -118,3 +118,12 @@ def test_cleanup_removes_the_objects_of_unattached_uploads(s3_app, s3_client, ma
     result = runner.invoke(args=["media", "cleanup", "--older-than", "0"])
     assert "Removed 1 " in result.output
     assert s3.objects(bucket) == []
+
+
+def test_create_bucket_makes_the_configured_bucket_once(db_url, tmp_path, s3):
+    name = f"campus-new-{tmp_path.name[-8:].lower().replace('_', '-')}"
+    with app_for(config_for(db_url, tmp_path, **{**s3.campus_env(name)})) as app:
+        runner = app.test_cli_runner()
+        assert f"Bucket {name} is ready." in runner.invoke(args=["media", "create-bucket"]).output
+        assert f"Bucket {name} is ready." in runner.invoke(args=["media", "create-bucket"]).output
+    assert name in [bucket["Name"] for bucket in s3.client().list_buckets()["Buckets"]]

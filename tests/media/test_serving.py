@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from campus import create_app
 from campus.media import serving, storage
+from tests.support.app import app_for, config_for
 
 
 def test_a_large_file_goes_out_in_chunks_with_a_pause_after_each(app, monkeypatch):
@@ -42,3 +46,23 @@ def test_an_unread_body_still_closes_its_file(app):
         wrapper = response.response
         response.close()
     assert wrapper.body.file.closed
+
+
+def test_pages_may_load_media_from_the_buckets_public_address(db_url, tmp_path):
+    s3 = {
+        "MEDIA_STORAGE": "s3",
+        "MEDIA_S3_BUCKET": "campus",
+        "MEDIA_S3_ENDPOINT_URL": "http://127.0.0.1:9",
+        "MEDIA_S3_PUBLIC_ENDPOINT_URL": "https://files.campus.example.edu/store",
+    }
+    with app_for(config_for(db_url, tmp_path, **s3)) as app:
+        policy = app.test_client().get("/login").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: blob: https://files.campus.example.edu;" in policy
+    assert "media-src 'self' blob: https://files.campus.example.edu;" in policy
+
+
+def test_a_storage_setting_that_cannot_work_stops_the_start_up(db_url, tmp_path):
+    with pytest.raises(RuntimeError, match="MEDIA_STORAGE must be local or s3"):
+        create_app(config_for(db_url, tmp_path, MEDIA_STORAGE="ftp"))
+    with pytest.raises(RuntimeError, match="needs MEDIA_S3_BUCKET"):
+        create_app(config_for(db_url, tmp_path, MEDIA_STORAGE="s3"))
