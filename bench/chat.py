@@ -48,6 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from campus.core.textsearch import stems  # noqa: E402
 from tests.support.chat_client import CampusApi  # noqa: E402
 from tests.support.server import LiveServer  # noqa: E402
 
@@ -399,6 +400,7 @@ def fill_history(db_path: Path, chat_id: int, sender_id: int, count: int) -> flo
     last_seq and rev follow); seconds taken."""
     started = time.perf_counter()
     connection = sqlite3.connect(db_path, timeout=30)
+    connection.create_function("campus_stems", 1, stems, deterministic=True)  # the search index's triggers
     connection.execute("PRAGMA synchronous=NORMAL")
     created_at = connection.execute("SELECT created_at FROM chats WHERE id = ?", (chat_id,)).fetchone()[0]
     batch = 50_000

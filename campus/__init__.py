@@ -50,7 +50,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(app, db.engine)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    from campus.chat.search import include_in_migrations
+
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True, include_name=include_in_migrations)
     jwt.init_app(app)
     set_token_resolver(app, resolve_token)
     passwords.init_app(app)
@@ -105,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     """HTML blueprints on the app, JSON ones through flask-smorest (for the OpenAPI document)."""
     from campus.admin.views import bp as admin_views
     from campus.chat.api import chats_api, messages_api
+    from campus.chat.search_api import search_api
     from campus.chat.uploads_api import uploads_api
     from campus.chat.views import bp as chat_views
     from campus.extensions import api, csrf
@@ -118,7 +121,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (pages_views, users_views, admin_views, chat_views, majors_views, students_views):
         app.register_blueprint(blueprint)
-    for blueprint in (auth_api, users_api, majors_api, students_api, chats_api, messages_api, uploads_api):
+    for blueprint in (auth_api, users_api, majors_api, students_api, chats_api, messages_api, search_api, uploads_api):
         # JSON endpoints use Bearer tokens, or the JWT cookie with its own double-submit check.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

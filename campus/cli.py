@@ -1,5 +1,5 @@
 """Command line, every command of Campus: `flask seed roles|demo`, `flask users create-admin EMAIL`,
-`flask students import FILE`, `flask chat sync-campus`, `flask media cleanup|create-bucket`."""
+`flask students import FILE`, `flask chat sync-campus|reindex-search`, `flask media cleanup|create-bucket`."""
 
 from __future__ import annotations
 
@@ -93,6 +93,14 @@ def sync_campus_command() -> None:
     from campus.chat.campus_chats import sync_all_campus_memberships
 
     click.echo(f"Campus chats in step for {sync_all_campus_memberships()} students.")
+
+
+@chat_cli.command("reindex-search")
+def reindex_search_command() -> None:
+    """Rebuild the message search index from every message's text (docs/design.md#search-in-messages)."""
+    from campus.chat.search import rebuild_index
+
+    click.echo(f"Search index rebuilt: {rebuild_index()} messages.")
 
 
 @media_cli.command("cleanup")

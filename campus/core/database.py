@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from campus.core.errors import Conflict
+from campus.core.textsearch import stems
 
 
 class fold(FunctionElement):  # noqa: N801 - used like the SQL function it stands for
@@ -72,6 +73,8 @@ def configure_sqlite(app: Flask, engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.create_function("campus_fold", 1, _casefold, deterministic=True)
+        # The message search index's triggers call it (docs/design.md#search-in-messages).
+        dbapi_connection.create_function("campus_stems", 1, stems, deterministic=True)
         cursor = dbapi_connection.cursor()
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
