@@ -103,6 +103,15 @@ def attachment_strings() -> dict[str, str]:
     }
 
 
+def search_strings() -> dict[str, str]:
+    """The page's words for search in messages (with `page_strings`)."""
+    return {
+        "search_more": _("More results"),
+        "search_results": _("Found: {count}"),
+        "search_nothing": _("No messages found."),
+    }
+
+
 def upload_limits() -> dict[str, int]:
     """Bytes per kind, so the page refuses a file too large before sending it (the server checks)."""
     config = current_app.config
@@ -133,7 +142,7 @@ def chat():
             "access_header": config["JWT_ACCESS_CSRF_HEADER_NAME"],
             "refresh_header": config["JWT_REFRESH_CSRF_HEADER_NAME"],
         },
-        "strings": {**page_strings(), **attachment_strings()},
+        "strings": {**page_strings(), **attachment_strings(), **search_strings()},
         "uploads": upload_limits(),
     }
     return render_template("chat/index.html", page_config=page_config)

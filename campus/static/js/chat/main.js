@@ -15,7 +15,7 @@
  *   dom.js           DOM helpers
  *   attachments.js, uploads.js, recorder.js   attachments' names, uploading, recording (no DOM)
  *   chatlist.js, conversation.js, messages.js, composer.js, dialogs.js, notifications.js,
- *   attachview.js, attach.js, record.js
+ *   attachview.js, attach.js, record.js, search.js (search in messages)
  *                    what the user sees (the `view` below is their side of sync.js)
  */
 
@@ -31,6 +31,7 @@ import { $, cookie, pageVisible } from "./dom.js";
 import { createNotifications } from "./notifications.js";
 import { Outbox } from "./outbox.js";
 import { createRecord } from "./record.js";
+import { createMessageSearch } from "./search.js";
 import { ChatStore } from "./store.js";
 import { ChatSync } from "./sync.js";
 import { Typing } from "./typing.js";
@@ -80,6 +81,7 @@ const uploader = createUploader({
 });
 const attach = createAttach({ store, sync, uploader, t, conversation });
 createRecord({ t, attach, notifications });
+createMessageSearch({ api, store, sync, t, times, conversation });
 
 Object.assign(view, {
   connection: notifications.setConnection,
