@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     """HTML blueprints on the app, JSON ones through flask-smorest (for the OpenAPI document)."""
     from campus.admin.views import bp as admin_views
     from campus.chat.api import chats_api, messages_api
+    from campus.chat.moderation_api import moderation_api
     from campus.chat.search_api import search_api
     from campus.chat.uploads_api import uploads_api
     from campus.chat.views import bp as chat_views
@@ -121,7 +122,17 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (pages_views, users_views, admin_views, chat_views, majors_views, students_views):
         app.register_blueprint(blueprint)
-    for blueprint in (auth_api, users_api, majors_api, students_api, chats_api, messages_api, search_api, uploads_api):
+    for blueprint in (
+        auth_api,
+        users_api,
+        majors_api,
+        students_api,
+        chats_api,
+        messages_api,
+        moderation_api,
+        search_api,
+        uploads_api,
+    ):
         # JSON endpoints use Bearer tokens, or the JWT cookie with its own double-submit check.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

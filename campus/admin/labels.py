@@ -25,12 +25,19 @@ ACTION_LABELS = {
     "student.photo_changed": _l("Student photo changed"),
     "student.photo_removed": _l("Student photo removed"),
     "students.imported": _l("Students imported"),
+    "chat.message_deleted": _l("Message deleted by a moderator"),
+    "chat.message_pinned": _l("Message pinned"),
+    "chat.message_unpinned": _l("Message unpinned"),
+    "chat.member_muted": _l("Chat member muted"),
+    "chat.member_unmuted": _l("Chat member unmuted"),
+    "chat.member_removed": _l("Chat member removed"),
 }
 
 TARGET_LABELS = {
     "user": _l("Account"),
     "major": _l("Major"),
     "student": _l("Student record"),
+    "message": _l("Chat message"),
 }
 
 

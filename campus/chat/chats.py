@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from campus.audit.services import record
 from campus.chat import notify
 from campus.chat.access import membership
 from campus.chat.models import ADMIN, GROUP, MEMBER, OWNER, PRIVATE, Chat, ChatMember, Message
@@ -246,6 +247,7 @@ def remove_member(user: Principal, chat_id: int, user_id: int) -> None:
         allowed = member.role == OWNER or user.can("chat.moderate") or (member.role == ADMIN and target.role == MEMBER)
         if not allowed or (target.role == OWNER and member.role != OWNER and not user.can("chat.moderate")):
             raise Forbidden(_("You may not remove this member."))
+        record(user.id, "chat.member_removed", "user", user_id, {"chat_id": chat.id, "role": target.role}, None)
     _remove(chat, target)
 
 

@@ -13,10 +13,12 @@ from flask_babel import gettext as _
 from sqlalchemy import Boolean, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from campus.audit.services import record
 from campus.chat import notify
 from campus.chat.access import membership, require_member
 from campus.chat.chats import private_key
-from campus.chat.models import ADMIN, GROUP, MAJOR, OWNER, Chat, ChatMember, Message
+from campus.chat.models import MAJOR, Chat, ChatMember, ChatMute, Message
+from campus.chat.moderation import Muted, active_mute, may_moderate
 from campus.chat.payloads import (
     MessagePayload,
     MessageValues,
@@ -41,15 +43,22 @@ from campus.users.models import User
 # ten times what the database spends running it (docs/performance.md, "Chat").
 
 _chats, _members, _messages = Chat.__table__, ChatMember.__table__, Message.__table__
+_mutes = ChatMute.__table__
 
 # A message's numbers: the chat's next seq and rev, taken only while the sender is a member and
-# may post there (announcement chats need `chat.post_announcements`) — `next_rev` for one message.
+# may post there (announcement chats need `chat.post_announcements`; no mute that has not ended)
+# — `next_rev` for one message.
 _TAKE_MESSAGE_NUMBERS = (
     update(_chats)
     .where(
         _chats.c.id == bindparam("chat"),
         exists().where(_members.c.chat_id == bindparam("chat"), _members.c.user_id == bindparam("user")),
         or_(_chats.c.kind.is_(None), _chats.c.kind != MAJOR, bindparam("may_announce", type_=Boolean)),
+        ~exists().where(
+            _mutes.c.chat_id == bindparam("chat"),
+            _mutes.c.user_id == bindparam("user"),
+            _mutes.c.until > bindparam("now", type_=_mutes.c.until.type),
+        ),
     )
     .values(
         rev=_chats.c.rev + 1,
@@ -143,6 +152,9 @@ def send_message(
             if stored is not None:
                 return message_from_orm(stored), False
             membership(chat_id, user.id)
+            mute = active_mute(chat_id, user.id, now)
+            if mute is not None:
+                raise Muted(mute)
             raise Forbidden(_("Only teachers and admins post in announcement chats."))
         seq, rev = numbers
         if (
@@ -228,16 +240,14 @@ def edit_message(user: Principal, message_id: int, body: str) -> MessagePayload:
 
 
 def delete_message(user: Principal, message_id: int) -> MessagePayload:
-    """Delete one's own message, or (in groups) another's as a moderator, owner or admin.
+    """Delete one's own message, or (in groups) another's as one who moderates the chat.
 
     The message keeps its place with no body; its attachment's file is deleted with it. Deleting
     it again returns it unchanged.
     """
     message, chat, member = _message_for_member(message_id, user.id)
-    if message.sender_id != user.id:
-        moderates = chat.type == GROUP and (user.can("chat.moderate") or member.role in (OWNER, ADMIN))
-        if not moderates:
-            raise Forbidden(_("You may delete only your own messages here."))
+    if message.sender_id != user.id and not may_moderate(user, chat, member):
+        raise Forbidden(_("You may delete only your own messages here."))
     if message.deleted_at is not None:
         return message_from_orm(message)
     _seq, rev = next_rev(chat.id)
@@ -248,6 +258,11 @@ def delete_message(user: Principal, message_id: int) -> MessagePayload:
         return payload
     files = release_deleted(message.attachment) if message.attachment is not None else None
     message.body, message.attachment, message.rev, message.deleted_at = None, None, rev, utcnow()
+    message.pinned_at = message.pinned_by_id = None
+    if message.sender_id != user.id:
+        # Shown as "deleted by a moderator"; the audit log says who (docs/design.md#moderation).
+        message.deleted_by_id = user.id
+        record(user.id, "chat.message_deleted", "message", message.id, {"chat_id": chat.id, "seq": message.seq}, None)
     db.session.flush()
     payload = message_from_orm(message)
     db.session.commit()

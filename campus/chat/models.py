@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.sql import false
+from sqlalchemy.sql import false, text
 
 from campus.core.models import UTCDateTime, utcnow
 from campus.extensions import db
@@ -86,6 +86,13 @@ class Message(db.Model):
         UniqueConstraint("chat_id", "seq", name="uq_messages_chat_id_seq"),
         UniqueConstraint("sender_id", "client_id", name="uq_messages_sender_id_client_id"),
         Index("ix_messages_chat_id_rev", "chat_id", "rev"),
+        Index(
+            "ix_messages_pinned",
+            "chat_id",
+            "pinned_at",
+            sqlite_where=text("pinned_at IS NOT NULL"),
+            postgresql_where=text("pinned_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -101,6 +108,10 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moderation (docs/design.md#moderation): pinned in its chat; deleted by someone not its sender.
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pinned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     attachment: Mapped[Upload | None] = relationship(lazy="joined")
 
@@ -148,3 +159,16 @@ class Upload(db.Model):
 
     def __repr__(self) -> str:
         return f"<Upload {self.id} {self.kind} {self.mime}>"
+
+
+class ChatMute(db.Model):
+    """A member who may read but not post in a chat until `until` (docs/design.md#moderation)."""
+
+    __tablename__ = "chat_mutes"
+
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200))
+    muted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -55,6 +55,8 @@ class MessagePayload(TypedDict):
     created_at: str
     edited_at: str | None
     deleted_at: str | None
+    pinned_at: str | None
+    deleted_by_moderator: bool
 
 
 class MessageValues(TypedDict):
@@ -88,6 +90,8 @@ MESSAGE_COLUMNS = (
     Message.created_at,
     Message.edited_at,
     Message.deleted_at,
+    Message.pinned_at,
+    Message.deleted_by_id,
 )
 ATTACHMENT_COLUMNS = (
     Upload.kind,
@@ -173,6 +177,8 @@ def _message(
     created_at: datetime,
     edited_at: datetime | None,
     deleted_at: datetime | None,
+    pinned_at: datetime | None = None,
+    deleted_by_id: int | None = None,
 ) -> MessagePayload:
     return {
         "id": message_id,
@@ -187,6 +193,9 @@ def _message(
         "created_at": dump_time(created_at),
         "edited_at": dump_time(edited_at),
         "deleted_at": dump_time(deleted_at),
+        "pinned_at": dump_time(pinned_at),
+        # Set only when someone other than the sender deleted it (docs/design.md#moderation).
+        "deleted_by_moderator": deleted_by_id is not None,
     }
 
 
@@ -205,6 +214,8 @@ def message_from_orm(message: Message) -> MessagePayload:
         message.created_at,
         message.edited_at,
         message.deleted_at,
+        message.pinned_at,
+        message.deleted_by_id,
     )
 
 

@@ -43,6 +43,13 @@ class AttachmentSchema(Schema):
     note = fields.Boolean(metadata={"description": "recorded as a voice or video note"})
 
 
+def _deleted_by_moderator(message) -> bool:
+    """From a payload built by hand (passed through) or from a `Message`."""
+    if isinstance(message, dict):
+        return message["deleted_by_moderator"]
+    return message.deleted_by_id is not None
+
+
 class MessageSchema(Schema):
     """`<message>`: a deleted message keeps its place with no body. Services build it by hand
     (`campus.chat.payloads`); this documents it (OpenAPI), and a test keeps the two equal."""
@@ -59,6 +66,13 @@ class MessageSchema(Schema):
     created_at = TimeField()
     edited_at = TimeField(allow_none=True)
     deleted_at = TimeField(allow_none=True)
+    pinned_at = TimeField(
+        allow_none=True, metadata={"description": "pinned in its chat since (docs/protocol.md#moderation)"}
+    )
+    deleted_by_moderator = fields.Function(
+        _deleted_by_moderator,
+        metadata={"type": "boolean", "description": "deleted by someone other than its sender"},
+    )
 
 
 class MemberSchema(Schema):

@@ -1,7 +1,7 @@
 """Search in messages (docs/design.md#search-in-messages, docs/protocol.md#search).
 
 The index is the database's own full-text search, written by triggers on `messages` in the same
-transaction as the send, edit or delete (migration 0060): SQLite's FTS5 over the bodies' stems
+transaction as the send, edit or delete (migration 0061_message_search): SQLite's FTS5 over the bodies' stems
 (`campus.core.textsearch`), PostgreSQL's `tsvector` in the `russian` configuration. A search
 sees only the chats the caller is a member of at the moment of the search — membership is a join
 in the query, not a list taken earlier.

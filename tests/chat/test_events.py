@@ -55,6 +55,8 @@ def test_send_is_acked_with_the_stored_message_and_broadcast_to_members(app, mak
         "created_at",
         "edited_at",
         "deleted_at",
+        "pinned_at",
+        "deleted_by_moderator",
     }
     assert (message["chat_id"], message["seq"], message["sender_id"], message["client_id"], message["body"]) == (
         chat_id,

@@ -6,17 +6,20 @@ campus.core.database), rowid = the message's id. PostgreSQL: a table of `tsvecto
 GIN index. Triggers on `messages` write it inside the statement's own transaction
 (docs/design.md#search-in-messages); `flask chat reindex-search` rebuilds it.
 
-Revision ID: 0060_message_search
-Revises: 0040_uploads
+Revision ID: 0061_message_search
+Revises: 0060_moderation
 Create Date: 2026-12-06 22:00:00
 
 """
 
 from alembic import op
 
+# Keep in mind: on SQLite a migration that rebuilds `messages` (alembic's batch mode, e.g. to add
+# a foreign key) drops these triggers with the old table; it must create them again.
+
 # revision identifiers, used by Alembic.
-revision = "0060_message_search"
-down_revision = "0040_uploads"
+revision = "0061_message_search"
+down_revision = "0060_moderation"
 branch_labels = None
 depends_on = None
 
