@@ -104,11 +104,19 @@ def attachment_strings() -> dict[str, str]:
 
 
 def search_strings() -> dict[str, str]:
-    """The page's words for search in messages (with `page_strings`)."""
+    """The page's words for search in messages and moderation (with `page_strings`)."""
     return {
         "search_more": _("More results"),
         "search_results": _("Found: {count}"),
         "search_nothing": _("No messages found."),
+        "deleted_by_moderator": _("Message deleted by a moderator"),
+        "pin": _("Pin"),
+        "unpin": _("Unpin"),
+        "pinned_count": _("{index} of {count}"),
+        "mute": _("Mute"),
+        "mute_title": _("Mute {name}"),
+        "mute_needs_reason": _("Give a reason: they will see it."),
+        "muted_until": _("{name} may not write here until {time}."),
     }
 
 
@@ -130,6 +138,8 @@ def chat():
         "namespace": NAMESPACE,
         # Only decides whether an announcement chat shows a composer; the server checks each send.
         "can_post_announcements": user.can("chat.post_announcements"),
+        # Likewise only which moderation buttons show (docs/protocol.md#moderation).
+        "can_moderate": user.can("chat.moderate"),
         # The access cookie's remaining life and a fresh one's: the page refreshes ahead of expiry,
         # so no API call goes out with an expired token (the browser logs every 401 as an error).
         "access": {

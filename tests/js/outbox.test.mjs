@@ -155,3 +155,14 @@ test("a message with an uploaded attachment sends its attachment_id, and survive
   again.load();
   assert.deepEqual(again.forChat(7).map((entry) => entry.attachment), [attachment]);
 });
+
+test("a refused message keeps the server's reason until it is retried", () => {
+  const { outbox, link } = outboxOnLink();
+  write(outbox, "let me speak");
+  link.sends[0][1](null, { ok: false, error: { code: "forbidden", message: "You are muted until 10:00: spam" } });
+  const entry = outbox.entries.get("c1");
+  assert.equal(entry.status, "failed");
+  assert.equal(entry.reason, "You are muted until 10:00: spam");
+  outbox.requeue(entry);
+  assert.equal(entry.reason, null);
+});

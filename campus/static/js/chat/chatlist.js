@@ -9,7 +9,7 @@ export function createChatList({ store, t, times, locale, openChat }) {
 
   function previewText(message) {
     if (!message) return "";
-    if (message.deleted_at) return t("deleted");
+    if (message.deleted_at) return t(message.deleted_by_moderator ? "deleted_by_moderator" : "deleted");
     const text = message.body || describeAttachment(message.attachment, t);
     return (message.sender_id === store.me ? t("you") + ": " : "") + text;
   }

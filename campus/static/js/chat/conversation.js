@@ -4,13 +4,13 @@
 import { $, el } from "./dom.js";
 import { createMessageNodes } from "./messages.js";
 
-export function createConversation({ store, sync, outbox, typing, t, times, canPostAnnouncements, notifications, chatList }) {
+export function createConversation({ store, sync, outbox, typing, t, times, canPostAnnouncements, notifications, chatList, messageActions }) {
   const messageList = $("message-list");
   const pendingList = $("pending-list");
   const messagesBox = $("messages");
   const conversation = $("conversation");
   const app = $("chat-app");
-  const nodes = createMessageNodes({ store, sync, t, times, rerender: render, setStatus: notifications.setStatus });
+  const nodes = createMessageNodes({ store, sync, t, times, rerender: render, setStatus: notifications.setStatus, messageActions });
   let wasNearBottom = true;
 
   const isOpen = (chat) => chat.id === store.openChatId;

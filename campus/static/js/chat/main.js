@@ -15,7 +15,8 @@
  *   dom.js           DOM helpers
  *   attachments.js, uploads.js, recorder.js   attachments' names, uploading, recording (no DOM)
  *   chatlist.js, conversation.js, messages.js, composer.js, dialogs.js, notifications.js,
- *   attachview.js, attach.js, record.js, search.js (search in messages)
+ *   attachview.js, attach.js, record.js, search.js (search in messages),
+ *   moderation.js (pins, the pinned bar, mutes)
  *                    what the user sees (the `view` below is their side of sync.js)
  */
 
@@ -31,6 +32,7 @@ import { $, cookie, pageVisible } from "./dom.js";
 import { createNotifications } from "./notifications.js";
 import { Outbox } from "./outbox.js";
 import { createRecord } from "./record.js";
+import { createModeration } from "./moderation.js";
 import { createMessageSearch } from "./search.js";
 import { ChatStore } from "./store.js";
 import { ChatSync } from "./sync.js";
@@ -72,6 +74,8 @@ const notifications = createNotifications({ store, typing, t, openChat });
 const chatList = createChatList({ store, t, times, locale, openChat });
 const conversation = createConversation({
   store, sync, outbox, typing, t, times, canPostAnnouncements: config.can_post_announcements, notifications, chatList,
+  // Called while rendering, after `moderation` below exists.
+  messageActions: { actions: (...args) => moderation.actions(...args), moderates: (chat) => moderation.moderates(chat) },
 });
 const dialogs = createDialogs({ store, sync, api, t, times, conversation, chatList });
 createComposer({ store, sync, typing, t, conversation, notifications });
@@ -81,7 +85,13 @@ const uploader = createUploader({
 });
 const attach = createAttach({ store, sync, uploader, t, conversation });
 createRecord({ t, attach, notifications });
-createMessageSearch({ api, store, sync, t, times, conversation });
+const search = createMessageSearch({ api, store, sync, t, times, conversation });
+const moderation = createModeration({
+  api, store, t, times, config, setStatus: notifications.setStatus, openAt: search.openAt,
+});
+// Every way of opening a chat (the list, a notification, a search result) shows its pins.
+const openConversation = conversation.open;
+conversation.open = (chatId) => { openConversation(chatId); moderation.opened(chatId); };
 
 Object.assign(view, {
   connection: notifications.setConnection,
@@ -96,6 +106,7 @@ Object.assign(view, {
     if (notice) notifications.setStatus(t("left_chat", { title: store.chatName(chat) }));
   },
   messageChanged: conversation.messageChanged,
+  messageApplied: (message) => moderation.messageApplied(message),
   pendingChanged: conversation.renderPending,
   pendingSettled: conversation.removePending,
   conversationLoaded: conversation.loaded,

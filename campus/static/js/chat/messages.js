@@ -7,7 +7,8 @@ import { el } from "./dom.js";
 const STATUS_ICONS = { pending: "🕓", sent: "✓", seen: "✓✓", failed: "!" };
 
 /** `rerender()` redraws the open conversation; `setStatus(text)` writes the status line. */
-export function createMessageNodes({ store, sync, t, times, rerender, setStatus }) {
+/** `messageActions(chat, message, mine)` adds moderation buttons and says who moderates (moderation.js). */
+export function createMessageNodes({ store, sync, t, times, rerender, setStatus, messageActions }) {
   const attachments = createAttachmentNodes({ t });
 
   function failure(ack) {
@@ -30,16 +31,14 @@ export function createMessageNodes({ store, sync, t, times, rerender, setStatus 
     const mine = message.sender_id === store.me;
     const created = times.parse(message.created_at);
     const body = message.deleted_at
-      ? el("p", { className: "msg-body deleted" }, t("deleted"))
+      ? el("p", { className: "msg-body deleted" }, t(message.deleted_by_moderator ? "deleted_by_moderator" : "deleted"))
       : message.body || !message.attachment ? el("p", { className: "msg-body" }, message.body || "") : null;
     const attachment = message.attachment && !message.deleted_at ? attachments.attachmentNode(message.attachment) : null;
     const meta = el("div", { className: "msg-meta" },
       created ? el("time", { datetime: message.created_at, title: times.full(created) }, times.short(created)) : null,
       message.edited_at && !message.deleted_at ? el("span", { className: "msg-edited" }, t("edited")) : null,
       mine ? statusNode(store.ownStatus(chat, message)) : null,
-      mine && !message.deleted_at ? el("span", { className: "msg-actions" },
-        el("button", { type: "button", className: "link-button edit-button", onclick: (event) => startEdit(event, message) }, t("edit")),
-        el("button", { type: "button", className: "link-button delete-button", onclick: (event) => askDelete(event, message) }, t("delete"))) : null);
+      actionsNode(chat, message, mine));
     return el("li", {
       className: "msg " + (mine ? "mine" : "theirs"),
       dataset: { seq: String(message.seq), id: String(message.id), clientId: message.client_id || "", sender: String(message.sender_id) },
@@ -48,11 +47,24 @@ export function createMessageNodes({ store, sync, t, times, rerender, setStatus 
     attachment, body, meta);
   }
 
+  /** Edit and Delete on one's own message; Delete on others' for those who moderate; pins, mutes. */
+  function actionsNode(chat, message, mine) {
+    if (message.deleted_at) return null;
+    const extra = messageActions ? messageActions.actions(chat, message, mine) : [];
+    const mayDelete = mine || (messageActions && messageActions.moderates(chat));
+    if (!mine && !mayDelete && !extra.length) return null;
+    return el("span", { className: "msg-actions" },
+      mine ? el("button", { type: "button", className: "link-button edit-button", onclick: (event) => startEdit(event, message) }, t("edit")) : null,
+      mayDelete ? el("button", { type: "button", className: "link-button delete-button", onclick: (event) => askDelete(event, message) }, t("delete")) : null,
+      ...extra);
+  }
+
   /** An outbox entry: shown below the conversation until the server has it. */
   function pendingNode(entry) {
     return el("li", { className: "msg mine pending", dataset: { clientId: entry.client_id } },
       entry.attachment ? el("p", { className: "msg-attachment-pending" }, attachments.pendingText(entry.attachment)) : null,
       entry.body ? el("p", { className: "msg-body" }, entry.body) : null,
+      entry.status === "failed" && entry.reason ? el("p", { className: "msg-error", role: "alert" }, entry.reason) : null,
       el("div", { className: "msg-meta" }, statusNode(entry.status, entry)));
   }
 

@@ -103,6 +103,7 @@ export class Outbox {
   requeue(entry) {
     entry.status = "pending";
     entry.error = null;
+    entry.reason = null;
     entry.tries = 0;
     entry.waitUntil = false;
   }
@@ -132,6 +133,8 @@ export class Outbox {
         } else {
           entry.status = "failed";
           entry.error = code;
+          // The server's words for it (a mute names its reason and end), shown with the message.
+          entry.reason = (ack && ack.error && ack.error.message) || null;
           link.failed(entry);
         }
       }

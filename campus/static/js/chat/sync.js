@@ -78,6 +78,7 @@ export class ChatSync {
       return;
     }
     const { chat } = result;
+    if (this.view.messageApplied) this.view.messageApplied(message);   // pins (moderation.js)
     if (result.gap) this.scheduleSync(chat);
     if (live && result.isNew && this.typing.stopped(chat.id, message.sender_id)) this.view.typingChanged(chat.id);
     if (result.stored) this.view.messageChanged(chat, message, result.isNew);

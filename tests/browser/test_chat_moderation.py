@@ -1,0 +1,69 @@
+"""Moderation on the chat page: a moderator deletes a student's message and both pages show it
+deleted by a moderator; a pinned message shows in the pinned bar of every member's page; a mute
+refuses the muted member's sends with the reason."""
+
+from __future__ import annotations
+
+import itertools
+
+from playwright.sync_api import expect
+
+from tests.support.accounts import PASSWORD
+from tests.support.browser import sign_in
+from tests.support.chat_page import bodies, open_conversation, send
+
+_numbers = itertools.count(1)
+
+
+def make_moderator(new_page, live_server, user) -> None:
+    """An administrator gives `user` the moderator role on the admin page."""
+    email = f"moderation-admin-{next(_numbers)}@example.org"
+    live_server.flask("users", "create-admin", email, "--password", PASSWORD, "--role", "admin")
+    admin = new_page()
+    sign_in(admin, email, PASSWORD, f"/admin/users/{user.id}", base_url=live_server.url)
+    admin.locator("#role-form select").select_option("moderator")
+    admin.locator("#role-form button[type=submit]").click()
+    expect(admin.locator("#current-role")).to_have_text("Moderator")
+
+
+def test_a_moderator_deletes_a_students_message_and_both_pages_show_it(
+    open_chat_page, chat_user, new_page, live_server
+):
+    owner, student, moderator = chat_user("Olga"), chat_user("Stas"), chat_user("Mira")
+    make_moderator(new_page, live_server, moderator)
+    chat_id = owner.create_group("Seminar", [student, moderator])
+    student.post_message(chat_id, "something rude", client_id="rude-1")
+    student.post_message(chat_id, "something fine", client_id="fine-1")
+
+    student_page = open_chat_page(student)
+    open_conversation(student_page, "Seminar")
+    expect(bodies(student_page)).to_have_text(["something rude", "something fine"])
+    # A student has no Delete on others' messages, nor Pin or Mute in a group.
+    assert student_page.locator("#message-list li.theirs .delete-button").count() == 0
+    assert student_page.locator("#message-list .pin-button, #message-list .mute-button").count() == 0
+
+    moderator_page = open_chat_page(moderator)
+    open_conversation(moderator_page, "Seminar")
+    rude = moderator_page.locator("#message-list li.msg", has_text="something rude")
+    rude.locator(".delete-button").click()
+    rude.locator(".delete-button").click()  # confirm
+
+    for page in (moderator_page, student_page):
+        expect(bodies(page)).to_have_text(["Message deleted by a moderator", "something fine"])
+
+    # Pinning shows in every member's pinned bar.
+    moderator_page.locator("#message-list li.msg", has_text="something fine").locator(".pin-button").click()
+    for page in (moderator_page, student_page):
+        expect(page.locator("#pinned-bar")).to_be_visible()
+        expect(page.locator("#pinned-text")).to_have_text("something fine")
+    expect(student_page.locator("#pinned-unpin")).to_be_hidden()
+
+    # A mute: the student's next message is refused with the reason.
+    moderator_page.locator("#message-list li.msg", has_text="something fine").locator(".mute-button").click()
+    moderator_page.locator("#mute-reason").fill("Cool down, please")
+    moderator_page.locator("#mute-confirm").click()
+    expect(moderator_page.locator("#connection-status")).to_contain_text("may not write here until")
+    send(student_page, "let me speak")
+    failed = student_page.locator("#pending-list li", has_text="let me speak")
+    expect(failed.locator(".msg-status")).to_have_attribute("data-status", "failed")
+    expect(failed.locator(".msg-error")).to_contain_text("Cool down, please")
