@@ -28,6 +28,7 @@ from campus.core.models import utcnow
 from campus.core.schemas import dump_time
 from campus.core.security import Principal
 from campus.extensions import db
+from campus.roles.models import Permission, Role, role_permissions
 from campus.users.models import User
 
 MAX_PINS = 50
@@ -113,6 +114,27 @@ def pinned_messages(user: Principal, chat_id: int) -> list[MessagePayload]:
         .limit(MAX_PINS)
     ).all()
     return [message_from_row(row) for row in rows]
+
+
+# --- staff --------------------------------------------------------------------------------
+
+
+def chat_staff(user: Principal, chat_id: int) -> list[dict[str, Any]]:
+    """The members who post announcements in a campus chat (its teachers and admins), by name;
+    an empty list for other chats."""
+    chat, _member = membership(chat_id, user.id)
+    if chat.kind is None:
+        return []
+    rows = db.session.execute(
+        select(User.id, User.first_name, User.last_name)
+        .join(ChatMember, and_(ChatMember.user_id == User.id, ChatMember.chat_id == chat_id))
+        .join(Role, Role.id == User.role_id)
+        .join(role_permissions, role_permissions.c.role_id == Role.id)
+        .join(Permission, Permission.id == role_permissions.c.permission_id)
+        .where(Permission.name == "chat.post_announcements", User.is_active)
+        .order_by(User.last_name, User.first_name, User.id)
+    )
+    return [{"user_id": row.id, "first_name": row.first_name, "last_name": row.last_name} for row in rows]
 
 
 # --- mutes ----------------------------------------------------------------------------------

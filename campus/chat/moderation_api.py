@@ -1,4 +1,4 @@
-"""Moderation endpoints (docs/protocol.md#moderation): pins and mutes of a chat.
+"""Moderation endpoints (docs/protocol.md#moderation): pins, mutes and a campus chat's staff.
 
 Deleting others' messages is `delete_message` / the socket; removing members is
 `DELETE /chats/{id}/members/{user_id}` (campus.chat.api).
@@ -33,6 +33,13 @@ class MuteSchema(Schema):
     muted_by = fields.Integer(allow_none=True)
 
 
+class StaffSchema(Schema):
+    user_id = fields.Integer()
+    first_name = fields.String()
+    last_name = fields.String()
+
+
+StaffListSchema = list_schema(StaffSchema, "ChatStaffListSchema")
 PinnedListSchema = list_schema(MessageSchema, "PinnedMessageListSchema")
 MuteListSchema = list_schema(MuteSchema, "MuteListSchema")
 
@@ -59,6 +66,14 @@ def pin(chat_id, message_id):
 def unpin(chat_id, message_id):
     """Unpin a message."""
     return moderation.set_pinned(g.current_user, chat_id, message_id, False)
+
+
+@moderation_api.route("/<int:chat_id>/staff", methods=["GET"])
+@permission_required(CHAT_USE)
+@moderation_api.response(200, StaffListSchema)
+def list_staff(chat_id):
+    """A campus chat's staff: the members who post announcements there (teachers, admins)."""
+    return {"items": moderation.chat_staff(g.current_user, chat_id), "next_cursor": None}
 
 
 @moderation_api.route("/<int:chat_id>/mutes", methods=["GET"])

@@ -117,6 +117,13 @@ def search_strings() -> dict[str, str]:
         "mute_title": _("Mute {name}"),
         "mute_needs_reason": _("Give a reason: they will see it."),
         "muted_until": _("{name} may not write here until {time}."),
+        "join": _("Join"),
+        "join_named": _("Join {title}"),
+        "leave": _("Leave"),
+        "leave_named": _("Leave {title}"),
+        "announcements": _("announcements"),
+        "cohort": _("cohort"),
+        "staff": _("Staff: {names}"),
     }
 
 
@@ -140,6 +147,7 @@ def chat():
         "can_post_announcements": user.can("chat.post_announcements"),
         # Likewise only which moderation buttons show (docs/protocol.md#moderation).
         "can_moderate": user.can("chat.moderate"),
+        "can_join_campus": user.can("chat.join_campus"),
         # The access cookie's remaining life and a fresh one's: the page refreshes ahead of expiry,
         # so no API call goes out with an expired token (the browser logs every 401 as an error).
         "access": {

@@ -244,3 +244,17 @@ def test_moderation_is_readable_on_the_audit_page(app, api, send, chats, make_us
 
     assert "Message pinned" in page and "Chat member muted" in page and "Chat message" in page
     assert "Off-topic &lt;script&gt;" in page and "<script>" not in page.split("Off-topic")[1][:20]
+
+
+def test_a_campus_chats_staff_are_its_teachers(api, chats, campus_chat, make_user):
+    chat, teacher, student = campus_chat
+    group = chats.group(student, [])
+
+    staff = api("get", student, f"/chats/{chat}/staff").get_json()["items"]
+
+    assert [person["user_id"] for person in staff] == [teacher]
+    assert set(staff[0]) == {"user_id", "first_name", "last_name"}
+    assert api("get", student, f"/chats/{group}/staff").get_json()["items"] == []
+    assert code(api("get", make_user(), f"/chats/{chat}/staff"), 404) == "not_found"
+    assert api("delete", teacher, f"/chats/{chat}/members/{teacher}").status_code == 204
+    assert api("get", student, f"/chats/{chat}/staff").get_json()["items"] == []

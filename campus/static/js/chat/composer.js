@@ -4,7 +4,8 @@
 import { MAX_BODY } from "./config.js";
 import { $ } from "./dom.js";
 
-export function createComposer({ store, sync, typing, t, conversation, notifications }) {
+/** `onSent(entry)`: the outbox entry of a message just written (campus.js pins announcements). */
+export function createComposer({ store, sync, typing, t, conversation, notifications, onSent }) {
   const composer = $("composer");
   const input = $("composer-input");
 
@@ -22,7 +23,8 @@ export function createComposer({ store, sync, typing, t, conversation, notificat
     autoGrow();
     const chat = store.chats.get(store.openChatId);
     if (chat) {
-      sync.send(chat.id, body);
+      const entry = sync.send(chat.id, body);
+      if (onSent) onSent(entry);
       typing.stop();
       conversation.scrollToBottom();
     }

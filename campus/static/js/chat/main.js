@@ -16,12 +16,13 @@
  *   attachments.js, uploads.js, recorder.js   attachments' names, uploading, recording (no DOM)
  *   chatlist.js, conversation.js, messages.js, composer.js, dialogs.js, notifications.js,
  *   attachview.js, attach.js, record.js, search.js (search in messages),
- *   moderation.js (pins, the pinned bar, mutes)
+ *   moderation.js (pins, the pinned bar, mutes), campus.js (campus chats for teachers)
  *                    what the user sees (the `view` below is their side of sync.js)
  */
 
 import { createApi } from "./api.js";
 import { createAttach } from "./attach.js";
+import { createCampusChats } from "./campus.js";
 import { createChatList } from "./chatlist.js";
 import { createComposer } from "./composer.js";
 import { timeFormats, translator } from "./config.js";
@@ -78,7 +79,7 @@ const conversation = createConversation({
   messageActions: { actions: (...args) => moderation.actions(...args), moderates: (chat) => moderation.moderates(chat) },
 });
 const dialogs = createDialogs({ store, sync, api, t, times, conversation, chatList });
-createComposer({ store, sync, typing, t, conversation, notifications });
+createComposer({ store, sync, typing, t, conversation, notifications, onSent: (entry) => campus.sent(entry) });
 const uploader = createUploader({
   base: config.api, csrf: config.csrf, cookie, limits: config.uploads, t,
   refreshAccess: api.refreshAccess, accessExpiring: api.accessExpiring,
@@ -89,9 +90,11 @@ const search = createMessageSearch({ api, store, sync, t, times, conversation })
 const moderation = createModeration({
   api, store, t, times, config, setStatus: notifications.setStatus, openAt: search.openAt,
 });
-// Every way of opening a chat (the list, a notification, a search result) shows its pins.
+const campus = createCampusChats({ api, store, sync, t, config, moderation, setStatus: notifications.setStatus });
+// Every way of opening a chat (the list, a notification, a search result) shows its pins, and
+// for a campus chat its staff.
 const openConversation = conversation.open;
-conversation.open = (chatId) => { openConversation(chatId); moderation.opened(chatId); };
+conversation.open = (chatId) => { openConversation(chatId); moderation.opened(chatId); campus.opened(chatId); };
 
 Object.assign(view, {
   connection: notifications.setConnection,
@@ -106,7 +109,7 @@ Object.assign(view, {
     if (notice) notifications.setStatus(t("left_chat", { title: store.chatName(chat) }));
   },
   messageChanged: conversation.messageChanged,
-  messageApplied: (message) => moderation.messageApplied(message),
+  messageApplied: (message) => { moderation.messageApplied(message); campus.messageApplied(message); },
   pendingChanged: conversation.renderPending,
   pendingSettled: conversation.removePending,
   conversationLoaded: conversation.loaded,

@@ -135,5 +135,8 @@ export function createModeration({ api, store, t, times, config, setStatus, open
     }
   });
 
-  return { moderates, actions, opened, messageApplied, render };
+  return {
+    moderates, actions, opened, messageApplied, render,
+    pin: (chat, message) => setPinned(chat, message, true),
+  };
 }

@@ -287,7 +287,9 @@ export class ChatSync {
   /** Write a message to `chatId` (a body, an uploaded attachment, or both): it goes to the
    * outbox and is sent in turn. */
   send(chatId, body, attachment = null) {
-    this.queue(this.outbox.add(chatId, body, attachment));
+    const entry = this.outbox.add(chatId, body, attachment);
+    this.queue(entry);
+    return entry;
   }
 
   /** (Re)send an outbox entry (the Retry button), with its client_id. */
