@@ -27,6 +27,9 @@ from campus.core.textsearch import query_stems, stem, words
 from campus.extensions import db
 
 SNIPPET_CHARS = 160
+# A query ranks the newest matches in the caller's chats, at most this many: ranking every match
+# of a common word costs a second at a million messages (docs/performance.md, "Search").
+CANDIDATES = 1000
 # The search index's tables (SQLite's FTS5 adds shadow tables named after it): migrations keep
 # them, the models do not describe them.
 SEARCH_TABLE = "message_search"
@@ -57,17 +60,18 @@ class SearchResult(TypedDict):
 
 
 def _matching(query_words: list[str], stems: list[str]):
-    """`(FROM clause, score, WHERE)` of the dialect's full-text match; higher scores first."""
+    """`(FROM clause, score, WHERE, newest first)` of the dialect's full-text match; higher
+    scores first. The order is the index's own key, so the index streams the newest matches."""
     if db.engine.dialect.name == "sqlite":
         # Each stem as an FTS5 string: operators, quotes and `*` in the query are text.
         match = " ".join('"' + item.replace('"', '""') + '"' for item in stems)
         score = -func.bm25(literal_column(SEARCH_TABLE))
         where = literal_column(SEARCH_TABLE).op("MATCH")(bindparam("match", match))
-        return _fts.join(Message, Message.id == _fts.c.rowid), score, where
+        return _fts.join(Message, Message.id == _fts.c.rowid), score, where, _fts.c.rowid.desc()
     query = func.plainto_tsquery(text("'russian'::regconfig"), bindparam("words", " ".join(query_words)))
     score = cast(func.ts_rank(_vectors.c.vector, query), Float(precision=53))
     where = _vectors.c.vector.op("@@")(query)
-    return _vectors.join(Message, Message.id == _vectors.c.message_id), score, where
+    return _vectors.join(Message, Message.id == _vectors.c.message_id), score, where, Message.id.desc()
 
 
 def search_messages(
@@ -81,7 +85,8 @@ def search_messages(
     limit: int = 20,
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    """A page of `{message, snippet}` matching every word of `q`, in the caller's chats."""
+    """A page of `{message, snippet}` matching every word of `q`, in the caller's chats: the
+    newest `CANDIDATES` matches, best first."""
     if chat_id is not None:
         require_member(chat_id, user_id)
     key = decode_cursor(cursor, (float, int))
@@ -89,7 +94,7 @@ def search_messages(
     stems = query_stems(q)
     if not stems:
         return {"items": [], "next_cursor": None}
-    source, score, where = _matching(query_words, stems)
+    source, score, where, newest = _matching(query_words, stems)
     conditions = [where, Message.deleted_at.is_(None)]
     if chat_id is not None:
         conditions.append(Message.chat_id == chat_id)
@@ -106,6 +111,8 @@ def search_messages(
         .select_from(source)
         .join(ChatMember, member)
         .where(*conditions)
+        .order_by(newest)
+        .limit(CANDIDATES)
         .subquery()
     )
     page = select(found).order_by(found.c.score.desc(), found.c.id.desc()).limit(limit + 1)

@@ -260,3 +260,18 @@ def test_a_rolled_back_send_leaves_nothing_in_the_index(app, chats, make_user, t
     assert talk.found(ann, "phantom") == []
     with app.app_context():
         assert db.session.execute(text("SELECT count(*) FROM message_search")).scalar_one() == 0
+
+
+def test_only_the_newest_matches_are_ranked(talk, chats, make_user, monkeypatch):
+    from campus.chat import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    ann, bob = make_user(), make_user()
+    mine, other = chats.group(ann, []), chats.group(bob, [])
+    sent = [talk.send(ann, mine, "thesis " * (5 - n) + "draft") for n in range(5)]
+    talk.send(bob, other, "thesis in a chat ann is not in")  # newer, but not a candidate for ann
+
+    found = talk.found(ann, "thesis")
+
+    # The three newest of ann's, the one saying "thesis" most first; the two oldest not at all.
+    assert found == [sent[2], sent[3], sent[4]]
