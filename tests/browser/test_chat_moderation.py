@@ -71,6 +71,12 @@ def test_a_moderator_deletes_a_students_message_and_both_pages_show_it(
     expect(failed.locator(".msg-status")).to_have_attribute("data-status", "failed")
     expect(failed.locator(".msg-error")).to_contain_text("Cool down, please")
 
+    # And removes the member from the group in the members dialog.
+    moderator_page.locator("#members-button").click()
+    moderator_page.get_by_role("button", name=f"Remove {student.name}").click()
+    expect(moderator_page.locator("#member-list li")).to_have_count(2)
+    expect(student_page.locator("#conversation")).to_be_hidden()
+
 
 def test_a_teacher_joins_the_major_chat_and_posts_a_pinned_announcement(
     open_chat_page, chat_user, new_page, live_server

@@ -3,7 +3,7 @@
 
 import { $, debounce, el } from "./dom.js";
 
-export function createDialogs({ store, sync, api, t, times, conversation, chatList }) {
+export function createDialogs({ store, sync, api, t, times, conversation, chatList, canModerate = false }) {
   const privateDialog = $("private-dialog");
   const groupDialog = $("group-dialog");
   const membersDialog = $("members-dialog");
@@ -94,6 +94,10 @@ export function createDialogs({ store, sync, api, t, times, conversation, chatLi
     if (!chat) { membersDialog.close(); return; }
     const roleLabel = { owner: t("role_owner"), admin: t("role_admin"), member: t("role_member") };
     const manage = store.canManage(chat);
+    // Campus chats follow the directory: nobody renames them or adds members by hand.
+    const campusChat = chat.kind === "major" || chat.kind === "cohort";
+    // Moderators remove anyone, owners included, from user-created groups (docs/protocol.md#moderation).
+    const moderates = canModerate && chat.type === "group" && !campusChat;
     $("member-list").replaceChildren(...chat.members.map((member) => {
       const state = store.presence.get(member.user_id) || {};
       const online = member.user_id === store.me || state.online;
@@ -103,12 +107,10 @@ export function createDialogs({ store, sync, api, t, times, conversation, chatLi
         el("span", { className: "member-name" }, store.userName(member.user_id)),
         chat.type === "group" ? el("span", { className: "member-role" }, roleLabel[member.role] || member.role) : null,
         !online && lastSeen ? el("span", { className: "muted" }, t("last_seen", { time: times.short(lastSeen) })) : null,
-        manage && member.user_id !== store.me && member.role !== "owner" ? el("button", {
+        (moderates || (manage && member.role !== "owner")) && member.user_id !== store.me ? el("button", {
           type: "button", className: "link-button", onclick: () => removeMember(chat, member.user_id),
         }, t("remove_member", { name: store.userName(member.user_id) })) : null);
     }));
-    // Campus chats follow the directory: nobody renames them or adds members by hand.
-    const campusChat = chat.kind === "major" || chat.kind === "cohort";
     $("rename-area").hidden = !manage || campusChat;
     $("add-member-area").hidden = !manage || campusChat;
     $("leave-button").hidden = chat.type !== "group";

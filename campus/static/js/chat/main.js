@@ -78,7 +78,7 @@ const conversation = createConversation({
   // Called while rendering, after `moderation` below exists.
   messageActions: { actions: (...args) => moderation.actions(...args), moderates: (chat) => moderation.moderates(chat) },
 });
-const dialogs = createDialogs({ store, sync, api, t, times, conversation, chatList });
+const dialogs = createDialogs({ store, sync, api, t, times, conversation, chatList, canModerate: config.can_moderate });
 createComposer({ store, sync, typing, t, conversation, notifications, onSent: (entry) => campus.sent(entry) });
 const uploader = createUploader({
   base: config.api, csrf: config.csrf, cookie, limits: config.uploads, t,
