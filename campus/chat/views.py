@@ -109,6 +109,7 @@ def search_strings() -> dict[str, str]:
         "search_more": _("More results"),
         "search_results": _("Found: {count}"),
         "search_nothing": _("No messages found."),
+        "search_too_far": _("That message is far back in the history: scroll up to it."),
         "deleted_by_moderator": _("Message deleted by a moderator"),
         "pin": _("Pin"),
         "unpin": _("Unpin"),

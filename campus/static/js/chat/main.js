@@ -86,7 +86,7 @@ const uploader = createUploader({
 });
 const attach = createAttach({ store, sync, uploader, t, conversation });
 createRecord({ t, attach, notifications });
-const search = createMessageSearch({ api, store, sync, t, times, conversation });
+const search = createMessageSearch({ api, store, sync, t, times, conversation, setStatus: notifications.setStatus });
 const moderation = createModeration({
   api, store, t, times, config, setStatus: notifications.setStatus, openAt: search.openAt,
 });

@@ -8,7 +8,7 @@ import { $, el } from "./dom.js";
 const RESULTS_PAGE = 20;
 const MAX_PAGES_BACK = 200;   // a bound on loading history back to a found message
 
-export function createMessageSearch({ api, store, sync, t, times, conversation }) {
+export function createMessageSearch({ api, store, sync, t, times, conversation, setStatus }) {
   const form = $("message-search");
   const input = $("message-search-input");
   const here = $("message-search-here");
@@ -77,7 +77,7 @@ export function createMessageSearch({ api, store, sync, t, times, conversation }
     if (store.openChatId !== chatId) return;
     conversation.render();
     const node = $("message-list").querySelector('li[data-seq="' + seq + '"]');
-    if (!node) return;
+    if (!node) { setStatus(t("search_too_far")); return; }
     for (const old of document.querySelectorAll(".msg.search-target")) old.classList.remove("search-target");
     node.classList.add("search-target");
     node.setAttribute("tabindex", "-1");
