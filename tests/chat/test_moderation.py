@@ -258,3 +258,19 @@ def test_a_campus_chats_staff_are_its_teachers(api, chats, campus_chat, make_use
     assert code(api("get", make_user(), f"/chats/{chat}/staff"), 404) == "not_found"
     assert api("delete", teacher, f"/chats/{chat}/members/{teacher}").status_code == 204
     assert api("get", student, f"/chats/{chat}/staff").get_json()["items"] == []
+
+
+def test_the_pages_cookie_needs_the_csrf_value_to_pin_or_mute(app, client, auth, send, chats, make_user):
+    owner, ann = make_user(), make_user()
+    chat = chats.group(owner, [ann])
+    message = send(ann, chat).get_json()["id"]
+    csrf_value = auth.set_cookies(client, auth.token(owner))
+
+    for method, path, body in (
+        ("put", f"/chats/{chat}/pins/{message}", None),
+        ("put", f"/chats/{chat}/mutes/{ann}", {"minutes": 5, "reason": "x"}),
+    ):
+        refused = getattr(client, method)(API + path, json=body)
+        assert code(refused, 403) == "csrf_failed"
+        header = {app.config["JWT_ACCESS_CSRF_HEADER_NAME"]: csrf_value}
+        assert getattr(client, method)(API + path, json=body, headers=header).status_code == 200
