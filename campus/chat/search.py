@@ -23,7 +23,7 @@ from campus.chat.access import require_member
 from campus.chat.models import ChatMember, Message
 from campus.chat.payloads import MessagePayload, message_from_row, select_messages
 from campus.core.api import decode_cursor, encode_cursor
-from campus.core.textsearch import query_stems, stem, words
+from campus.core.textsearch import MAX_QUERY_WORDS, query_stems, stem, words
 from campus.extensions import db
 
 SNIPPET_CHARS = 160
@@ -90,7 +90,7 @@ def search_messages(
     if chat_id is not None:
         require_member(chat_id, user_id)
     key = decode_cursor(cursor, (float, int))
-    query_words = words(q)
+    query_words = words(q)[:MAX_QUERY_WORDS]
     stems = query_stems(q)
     if not stems:
         return {"items": [], "next_cursor": None}
