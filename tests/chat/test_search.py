@@ -128,7 +128,7 @@ def test_edits_and_deletions_keep_the_index_in_step(talk, chats, make_user):
         "\\",
         "exam & !x | y:*",
         "%exam%",
-        "x " * 99 + "exam",  # more words than a query takes
+        "x " * 90 + "exam",  # more words than a query takes
     ],
 )
 def test_query_syntax_is_plain_text(talk, chats, make_user, q):
