@@ -48,3 +48,23 @@ def test_search_finds_a_russian_word_in_another_form_and_opens_the_chat_at_it(op
     page.locator("#message-search-input").fill("nothing")
     page.locator("#message-search-input").press("Enter")
     expect(page.locator("#message-search-status")).to_have_text("No messages found.")
+
+
+def test_search_works_by_keyboard_on_a_phone_sized_page(open_chat_page, chat_user):
+    ann, bob = chat_user("Ann"), chat_user("Bob")
+    chat_id = ann.private_chat_with(bob)
+    ann.post_message(chat_id, "The papers are in the library", client_id="phone-1")
+
+    page = open_chat_page(bob, viewport={"width": 360, "height": 740})
+    box = page.locator("#message-search-input")
+    box.focus()
+    page.keyboard.type("paper")
+    page.keyboard.press("Enter")
+    result = page.locator("#message-search-results li[data-message-id] button")
+    expect(result).to_have_count(1)
+    box_width = page.locator("#message-search").evaluate("form => form.scrollWidth")
+    assert box_width <= 360
+    result.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#message-list li.msg.search-target .msg-body")).to_have_text("The papers are in the library")
+    expect(page.locator("#message-list li.msg.search-target")).to_be_focused()
