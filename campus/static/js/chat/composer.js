@@ -18,14 +18,14 @@ export function createComposer({ store, sync, typing, t, conversation, notificat
     const body = input.value.trim();
     if (!body) return;
     if (Array.from(body).length > MAX_BODY) { notifications.setStatus(t("message_too_long")); return; }
+    const chat = store.chats.get(store.openChatId);
+    // No open chat yet (e.g. the one just picked is still being created): keep what was typed.
+    if (!chat) return;
     input.value = "";
     autoGrow();
-    const chat = store.chats.get(store.openChatId);
-    if (chat) {
-      sync.send(chat.id, body);
-      typing.stop();
-      conversation.scrollToBottom();
-    }
+    sync.send(chat.id, body);
+    typing.stop();
+    conversation.scrollToBottom();
     input.focus();
   });
   input.addEventListener("keydown", (event) => {
