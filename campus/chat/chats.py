@@ -46,6 +46,16 @@ def _active_user(user_id: int) -> User:
     return other
 
 
+def _new_chat(user: Principal, **columns: Any) -> Chat:
+    """A chat created by `user` now, at rev 1, added to the session (not yet flushed)."""
+    now = utcnow()
+    chat = Chat(
+        created_by_id=user.id, rev=1, changed_rev=1, created_at=now, updated_at=now, last_activity_at=now, **columns
+    )
+    db.session.add(chat)
+    return chat
+
+
 def create_private_chat(user: Principal, other_id: int) -> tuple[dict[str, Any], bool]:
     """The one private chat of the pair (with oneself: Saved messages); `(chat, created)`."""
     key = private_key(user.id, other_id)
@@ -54,18 +64,7 @@ def create_private_chat(user: Principal, other_id: int) -> tuple[dict[str, Any],
         return describe_chat(existing), False
     if other_id != user.id:
         _active_user(other_id)
-    now = utcnow()
-    chat = Chat(
-        type=PRIVATE,
-        key=key,
-        created_by_id=user.id,
-        rev=1,
-        changed_rev=1,
-        created_at=now,
-        updated_at=now,
-        last_activity_at=now,
-    )
-    db.session.add(chat)
+    chat = _new_chat(user, type=PRIVATE, key=key)
     try:
         db.session.flush()
         for member_id in sorted({user.id, other_id}):
@@ -92,18 +91,7 @@ def create_group_chat(user: Principal, title: str, member_ids: Iterable[int] = (
             raise ValidationError(
                 fields={"member_ids": [_("No such user: %(ids)s.", ids=", ".join(map(str, missing)))]}
             )
-    now = utcnow()
-    chat = Chat(
-        type=GROUP,
-        title=title,
-        created_by_id=user.id,
-        rev=1,
-        changed_rev=1,
-        created_at=now,
-        updated_at=now,
-        last_activity_at=now,
-    )
-    db.session.add(chat)
+    chat = _new_chat(user, type=GROUP, title=title)
     db.session.flush()
     db.session.add(ChatMember(chat_id=chat.id, user_id=user.id, role=OWNER, joined_rev=1))
     for other in others:

@@ -14,7 +14,7 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
-from campus.chat import uploads
+from campus.chat import upload_limits, uploads
 from campus.chat.schemas import AttachmentSchema
 from campus.core.api import api_blueprint, multipart
 from campus.core.errors import TooLarge, UnsupportedMediaType, ValidationError
@@ -82,7 +82,7 @@ def create_upload():
     """
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType(_("Send the file as multipart/form-data, in the field 'file'."))
-    limit = uploads.largest_upload() + MULTIPART_OVERHEAD
+    limit = upload_limits.largest_upload() + MULTIPART_OVERHEAD
     if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
         # eventlet and gevent de-chunk the body but don't say so; werkzeug would read it as empty.
         request.environ["wsgi.input_terminated"] = True
@@ -92,7 +92,7 @@ def create_upload():
         raise TooLarge(_("The file is too large."))
     user = g.current_user
     if request.content_length:
-        uploads.check_quota(user.id, max(0, request.content_length - MULTIPART_OVERHEAD))
+        upload_limits.check_quota(user.id, max(0, request.content_length - MULTIPART_OVERHEAD))
     note = NOTE_VALUES.get(request.form.get("note", "").strip().lower())
     if note is None:
         raise ValidationError(fields={"note": [_("Give true or false.")]})
