@@ -140,6 +140,16 @@ def serve(app: Flask, mode: str, args: argparse.Namespace) -> None:
         raise SystemExit(f"SOCKETIO_ASYNC_MODE must be eventlet or gevent for wsgi.py, not {mode!r}")
 
 
+def refuse_unready_database(app: Flask) -> None:
+    """Start only on a database that answers, is migrated and holds its reference data: a clear
+    message now rather than 500s at the first registration."""
+    from campus.ops.health import startup_problems
+
+    found = startup_problems(app)
+    if found:
+        raise SystemExit("Campus cannot start: " + "; ".join(f"{name}: {problem}" for name, problem in found.items()))
+
+
 def main(mode: str, argv: list[str] | None = None, factory: Callable[[], Flask] | None = None) -> None:
     """Build the app with `factory` (default `campus.create_app`) and serve it in `mode`.
 
@@ -154,5 +164,6 @@ def main(mode: str, argv: list[str] | None = None, factory: Callable[[], Flask] 
         app = factory()
     except RuntimeError as error:  # a refused configuration: say why, without a traceback
         raise SystemExit(f"Campus cannot start: {error}") from None
+    refuse_unready_database(app)
     cooperative_postgres(app, mode)
     serve(app, mode, args)
