@@ -46,7 +46,7 @@ QUEUE_LAG_SECONDS = Histogram(
     buckets=LATENCY_BUCKETS,
     registry=REGISTRY,
 )
-SHUTDOWN_EVENTS = Counter(
+SHUTDOWN_SOCKETS = Counter(
     "campus_shutdown_sockets_closed",
     "Sockets this worker told to reconnect elsewhere while shutting down.",
     registry=REGISTRY,
