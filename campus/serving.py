@@ -239,6 +239,8 @@ def main(mode: str, argv: list[str] | None = None, factory: Callable[[], Flask] 
         from campus import create_app as factory
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The start-up check reads the migrations; alembic's INFO lines about that are noise here.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     args = parse_args(argv)
     try:
         app = factory()
