@@ -153,6 +153,9 @@ class Config:
     METRICS_TOKEN = env("METRICS_TOKEN")
     READY_TIMEOUT = float(env("READY_TIMEOUT", "1"))
     SHUTDOWN_TIMEOUT = float(env("SHUTDOWN_TIMEOUT", "20"))
+    # `python wsgi.py`'s log lines: "text", or "json" (one object a line, with the request's
+    # X-Request-ID or the socket's id).
+    LOG_FORMAT = env("LOG_FORMAT", "text")
 
     LANGUAGES = ["en", "ru"]
     # One catalog per domain (campus/<domain>/translations) plus the shared one (campus/translations).

@@ -246,6 +246,12 @@ def main(mode: str, argv: list[str] | None = None, factory: Callable[[], Flask] 
         app = factory()
     except RuntimeError as error:  # a refused configuration: say why, without a traceback
         raise SystemExit(f"Campus cannot start: {error}") from None
+    if app.config["LOG_FORMAT"] not in ("text", "json"):
+        raise SystemExit(f"Campus cannot start: LOG_FORMAT must be text or json, not {app.config['LOG_FORMAT']!r}")
+    if app.config["LOG_FORMAT"] == "json":
+        from campus.core.logs import use_json_logs
+
+        use_json_logs()
     refuse_unready_database(app)
     cooperative_postgres(app, mode)
     serve(app, mode, args)

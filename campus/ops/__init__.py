@@ -10,9 +10,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """The probes and the metrics endpoint, request timing and the scrape-time gauges."""
     from campus.ops import gauges, health
-    from campus.ops.views import bp, time_requests
+    from campus.ops.views import bp, request_hooks
 
     health.init_app(app)
     app.register_blueprint(bp)
-    time_requests(app)
+    request_hooks(app)
     gauges.register(app)

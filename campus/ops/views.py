@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from campus.core import metrics
+from campus.core.logs import request_id_from
 from campus.ops import health, shutdown
 
 bp = Blueprint("ops", __name__)
@@ -45,12 +46,14 @@ def prometheus_metrics():
     return Response(generate_latest(metrics.REGISTRY), mimetype=CONTENT_TYPE_LATEST)
 
 
-def time_requests(app) -> None:
-    """HTTP latency by endpoint: Flask's endpoint name (a bounded set), never the raw path."""
+def request_hooks(app) -> None:
+    """Each request's id (`X-Request-ID`, in JSON logs and echoed in the response) and its latency
+    by endpoint: Flask's endpoint name (a bounded set), never the raw path."""
 
     @app.before_request
     def start_clock():
         g.campus_request_started = time.perf_counter()
+        g.request_id = request_id_from(request.headers.get("X-Request-ID"))
 
     @app.after_request
     def observe(response):
@@ -59,4 +62,6 @@ def time_requests(app) -> None:
             metrics.HTTP_SECONDS.labels(
                 request.endpoint or "unmatched", request.method, f"{response.status_code // 100}xx"
             ).observe(time.perf_counter() - started)
+        if "request_id" in g:
+            response.headers["X-Request-ID"] = g.request_id
         return response
