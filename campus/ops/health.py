@@ -36,7 +36,7 @@ def database_problems(app: Flask) -> dict[str, str]:
         with db.engine.connect() as conn:
             current = set(MigrationContext.configure(conn).get_current_heads())
     except sa.exc.SQLAlchemyError as error:
-        return {"database": f"unreachable ({type(error.orig or error).__name__})"}
+        return {"database": f"unreachable ({type(getattr(error, 'orig', None) or error).__name__})"}
     if current != heads:
         return {
             "migrations": f"database at {sorted(current) or 'nothing'}, code at {sorted(heads)}: run `flask db upgrade`"

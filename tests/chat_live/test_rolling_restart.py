@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
+import requests
 import socketio
 
 from tests.support.balancer import Balancer
@@ -30,6 +31,7 @@ pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.redis]
 MESSAGES_PER_SENDER = 60
 RESTART_AFTER_ACKS = (30, 90)  # of the 180: each restart lands in the middle of the stream
 ATTEMPTS = 300  # reconnect attempts, 0.1 s apart: a bound, not a speed
+TOKEN = "rolling-metrics-token"
 
 
 def connect(socket: ChatSocket, stop: threading.Event) -> None:
@@ -114,6 +116,7 @@ def workers(tmp_path, postgres_database):
         "SHUTDOWN_TIMEOUT": "20",
         "CHAT_EVENT_RATE": "1000",
         "CHAT_EVENT_BURST": "1000",
+        "METRICS_TOKEN": TOKEN,
         **LIFTED_LOGIN_LIMIT,
     }
     first = LiveServer(tmp_path, database_url=postgres_database, env=queue)
@@ -123,6 +126,14 @@ def workers(tmp_path, postgres_database):
     finally:
         first.stop()
         second.stop()
+
+
+def queue_lag_count(worker: LiveServer) -> float:
+    """How many emits from the other worker this one has timed (`campus_queue_lag_seconds_count`)."""
+    text = requests.get(worker.url + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).text
+    return next(
+        float(line.split()[-1]) for line in text.splitlines() if line.startswith("campus_queue_lag_seconds_count ")
+    )
 
 
 def restart(worker: LiveServer) -> str:
@@ -154,6 +165,8 @@ def test_rolling_restart_loses_nothing(workers):
             for worker, after in zip((worker1, worker2), RESTART_AFTER_ACKS, strict=True):
                 while sum(len(s.acked) for s in senders) < after:
                     assert acks.acquire(timeout=60), "the stream stalled"
+                if worker is worker1:
+                    lag_before_restart = queue_lag_count(worker1) + queue_lag_count(worker2)
                 logs.append(restart(worker))
             for thread in threads[:-1]:
                 thread.join(120)
@@ -180,3 +193,5 @@ def test_rolling_restart_loses_nothing(workers):
         assert all(seen[i]["seq"] == acked[i]["seq"] and seen[i]["body"] == acked[i]["body"] for i in acked)
         for socket in [reader.socket, *(s.socket for s in senders)]:
             socket.close()
+    # Before the first restart both workers held senders: each emit crossed the Redis queue, timed.
+    assert lag_before_restart > 0

@@ -71,15 +71,19 @@ def test_registration_works_on_an_upgraded_database(empty_app):
     assert response.status_code == 201, response.get_json()
 
 
-def drop_roles(app) -> None:
+@pytest.fixture
+def roles_dropped(app):
+    """The role table emptied for one test, seeded again after it (PostgreSQL keeps it between tests)."""
     with app.app_context():
         db.session.execute(delete(role_permissions))
         db.session.execute(delete(Role))
         db.session.commit()
+    yield
+    with app.app_context():
+        seed_roles()
 
 
-def test_missing_roles_answer_503_not_500(app):
-    drop_roles(app)
+def test_missing_roles_answer_503_not_500(app, roles_dropped):
     response = app.test_client().post(
         "/api/v1/auth/register",
         json={"email": "late@example.test", "password": "a long password 1", "first_name": "Ann", "last_name": "Lee"},
@@ -89,10 +93,12 @@ def test_missing_roles_answer_503_not_500(app):
     assert "flask db upgrade" in response.get_json()["error"]["message"]
 
 
-def test_startup_check_names_what_is_missing(app, empty_app):
+def test_startup_check_passes_a_migrated_database(app, empty_app):
     assert startup_problems(app) == {}
     assert "migrations" in startup_problems(empty_app)
-    drop_roles(app)
+
+
+def test_startup_check_names_what_is_missing(app, roles_dropped):
     assert "role 'user'" in startup_problems(app)["reference_data"]
 
 
