@@ -134,8 +134,13 @@ def serve(app: Flask, mode: str, args: argparse.Namespace) -> None:
     log.warning("Campus stopped")
 
 
-def on_sigterm(stop: Callable[[], None]) -> None:
-    signal.signal(signal.SIGTERM, lambda *_: stop())
+# SIGTERM (systemd, orchestrators) and SIGINT (Ctrl-C) both shut down gracefully.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def on_stop_signal(stop: Callable[[], None]) -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, lambda *_: stop())
 
 
 def drain(app: Flask) -> float:
@@ -145,7 +150,7 @@ def drain(app: Flask) -> float:
     from campus.ops import shutdown
 
     deadline = time.monotonic() + app.config["SHUTDOWN_TIMEOUT"]
-    log.warning("SIGTERM: no new connections; draining for at most %gs", app.config["SHUTDOWN_TIMEOUT"])
+    log.warning("Stopping: no new connections; draining for at most %gs", app.config["SHUTDOWN_TIMEOUT"])
     shutdown.drain(socketio, deadline)
     return deadline
 
@@ -164,7 +169,7 @@ def serve_eventlet(app: Flask, sock: socket.socket, wsgi_app, args: argparse.Nam
         socket_timeout=None,
     )
     stopping = threading.Event()
-    on_sigterm(stopping.set)
+    on_stop_signal(stopping.set)
     while not stopping.is_set() and not server.dead:
         eventlet.sleep(0.1)  # the signal handler only sets a flag: the drain runs here, in a greenlet
     if server.dead:
@@ -208,7 +213,8 @@ def serve_gevent(app: Flask, sock: socket.socket, wsgi_app, args: argparse.Names
         sock, serving, spawn=pool.Pool(args.max_connections), log="default" if args.access_log else None
     )
     stopping = gevent.event.Event()
-    gevent.signal_handler(signal.SIGTERM, stopping.set)
+    for signum in STOP_SIGNALS:
+        gevent.signal_handler(signum, stopping.set)
     server.start()
     stopping.wait()
     server.close()  # stops accepting, closes the listener; connections go on

@@ -53,10 +53,17 @@ SHUTDOWN_SOCKETS = Counter(
 )
 
 
+_event_series: dict[tuple[str, str, str], tuple] = {}
+
+
 def record_event(namespace: str, event: str, outcome: str, seconds: float) -> None:
     """One handled event: its outcome and how long its ack took."""
-    SOCKET_EVENTS.labels(namespace, event, outcome).inc()
-    SOCKET_ACK_SECONDS.labels(namespace, event).observe(seconds)
+    key = (namespace, event, outcome)
+    series = _event_series.get(key)
+    if series is None:  # a label lookup costs more than the count: keep the children (a bounded set)
+        series = _event_series[key] = (SOCKET_EVENTS.labels(*key), SOCKET_ACK_SECONDS.labels(namespace, event))
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 class GaugeCollector(Collector):
