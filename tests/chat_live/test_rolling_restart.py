@@ -1,8 +1,9 @@
 """A rolling restart of two workers (PostgreSQL, Redis) behind a balancer, under chat load.
 
 Three members stream messages into a group, each one at a time (the next after the previous
-ack), through `tests.support.balancer.Balancer` (a Python TCP balancer in nginx's place: nginx is
-not installed on these machines); a fourth member reads. Worker 1 gets SIGTERM, drains and exits
+ack), through nginx (`tests.support.nginx`, the configuration of docs/deployment.md; skipped where
+nginx is not installed) and, again, through `tests.support.balancer.Balancer` (a Python TCP
+balancer that runs everywhere); a fourth member reads. Worker 1 gets SIGTERM, drains and exits
 0, and starts again; then worker 2. Clients follow docs/protocol.md's reconnect procedure: a
 sender resends what was not acknowledged with its original client_id, the reader syncs from the
 last rev it held. Every acknowledged message is then stored once, gapless and in each sender's
@@ -23,6 +24,7 @@ import socketio
 
 from tests.support.balancer import Balancer
 from tests.support.chat_client import Account, CampusApi, ChatSocket, NoAck, new_client_id
+from tests.support.nginx import Nginx
 from tests.support.server import LIFTED_LOGIN_LIMIT, LiveServer
 from tests.support.services_available import require_redis
 
@@ -146,9 +148,17 @@ def restart(worker: LiveServer) -> str:
     return stopping
 
 
-def test_rolling_restart_loses_nothing(workers):
+def front(kind: str, tmp_path, ports: list[int]):
+    """What clients connect to: nginx, or the Python balancer."""
+    if kind == "nginx":
+        return Nginx(tmp_path, ports)
+    return Balancer([("127.0.0.1", port) for port in ports])
+
+
+@pytest.mark.parametrize("kind", ["nginx", "python-balancer"])
+def test_rolling_restart_loses_nothing(workers, kind, tmp_path):
     worker1, worker2 = workers
-    with Balancer([("127.0.0.1", worker1.port), ("127.0.0.1", worker2.port)]) as balancer:
+    with front(kind, tmp_path, [worker1.port, worker2.port]) as balancer:
         api = CampusApi(balancer.url)
         ann, bob, cid, dan = (api.register(name) for name in ("ann", "bob", "cid", "dan"))
         chat_id = api.group(ann, [bob, cid, dan], title="Rolling")["id"]
