@@ -147,6 +147,16 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
 
+    # Operations (docs/design.md#operations): `/metrics` answers only `Authorization: Bearer
+    # <METRICS_TOKEN>` (404 while unset); `/readyz` gives each Redis PING this many seconds; on
+    # SIGTERM a worker drains its sockets and events for at most SHUTDOWN_TIMEOUT seconds.
+    METRICS_TOKEN = env("METRICS_TOKEN")
+    READY_TIMEOUT = float(env("READY_TIMEOUT", "1"))
+    SHUTDOWN_TIMEOUT = float(env("SHUTDOWN_TIMEOUT", "20"))
+    # `python wsgi.py`'s log lines: "text", or "json" (one object a line, with the request's
+    # X-Request-ID or the socket's id).
+    LOG_FORMAT = env("LOG_FORMAT", "text")
+
     LANGUAGES = ["en", "ru"]
     # One catalog per domain (campus/<domain>/translations) plus the shared one (campus/translations).
     BABEL_TRANSLATION_DIRECTORIES = ";".join(

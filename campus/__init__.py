@@ -23,6 +23,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_signal_receivers(app)
     register_error_handlers(app)
     register_request_hooks(app)
+    register_operations(app)
     register_commands(app)
     return app
 
@@ -163,6 +164,13 @@ def register_request_hooks(app: Flask) -> None:
 
     register_page_session(app)
     register_web_hooks(app)
+
+
+def register_operations(app: Flask) -> None:
+    """`/healthz`, `/readyz`, `/metrics` and what feeds them."""
+    from campus import ops
+
+    ops.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

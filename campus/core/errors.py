@@ -91,6 +91,14 @@ class RateLimited(CampusError):
     message = "Too many requests; slow down."
 
 
+class NotReady(CampusError):
+    """The server lacks something it needs to answer (reference data, a backing service)."""
+
+    status = 503
+    code = "not_ready"
+    message = "The service is not ready; try again later."
+
+
 def field_messages(messages: Any, prefix: str | None = None) -> dict[str, list[str]]:
     """marshmallow's error messages as docs/design.md#error-shapes's `{"<field>": ["<problem>", …]}`.
 
@@ -126,6 +134,7 @@ HTTP_CODES = {
     422: "validation_error",
     429: "rate_limited",
     500: "internal_error",
+    503: "not_ready",
 }
 
 

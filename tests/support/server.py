@@ -1,6 +1,6 @@
 """The real server for tests: `python wsgi.py` (eventlet or gevent) on a free loopback port.
 
-    server = LiveServer(tmp_path).start()   # migrated, role-seeded SQLite unless database_url given
+    server = LiveServer(tmp_path).start()   # migrated SQLite unless database_url given
     requests.get(server.url + "/healthz")
     server.kill(); server.start()           # SIGKILL and restart on the same port and database
     server.flask("seed", "demo")            # a `flask` command on its database, as an operator runs it
@@ -50,9 +50,8 @@ def flask_command(database_url: str, *args: str) -> str:
 
 
 def prepare_database(url: str) -> None:
-    """Run the migrations and seed the roles, as `flask db upgrade && flask seed roles` would."""
+    """Run the migrations (which seed the roles), as `flask db upgrade` does."""
     flask_command(url, "db", "upgrade")
-    flask_command(url, "seed", "roles")
 
 
 def wait_until_healthy(process: subprocess.Popen, url: str, log_text: Callable[[], str], timeout: float = 30) -> None:
