@@ -109,9 +109,13 @@ def make_student_in(app, user_id: int | None) -> int:
 
 
 @pytest.fixture(params=["admin", "student"])
-def caller(request, unthrottled_app, make_user_in):
+def caller(request, database, unthrottled_app, make_user_in):
     """A signed-in admin or student, in a directory with a major, a student and a chat with
     messages, so that small generated ids find things."""
+    if database["kind"] == "postgresql":
+        # The document and the endpoints are the same on either database, and the run costs
+        # minutes there (a database reset per operation); the property tests run on both.
+        pytest.skip("schemathesis runs on SQLite only")
     role = request.param
     user_id = make_user_in(unthrottled_app, role)
     other_id = make_user_in(unthrottled_app, "student" if role == "admin" else "user")
