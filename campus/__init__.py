@@ -37,6 +37,7 @@ def register_url_converters(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from campus.chat.packets import SocketPacket
     from campus.chat.rooms import client_manager as chat_client_manager
+    from campus.core.api import DocumentRules, install_document_rules
     from campus.core.database import configure_sqlite
     from campus.core.i18n import select_locale
     from campus.core.mail import BACKENDS
@@ -68,9 +69,11 @@ def register_extensions(app: Flask) -> None:
         spec_kwargs={
             "components": {
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
-            }
+            },
+            "extra_plugins": [DocumentRules()],
         },
     )
+    install_document_rules(api)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],

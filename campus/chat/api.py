@@ -47,7 +47,11 @@ def _history_args(args: dict) -> dict:
 @chats_api.response(201, ChatSchema)
 @chats_api.alt_response(200, schema=ChatSchema, description="The existing private chat of this pair")
 def create_chat(data):
-    """A private chat with `user_id` (201 new, 200 existing), or a group you own (201)."""
+    """A private chat with `user_id` (201 new, 200 existing), or a group you own (201).
+
+    A private chat names `user_id` and no `title` or `member_ids`; a group a `title` and no
+    `user_id` (the body's `oneOf`). A user that does not exist is a 404.
+    """
     if data["type"] == "private":
         chat, created = chats.create_private_chat(g.current_user, data["user_id"])
         return chat, 201 if created else 200
@@ -111,7 +115,11 @@ def remove_member(chat_id, user_id):
 @chats_api.arguments(HistoryArgsSchema, location="query")
 @chats_api.response(200, MessageListSchema)
 def list_messages(args, chat_id):
-    """A page of messages in ascending `seq`: the newest, or `before` / `after` a `seq`."""
+    """A page of messages in ascending `seq`: the newest, or `before` / `after` a `seq`.
+
+    Give `before` or `after`, not both (a 422 on `_schema`). `cursor` is the previous page's
+    `next_cursor`, unchanged; one the server did not make is a 422.
+    """
     return jsonify(messages.history(g.current_user, chat_id, **_history_args(args)))
 
 
@@ -122,7 +130,12 @@ def list_messages(args, chat_id):
 @chats_api.alt_response(200, schema=MessageSchema, description="The stored message for a repeated client_id")
 @chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
 def send_message(data, chat_id):
-    """Send a message (as `send_message` on the socket; members' sockets receive it)."""
+    """Send a message (as `send_message` on the socket; members' sockets receive it).
+
+    A body, an attachment or both (the body's `anyOf`); a body of only whitespace counts as none.
+    `reply_to` must be a message of the same chat and `attachment_id` an upload of yours that no
+    message has taken yet (else a 422 on that field; someone else's upload, or none, is a 404).
+    """
     check_flood(g.current_user.id)
     message, created = messages.send_message(g.current_user, chat_id, **data)
     return message, 201 if created else 200
@@ -133,7 +146,10 @@ def send_message(data, chat_id):
 @chats_api.arguments(ReadBodySchema)
 @chats_api.response(200)
 def mark_read(data, chat_id):
-    """Move my read marker forward to `seq`."""
+    """Move my read marker forward to `seq`.
+
+    `seq` may not exceed the chat's `last_seq` (a 422); a lower one than the marker changes nothing.
+    """
     messages.mark_read(g.current_user, chat_id, data["seq"])
     return {"ok": True}
 
@@ -143,5 +159,8 @@ def mark_read(data, chat_id):
 @messages_api.arguments(HistoryArgsSchema, location="query")
 @messages_api.response(200, MessageListSchema)
 def private_messages(args, user_id):
-    """The messages of my private chat with `user_id` (empty when we never talked)."""
+    """The messages of my private chat with `user_id` (empty when we never talked).
+
+    Paged as `GET /chats/{chat_id}/messages`: `before` or `after`, not both; cursors unchanged.
+    """
     return jsonify(messages.private_history(g.current_user, user_id, **_history_args(args)))

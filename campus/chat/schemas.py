@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from campus.core.api import list_schema
-from campus.core.schemas import MAX_SAFE_INTEGER, Bool, Id, Int, StrictSchema, Text, UTCDateTimeField
+from campus.core.api import cursor_field, list_schema
+from campus.core.schemas import MAX_SAFE_INTEGER, NO_NUL, NOT_BLANK, Bool, Id, Int, StrictSchema, Text, UTCDateTimeField
 
 MAX_BODY = 4000  # code points (docs/design.md#chats-and-messages); longer is `too_large`, checked by the service
 CLIENT_ID = validate.Length(min=1, max=64)
@@ -116,8 +118,32 @@ MessageListSchema = list_schema(MessageSchema, "MessageListSchema")
 class MessageBodyFields(StrictSchema):
     """A body (not stripped: leading spaces may matter) and/or an attachment, optional reply."""
 
+    # A body of only whitespace counts as none (checked by the service).
+    OPENAPI: ClassVar[dict] = {
+        "anyOf": [
+            {
+                "title": "with a body",
+                "required": ["body"],
+                "properties": {"body": {"type": "string", "pattern": NOT_BLANK}},
+            },
+            {
+                "title": "with an attachment",
+                "required": ["attachment_id"],
+                "properties": {"attachment_id": {"type": "integer"}},
+            },
+        ]
+    }
+
     client_id = Text(required=True, validate=CLIENT_ID)
-    body = Text(load_default=None, allow_none=True, strip=False)
+    body = Text(
+        load_default=None,
+        allow_none=True,
+        strip=False,
+        metadata={
+            "openapi": {"maxLength": MAX_BODY, "pattern": NO_NUL},
+            "description": f"At most {MAX_BODY} code points (longer is a 413 `too_large`).",
+        },
+    )
     attachment_id = Id(load_default=None, allow_none=True)
     reply_to = Id(load_default=None, allow_none=True)
 
@@ -141,7 +167,11 @@ class ReadSchema(StrictSchema):
 
 
 class ReadBodySchema(StrictSchema):
-    seq = Int(required=True, validate=[SEQ])
+    seq = Int(
+        required=True,
+        validate=[SEQ],
+        metadata={"description": "At most the chat's `last_seq` (above it is a 422); a marker never moves back."},
+    )
 
 
 class TypingSchema(StrictSchema):
@@ -159,6 +189,26 @@ class SyncSchema(StrictSchema):
 
 
 class CreateChatSchema(StrictSchema):
+    OPENAPI: ClassVar[dict] = {
+        "oneOf": [
+            {
+                "title": "private",
+                "required": ["type", "user_id"],
+                "properties": {
+                    "type": {"enum": ["private"]},
+                    "user_id": {"type": "integer"},
+                    "title": {"enum": [None]},
+                    "member_ids": {"maxItems": 0},
+                },
+            },
+            {
+                "title": "group",
+                "required": ["type", "title"],
+                "properties": {"type": {"enum": ["group"]}, "user_id": {"enum": [None]}, "title": {"type": "string"}},
+            },
+        ]
+    }
+
     type = fields.String(required=True, validate=validate.OneOf(["private", "group"]))
     user_id = Id(load_default=None)
     title = Text(load_default=None, validate=TITLE)
@@ -199,7 +249,7 @@ class HistoryArgsSchema(StrictSchema):
     before = query_int(load_default=None, min=1)
     after = query_int(load_default=None)
     limit = query_int(load_default=50, min=1, max=100)
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    cursor = cursor_field(200)
 
     @validates_schema
     def one_direction(self, data, **kwargs):
@@ -209,4 +259,4 @@ class HistoryArgsSchema(StrictSchema):
 
 class ChatListArgsSchema(StrictSchema):
     limit = query_int(load_default=50, min=1, max=100)
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    cursor = cursor_field(200)

@@ -25,7 +25,7 @@ uploads_api = api_blueprint("uploads_api", __name__, "/uploads", "Chat attachmen
 
 # Room for the multipart framing around the file (boundaries, part headers, the `note` field).
 MULTIPART_OVERHEAD = 64 * 1024
-NOTE_VALUES = {"true": True, "1": True, "false": False, "0": False, "": False}
+NOTE_VALUES = {"true": True, "false": False}  # as the document says: anything else is a 422
 
 UPLOAD_BODY = {
     "required": True,
@@ -43,7 +43,8 @@ UPLOAD_BODY = {
                         "decided by the content and must agree with the name's extension",
                     },
                     "note": {
-                        "type": "boolean",
+                        "type": "string",
+                        "enum": list(NOTE_VALUES),
                         "description": "true for a voice or video note recorded in the client",
                     },
                 },
@@ -93,7 +94,7 @@ def create_upload():
     user = g.current_user
     if request.content_length:
         upload_limits.check_quota(user.id, max(0, request.content_length - MULTIPART_OVERHEAD))
-    note = NOTE_VALUES.get(request.form.get("note", "").strip().lower())
+    note = NOTE_VALUES.get(request.form.get("note", "false"))
     if note is None:
         raise ValidationError(fields={"note": [_("Give true or false.")]})
     received = request.files.get("file")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from campus.core.schemas import MAX_SAFE_INTEGER
@@ -34,12 +35,18 @@ def register_web_hooks(app: Flask) -> None:
 
 
 class SafeIntConverter(IntegerConverter):
-    """`<int:...>` that stops at 2**53 - 1: a larger id matches no route (404) instead of
-    overflowing the database driver (SQLite and PostgreSQL raise on 2**63 and up: a 500)."""
+    """`<int:...>` that stops at 2**53 - 1: a larger id is a 404 instead of overflowing the
+    database driver (SQLite and PostgreSQL raise on 2**63 and up: a 500).
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_SAFE_INTEGER)
-        super().__init__(map, *args, **kwargs)
+    Not a `max` on the converter: a rule whose converter refuses the value makes werkzeug answer
+    the other methods of that path with 405, so PATCH /majors/<huge> would be "method not allowed".
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_SAFE_INTEGER:
+            raise NotFound()
+        return number
 
 
 def register_url_converters(app: Flask) -> None:

@@ -40,7 +40,11 @@ def login_limit() -> str:
 @auth_api.arguments(RegisterSchema)
 @auth_api.response(201, UserSchema)
 def register(data):
-    """Create an account with the default role `user`."""
+    """Create an account with the default role `user`.
+
+    `phone`, when given, must be a number `phonenumbers` deems valid (the `phone` format); an
+    email or phone already registered is a 409.
+    """
     return services.register_user(**data)
 
 
@@ -102,7 +106,10 @@ def me():
 @users_api.arguments(ProfileUpdateSchema, required=False)
 @users_api.response(200, UserSchema)
 def update_me(changes):
-    """Change name, phone or language."""
+    """Change name, phone or language.
+
+    `phone` must be a number `phonenumbers` deems valid (the `phone` format); empty or null removes it.
+    """
     return services.update_profile(g.current_user, changes)
 
 
@@ -111,7 +118,10 @@ def update_me(changes):
 @users_api.arguments(PasswordChangeSchema)
 @users_api.response(200, TokenPairSchema)
 def change_password(data):
-    """Change the password; every other token stops working, fresh tokens are returned."""
+    """Change the password; every other token stops working, fresh tokens are returned.
+
+    A wrong `current_password` is a 422 on that field.
+    """
     return services.change_password(g.current_user, data["current_password"], data["new_password"])
 
 

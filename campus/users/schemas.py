@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from campus.core.api import list_schema
-from campus.core.phones import normalize_phone
+from campus.core.phones import PHONE_DOCUMENT, normalize_phone
 from campus.core.schemas import Bool, StrictSchema, Text, UTCDateTimeField
 
 LANGUAGES = ("en", "ru")
@@ -13,7 +13,12 @@ PASSWORD_RULES = validate.Length(min=8, max=128)
 
 
 class PhoneField(Text):
-    """A phone number in any common form, loaded as E.164."""
+    """A phone number in any common form, loaded as E.164; an empty one is none."""
+
+    def __init__(self, *args, **kwargs):
+        optional = {**PHONE_DOCUMENT, "pattern": "^$|" + PHONE_DOCUMENT["pattern"]}
+        kwargs.setdefault("metadata", {"openapi": optional, "description": PHONE_DOCUMENT["description"]})
+        super().__init__(*args, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -26,8 +31,11 @@ class PhoneField(Text):
 
 
 class Email(Text):
+    """An address, compared and stored in lower case."""
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validate", [validate.Email(), validate.Length(max=254)])
+        kwargs.setdefault("metadata", {"openapi": {"format": "email"}})
         super().__init__(*args, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):

@@ -53,6 +53,29 @@ def make_user(app):
     return make
 
 
+@pytest.fixture
+def make_user_in():
+    """`make_user_in(app, role)` → id: an account in an app of the test's own (not `app`)."""
+    from campus.users.services import register_user
+
+    numbers = itertools.count(1)
+
+    def make(app, role: str = "user") -> int:
+        n = next(numbers)
+        with app.app_context():
+            user = register_user(
+                email=f"{role}{n}@example.test",
+                password=PASSWORD,
+                first_name="Test",
+                last_name=f"User{n}",
+                role_name=role,
+            )
+            db.session.commit()
+            return user.id
+
+    return make
+
+
 class Auth:
     """Tokens and headers for a user id, minted the way the API would, and sign-ins by cookie."""
 
