@@ -37,6 +37,9 @@ from campus.core.sockets import acked, authenticate_socket, chat_room, error_ack
 from campus.extensions import db
 from campus.users.tokens import revocation_keys
 
+# The refusal code of a connect over SOCKETIO_MAX_PER_USER or SOCKETIO_MAX_PER_ADDRESS.
+TOO_MANY_CONNECTIONS = "too_many_connections"
+
 SEND, EDIT, DELETE, READ, TYPING, SYNC = (
     SendMessageSchema(),
     EditMessageSchema(),
@@ -79,7 +82,9 @@ class ChatNamespace(Namespace):
     def on_connect(self, auth=None):
         """Authenticate, join the user's room and their chats' rooms; announce them online."""
         ended_before = connections.sessions_ended
+        self._check_address_cap()
         user, claims = authenticate_socket(auth)
+        self._check_user_cap(user.id)
         room = user_room(user.id)
         # Rooms do not survive a reconnect: join the user's own room and every chat's, from the
         # database, under the user's move lock (see campus.chat.rooms).
@@ -96,6 +101,22 @@ class ChatNamespace(Namespace):
         if presence().connected(user.id):
             notify.presence(chat_ids, user.id, True, last_seen(user.id))
         return True
+
+    @staticmethod
+    def _check_address_cap() -> None:
+        """`SOCKETIO_MAX_PER_ADDRESS` connections from one client address on this worker (0: no
+        cap); the connection over it is refused and, never authenticated, soon closed."""
+        cap = current_app.config["SOCKETIO_MAX_PER_ADDRESS"]
+        guard = current_app.extensions.get("campus_socket_guard")
+        if cap and guard is not None and guard.connections_from(request.remote_addr) > cap:
+            raise ConnectionRefusedError("unauthorized", {"code": TOO_MANY_CONNECTIONS})
+
+    @staticmethod
+    def _check_user_cap(user_id: int) -> None:
+        """`SOCKETIO_MAX_PER_USER` sockets of one user on this worker (0: no cap)."""
+        cap = current_app.config["SOCKETIO_MAX_PER_USER"]
+        if cap and connections.count_of(user_id) >= cap:
+            raise ConnectionRefusedError("unauthorized", {"code": TOO_MANY_CONNECTIONS})
 
     @staticmethod
     def _session_tokens(auth, claims: dict) -> frozenset[str]:
