@@ -82,6 +82,10 @@ class Config:
     # per second and the burst allowed above it. Benchmarks that send faster raise these.
     CHAT_EVENT_RATE = float(env("CHAT_EVENT_RATE", "20"))
     CHAT_EVENT_BURST = float(env("CHAT_EVENT_BURST", "60"))
+    # What one `sync` call may replay, over all its chats; a chat past it answers `reset` and the
+    # client reloads it through history. A sync costs the flood budget by what it read.
+    CHAT_SYNC_MAX_MESSAGES = env_int("CHAT_SYNC_MAX_MESSAGES", 500)
+    CHAT_SYNC_MAX_BYTES = env_int("CHAT_SYNC_MAX_BYTES", 1024 * 1024)
 
     MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "instance" / "media"))
     # Uploaded images (student photos): bytes and pixels (a decompression bomb is small in bytes).

@@ -17,7 +17,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from campus.chat import NAMESPACE, notify, rooms
 from campus.chat.access import load_actor, member_chat_ids
 from campus.chat.connections import connections
-from campus.chat.flood import check_flood
+from campus.chat.flood import charge_flood, check_flood
 from campus.chat.messages import delete_message, edit_message, mark_read, send_message, typing
 from campus.chat.packets import UNDECODABLE_EVENT
 from campus.chat.presence import last_seen, presence, went_offline
@@ -212,4 +212,6 @@ class ChatNamespace(Namespace):
         user = self._user()
         payload = load_or_raise(SYNC, data)
         cursors = {int(chat_id): rev for chat_id, rev in payload["cursors"].items()}
-        return {"ok": True, "chats": sync(user, cursors)}
+        chats, cost = sync(user, cursors)
+        charge_flood(user.id, cost - 1)  # the call's own event was taken by `_user`
+        return {"ok": True, "chats": chats}
