@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     from campus.core.security import set_token_resolver
     from campus.core.socket_guard import SocketGuard
     from campus.core.sockets import PageSessionInterface, origin_check
+    from campus.core.web import with_engineio_headers
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
     from campus.media import storage
     from campus.users import passwords
@@ -91,6 +92,8 @@ def register_extensions(app: Flask) -> None:
     # It still takes `flask.session` in every event: don't open the page's session cookie for
     # that (the middleware Flask-SocketIO has just installed knows the Socket.IO path).
     app.session_interface = PageSessionInterface(app.wsgi_app.engineio_path)
+    # Engine.IO answers its HTTP requests itself: give them the security headers too.
+    app.wsgi_app = with_engineio_headers(app.wsgi_app, app.wsgi_app.engineio_path)
     # Bounds on what one connection can make the server hold (docs/design.md#socket-limits).
     app.extensions["campus_socket_guard"] = SocketGuard(
         socketio.server,
