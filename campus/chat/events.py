@@ -25,6 +25,7 @@ from campus.chat.schemas import (
     EditMessageSchema,
     MessageIdSchema,
     ReadSchema,
+    ReauthenticateSchema,
     SendMessageSchema,
     SyncSchema,
     TypingSchema,
@@ -40,13 +41,14 @@ from campus.users.tokens import revocation_keys
 # The refusal code of a connect over SOCKETIO_MAX_PER_USER or SOCKETIO_MAX_PER_ADDRESS.
 TOO_MANY_CONNECTIONS = "too_many_connections"
 
-SEND, EDIT, DELETE, READ, TYPING, SYNC = (
+SEND, EDIT, DELETE, READ, TYPING, SYNC, REAUTHENTICATE = (
     SendMessageSchema(),
     EditMessageSchema(),
     MessageIdSchema(),
     ReadSchema(),
     TypingSchema(),
     SyncSchema(),
+    ReauthenticateSchema(),
 )
 
 
@@ -95,12 +97,21 @@ class ChatNamespace(Namespace):
             for chat_id in chat_ids:
                 join_room(chat_room(chat_id))
         connections.opened(request.sid, user.id, self._session_tokens(auth, claims))
+        self._end_at_expiry(request.sid, claims)
         if connections.sessions_ended != ended_before:
             # A logout may have been applied here before this socket was in the user's room.
             self._check_still_signed_in(auth)
         if presence().connected(user.id):
             notify.presence(chat_ids, user.id, True, last_seen(user.id))
         return True
+
+    @staticmethod
+    def _end_at_expiry(sid: str, claims: dict | None) -> None:
+        """The socket ends when the access token it was opened (or re-authenticated) with expires."""
+        guard = current_app.extensions.get("campus_socket_guard")
+        expires = (claims or {}).get("exp")
+        if guard is not None:
+            guard.end_at(sid, float(expires) if isinstance(expires, (int, float)) else None)
 
     @staticmethod
     def _check_address_cap() -> None:
@@ -154,6 +165,7 @@ class ChatNamespace(Namespace):
     def on_disconnect(self, *_reason):
         """Forget the socket; announce the user offline when it was their last."""
         user_id = connections.closed(request.sid)
+        self._end_at_expiry(request.sid, None)
         if user_id is not None and presence().disconnected(user_id):
             chat_ids, seen = went_offline(user_id)
             notify.presence(chat_ids, user_id, False, seen)
@@ -205,6 +217,24 @@ class ChatNamespace(Namespace):
         payload = load_or_raise(TYPING, data)
         typing(user, payload["chat_id"], payload["typing"], skip_sid=request.sid)
         return {"ok": True}
+
+    @acked
+    def on_reauthenticate(self, data=None, *_extra):
+        """`reauthenticate`: a new access token of the same user, before the current one expires,
+        keeps the socket open until the new one does."""
+        user = self._user()
+        payload = load_or_raise(REAUTHENTICATE, data)
+        try:
+            renewed, claims = resolve_token(payload["token"], "access")
+        except AuthError as error:
+            raise Forbidden(error.message) from None
+        if renewed.id != user.id:
+            raise Forbidden(_("The token is another user's."))
+        sid = request.sid
+        renewed_keys = set(revocation_keys(claims)) if claims.get("jti") else set()
+        connections.opened(sid, user.id, connections.opened_with(sid) | renewed_keys)
+        self._end_at_expiry(sid, claims)
+        return {"ok": True, "expires_at": claims.get("exp")}
 
     @acked
     def on_sync(self, data=None, *_extra):

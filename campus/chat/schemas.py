@@ -158,6 +158,10 @@ class SyncSchema(StrictSchema):
     )
 
 
+class ReauthenticateSchema(StrictSchema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=8192))
+
+
 class CreateChatSchema(StrictSchema):
     type = fields.String(required=True, validate=validate.OneOf(["private", "group"]))
     user_id = Id(load_default=None)

@@ -12,7 +12,9 @@ python-socketio and python-engineio trust their peer more than a public server m
   makes the server keep every broadcast — past `SOCKETIO_MAX_QUEUED_BYTES` the connection is
   dropped with its queue;
 - a connection that never authenticates is kept forever — after `SOCKETIO_AUTH_TIMEOUT` seconds
-  without joining the authenticated namespace it is closed;
+  without a socket in the authenticated namespace it is closed;
+- a socket outlives its credentials — the namespace tells the guard when they expire (`end_at`)
+  and the guard's sweeper disconnects it then;
 - a malformed frame logs a traceback each time — the guard logs one line, at most one a minute.
 
 The guard also counts open connections per client address, for the namespace's cap.
@@ -67,7 +69,9 @@ class SocketGuard:
         self.dropped = OneLinePerInterval(log)
         self._address_of: dict[str, str] = {}
         self._per_address: Counter[str] = Counter()
-        self._pending: dict[str, float] = {}  # engine.io sid → when it must have authenticated
+        # engine.io sid → since when it has been without an authenticated socket (None: it has one)
+        self._unauthenticated_since: dict[str, float | None] = {}
+        self._ends: dict[str, float] = {}  # namespace sid → when its credentials expire (epoch)
         self._unsent: dict[str, int] = {}  # engine.io sid → bytes handed to its WebSocket, not yet written
         self._lock = threading.Lock()
         self._sweeping = False
@@ -92,14 +96,13 @@ class SocketGuard:
         with self._lock:
             self._address_of[eio_sid] = address
             self._per_address[address] += 1
-            if self.auth_timeout > 0:
-                self._pending[eio_sid] = time.monotonic() + self.auth_timeout
+            self._unauthenticated_since[eio_sid] = time.monotonic()
         self._start_sweeping()
         return self._on_connect(eio_sid, environ, *args)
 
     def _disconnect(self, eio_sid: str, *args):
         with self._lock:
-            self._pending.pop(eio_sid, None)
+            self._unauthenticated_since.pop(eio_sid, None)
             self._unsent.pop(eio_sid, None)
             address = self._address_of.pop(eio_sid, None)
             if address is not None:
@@ -118,32 +121,71 @@ class SocketGuard:
         sid = manager.sid_from_eio_sid(eio_sid, self.namespace)
         return sid is not None and manager.is_connected(sid, self.namespace)
 
+    def end_at(self, sid: str, when: float | None) -> None:
+        """Disconnect the namespace socket `sid` at `when` (epoch seconds: its credentials'
+        expiry), unless this is called again with a later time (re-authenticated) or None."""
+        with self._lock:
+            if when is None:
+                self._ends.pop(sid, None)
+            else:
+                self._ends[sid] = when
+
     def _start_sweeping(self) -> None:
-        if self._sweeping or self.auth_timeout <= 0:
+        if self._sweeping:
             return
         self._sweeping = True
         self.server.start_background_task(self._sweep_forever)
 
     def _sweep_forever(self) -> None:
-        interval = min(1.0, self.auth_timeout / 2)
+        interval = min(1.0, self.auth_timeout / 2) if self.auth_timeout > 0 else 1.0
         while True:
             self.server.sleep(interval)
             try:
                 self.sweep()
             except Exception:  # the sweeper must outlive one bad round
-                log.exception("socket guard: sweeping unauthenticated connections failed")
+                log.exception("socket guard: sweeping connections failed")
 
     def sweep(self) -> None:
-        """Close the connections whose time to authenticate is over and that did not."""
-        now = time.monotonic()
+        """Close the connections that have been without an authenticated socket for
+        `auth_timeout` seconds (a new one, or one whose socket was disconnected), and disconnect
+        the sockets whose credentials expired."""
+        now, wall = time.monotonic(), time.time()
         with self._lock:
-            due = [eio_sid for eio_sid, deadline in self._pending.items() if deadline <= now]
-        for eio_sid in due:
+            sessions = list(self._unauthenticated_since.items())
+            expired = [sid for sid, when in self._ends.items() if when <= wall]
+            for sid in expired:
+                del self._ends[sid]
+        for sid in expired:
+            self._end_socket(sid)
+        if self.auth_timeout <= 0:
+            return
+        for eio_sid, since in sessions:
+            authenticated = self._authenticated(eio_sid)
             with self._lock:
-                self._pending.pop(eio_sid, None)
-            if not self._authenticated(eio_sid):
-                log.info("socket guard: closing %s, not authenticated in %s s", eio_sid, self.auth_timeout)
+                if eio_sid not in self._unauthenticated_since:
+                    continue
+                if authenticated:
+                    self._unauthenticated_since[eio_sid] = None
+                    continue
+                if since is None:
+                    self._unauthenticated_since[eio_sid] = now
+                    continue
+            if now - since >= self.auth_timeout:
+                log.info("socket guard: closing %s, not authenticated for %s s", eio_sid, self.auth_timeout)
                 self.close(eio_sid)
+
+    def _end_socket(self, sid: str) -> None:
+        """End a socket whose credentials expired by closing its connection, as a network
+        failure would: Socket.IO clients reconnect by themselves then (with a fresh token, when
+        `auth` is a callable), where a server-side disconnect is not retried."""
+        manager = self.server.manager
+        if not manager.is_connected(sid, self.namespace):
+            return
+        eio_sid = manager.eio_sid_from_sid(sid, self.namespace)
+        if eio_sid in self.eio.sockets:
+            self.close(eio_sid)
+        else:  # no engine.io connection of its own here (Flask-SocketIO's test client)
+            self.server.disconnect(sid, namespace=self.namespace)
 
     def close(self, eio_sid: str, *, drop_queue: bool = False) -> None:
         """Close an engine.io connection (its disconnect handlers run); optionally drop what

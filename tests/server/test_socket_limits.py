@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
+import jwt
 import pytest
 
 from tests.support.chat_client import CampusApi
@@ -61,8 +63,9 @@ def raw(server):
 
 
 def signed_in(raw, api) -> RawWebSocket:
+    token = api.register("raw").token  # first: the connection has AUTH_TIMEOUT seconds to sign in
     sock = raw()
-    assert sock.connect_chat({"token": api.register("raw").token}).startswith("40/chat")
+    assert sock.connect_chat({"token": token}).startswith("40/chat")
     return sock
 
 
@@ -175,3 +178,23 @@ def test_a_malformed_frame_logs_one_line(server, api, raw):
     logged = server.log_text()[len(before) :]
     assert "Traceback" not in logged
     assert len([line for line in logged.splitlines() if "malformed" in line.lower()]) == 1, logged
+
+
+def short_lived(server, token: str, seconds: int = 2) -> str:
+    """`token` re-signed with the live server's key to expire in `seconds`."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims["exp"] = int(time.time()) + seconds
+    return jwt.encode(claims, server.environment()["JWT_SECRET_KEY"], algorithm="HS256")
+
+
+def test_a_socket_ends_at_its_tokens_expiry_unless_reauthenticated(server, api, raw):
+    account = api.register("expiring")
+    renewed = raw()
+    assert renewed.connect_chat({"token": short_lived(server, account.token, seconds=5)}).startswith("40/chat")
+    renewed.emit("reauthenticate", {"token": account.token}, ack_id=1)
+    assert '"ok":true' in renewed.next_text(lambda text: text.startswith("43/chat,1"))
+    ending = raw()
+    assert ending.connect_chat({"token": short_lived(server, account.token, seconds=6)}).startswith("40/chat")
+    assert ending.closed_by_server()  # past the renewed socket's first expiry too
+    renewed.emit("sync", {"cursors": {}}, ack_id=2)
+    assert renewed.next_text(lambda text: text.startswith("43/chat,2")).endswith('[{"ok":true,"chats":[]}]')
