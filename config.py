@@ -82,6 +82,9 @@ class Config:
     # per second and the burst allowed above it. Benchmarks that send faster raise these.
     CHAT_EVENT_RATE = float(env("CHAT_EVENT_RATE", "20"))
     CHAT_EVENT_BURST = float(env("CHAT_EVENT_BURST", "60"))
+    # Seconds after a user's last socket closed before others hear they went offline: a reconnect
+    # within it (a reload, a token's expiry) announces nothing.
+    PRESENCE_OFFLINE_GRACE = float(env("PRESENCE_OFFLINE_GRACE", "10"))
     # What one `sync` call may replay, over all its chats; a chat past it answers `reset` and the
     # client reloads it through history. A sync costs the flood budget by what it read.
     CHAT_SYNC_MAX_MESSAGES = env_int("CHAT_SYNC_MAX_MESSAGES", 500)
@@ -204,6 +207,8 @@ class TestingConfig(Config):
     # The caps are tested with their own settings.
     SOCKETIO_MAX_PER_USER = 0
     SOCKETIO_MAX_PER_ADDRESS = 0
+    # Presence tests see "offline" at once; the grace is tested with its own setting.
+    PRESENCE_OFFLINE_GRACE = 0.0
     # Cheap hashing keeps the suite fast; the live-server tests run the production parameters.
     PASSWORD_HASH_TIME_COST, PASSWORD_HASH_MEMORY_COST, PASSWORD_HASH_PARALLELISM = 1, 1024, 1
 

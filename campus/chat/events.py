@@ -20,7 +20,7 @@ from campus.chat.connections import connections
 from campus.chat.flood import charge_flood, check_flood
 from campus.chat.messages import delete_message, edit_message, mark_read, send_message, typing
 from campus.chat.packets import UNDECODABLE_EVENT
-from campus.chat.presence import last_seen, presence, went_offline
+from campus.chat.presence import came_online, last_seen, presence, went_away
 from campus.chat.schemas import (
     EditMessageSchema,
     MessageIdSchema,
@@ -101,7 +101,7 @@ class ChatNamespace(Namespace):
         if connections.sessions_ended != ended_before:
             # A logout may have been applied here before this socket was in the user's room.
             self._check_still_signed_in(auth)
-        if presence().connected(user.id):
+        if presence().connected(user.id) and came_online(user.id):
             notify.presence(chat_ids, user.id, True, last_seen(user.id))
         return True
 
@@ -167,8 +167,7 @@ class ChatNamespace(Namespace):
         user_id = connections.closed(request.sid)
         self._end_at_expiry(request.sid, None)
         if user_id is not None and presence().disconnected(user_id):
-            chat_ids, seen = went_offline(user_id)
-            notify.presence(chat_ids, user_id, False, seen)
+            went_away(user_id, lambda chat_ids, seen: notify.presence(chat_ids, user_id, False, seen))
 
     def _user(self):
         """The caller, read from the database, after the flood check."""
