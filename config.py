@@ -70,10 +70,25 @@ class Config:
     # Allowed Origins for the Socket.IO handshake besides the server's own; never "*".
     SOCKETIO_ALLOWED_ORIGINS = env_list("SOCKETIO_ALLOWED_ORIGINS")
     SOCKETIO_MAX_HTTP_BUFFER_SIZE = env_int("SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024)
+    # What one connection may make the server hold (docs/design.md#socket-limits): unsent bytes
+    # queued for a client that does not read; seconds to authenticate to /chat before the
+    # connection is closed; /chat sockets per user and connections per client address on each
+    # server process (0: no cap, for load tests).
+    SOCKETIO_MAX_QUEUED_BYTES = env_int("SOCKETIO_MAX_QUEUED_BYTES", 8 * 1024 * 1024)
+    SOCKETIO_AUTH_TIMEOUT = float(env("SOCKETIO_AUTH_TIMEOUT", "5"))
+    SOCKETIO_MAX_PER_USER = env_int("SOCKETIO_MAX_PER_USER", 20)
+    SOCKETIO_MAX_PER_ADDRESS = env_int("SOCKETIO_MAX_PER_ADDRESS", 1000)
     # Flood limit for /chat events per user (a token bucket in each worker): a sustained rate
     # per second and the burst allowed above it. Benchmarks that send faster raise these.
     CHAT_EVENT_RATE = float(env("CHAT_EVENT_RATE", "20"))
     CHAT_EVENT_BURST = float(env("CHAT_EVENT_BURST", "60"))
+    # Seconds after a user's last socket closed before others hear they went offline: a reconnect
+    # within it (a reload, a token's expiry) announces nothing.
+    PRESENCE_OFFLINE_GRACE = float(env("PRESENCE_OFFLINE_GRACE", "10"))
+    # What one `sync` call may replay, over all its chats; a chat past it answers `reset` and the
+    # client reloads it through history. A sync costs the flood budget by what it read.
+    CHAT_SYNC_MAX_MESSAGES = env_int("CHAT_SYNC_MAX_MESSAGES", 500)
+    CHAT_SYNC_MAX_BYTES = env_int("CHAT_SYNC_MAX_BYTES", 1024 * 1024)
 
     MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "instance" / "media"))
     # Uploaded images (student photos): bytes and pixels (a decompression bomb is small in bytes).
@@ -200,6 +215,13 @@ class TestingConfig(Config):
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
     RATELIMIT_STORAGE_URI = "memory://"
     SOCKETIO_MESSAGE_QUEUE = None
+    # `campus.chat.connections` counts sockets per process, across the many apps of a run (one
+    # per test, with user ids starting again at 1): a cap would count another test's sockets.
+    # The caps are tested with their own settings.
+    SOCKETIO_MAX_PER_USER = 0
+    SOCKETIO_MAX_PER_ADDRESS = 0
+    # Presence tests see "offline" at once; the grace is tested with its own setting.
+    PRESENCE_OFFLINE_GRACE = 0.0
     # Cheap hashing keeps the suite fast; the live-server tests run the production parameters.
     PASSWORD_HASH_TIME_COST, PASSWORD_HASH_MEMORY_COST, PASSWORD_HASH_PARALLELISM = 1, 1024, 1
 

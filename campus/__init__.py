@@ -35,6 +35,7 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from campus.chat import NAMESPACE as CHAT_NAMESPACE
     from campus.chat.packets import SocketPacket
     from campus.chat.rooms import client_manager as chat_client_manager
     from campus.core.api import DocumentRules, install_document_rules
@@ -42,7 +43,9 @@ def register_extensions(app: Flask) -> None:
     from campus.core.i18n import select_locale
     from campus.core.mail import BACKENDS
     from campus.core.security import set_token_resolver
+    from campus.core.socket_guard import SocketGuard
     from campus.core.sockets import PageSessionInterface, origin_check
+    from campus.core.web import with_engineio_headers
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
     from campus.media import storage
     from campus.users import passwords
@@ -93,6 +96,15 @@ def register_extensions(app: Flask) -> None:
     # It still takes `flask.session` in every event: don't open the page's session cookie for
     # that (the middleware Flask-SocketIO has just installed knows the Socket.IO path).
     app.session_interface = PageSessionInterface(app.wsgi_app.engineio_path)
+    # Engine.IO answers its HTTP requests itself: give them the security headers too.
+    app.wsgi_app = with_engineio_headers(app.wsgi_app, app.wsgi_app.engineio_path)
+    # Bounds on what one connection can make the server hold (docs/design.md#socket-limits).
+    app.extensions["campus_socket_guard"] = SocketGuard(
+        socketio.server,
+        namespace=CHAT_NAMESPACE,
+        auth_timeout=app.config["SOCKETIO_AUTH_TIMEOUT"],
+        max_queued_bytes=app.config["SOCKETIO_MAX_QUEUED_BYTES"],
+    ).install()
 
 
 def import_models() -> None:

@@ -46,12 +46,14 @@ def _history_args(args: dict) -> dict:
 @chats_api.arguments(CreateChatSchema)
 @chats_api.response(201, ChatSchema)
 @chats_api.alt_response(200, schema=ChatSchema, description="The existing private chat of this pair")
+@chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
 def create_chat(data):
     """A private chat with `user_id` (201 new, 200 existing), or a group you own (201).
 
     A private chat names `user_id` and no `title` or `member_ids`; a group a `title` and no
     `user_id` (the body's `oneOf`). A user that does not exist is a 404.
     """
+    check_flood(g.current_user.id)
     if data["type"] == "private":
         chat, created = chats.create_private_chat(g.current_user, data["user_id"])
         return chat, 201 if created else 200
@@ -86,8 +88,10 @@ def get_chat(chat_id):
 @permission_required(CHAT_USE)
 @chats_api.arguments(RenameChatSchema)
 @chats_api.response(200, ChatSchema)
+@chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
 def rename_chat(data, chat_id):
     """Rename a group (its owner and admins)."""
+    check_flood(g.current_user.id)
     return chats.rename_chat(g.current_user, chat_id, data["title"])
 
 
@@ -96,8 +100,10 @@ def rename_chat(data, chat_id):
 @chats_api.arguments(AddMemberSchema)
 @chats_api.response(201, ChatSchema)
 @chats_api.alt_response(200, schema=ChatSchema, description="Already a member")
+@chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
 def add_member(data, chat_id):
     """Add a member (group owners and admins); a teacher adds themselves to a campus chat."""
+    check_flood(g.current_user.id)
     chat, added = chats.add_member(g.current_user, chat_id, data["user_id"])
     return chat, 201 if added else 200
 
@@ -105,8 +111,10 @@ def add_member(data, chat_id):
 @chats_api.route("/<int:chat_id>/members/<int:user_id>", methods=["DELETE"])
 @permission_required(CHAT_USE)
 @chats_api.response(204)
+@chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
 def remove_member(chat_id, user_id):
     """Remove a member; removing yourself is leaving."""
+    check_flood(g.current_user.id)
     chats.remove_member(g.current_user, chat_id, user_id)
 
 

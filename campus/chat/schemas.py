@@ -188,6 +188,10 @@ class SyncSchema(StrictSchema):
     )
 
 
+class ReauthenticateSchema(StrictSchema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=8192))
+
+
 class CreateChatSchema(StrictSchema):
     OPENAPI: ClassVar[dict] = {
         "oneOf": [

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from flask import copy_current_request_context, current_app, has_request_context
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, exists, select, update
 
 from campus.chat.models import ChatMember, Message, Upload
 from campus.chat.payloads import AttachmentPayload, attachment_from_orm, attachment_from_values
 from campus.chat.upload_limits import check_quota, limit_for, too_large
-from campus.core.concurrency import offload
+from campus.core.concurrency import offload_in_request
 from campus.core.errors import NotFound, ValidationError
 from campus.core.models import utcnow
 from campus.core.security import Principal
@@ -79,11 +79,8 @@ class _Stored:
 
 
 def _in_thread(fn, *args):
-    """CPU-heavy work (decoding a 40 Mpx photo) off the event loop, with the request's context
-    (translated error messages) — but never storage writes: S3 talks over the network."""
-    if has_request_context():
-        fn = copy_current_request_context(fn)
-    return offload(fn, *args)
+    """CPU-heavy work (decoding a 40 Mpx photo) off the event loop — never storage writes."""
+    return offload_in_request(fn, *args)
 
 
 def _store_image(source: Path, filename: str) -> _Stored:

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from campus.chat import messages as chat_messages
-from campus.chat import sync as chat_sync
 from campus.chat.chats import add_member, remove_member, rename_chat
 from campus.chat.models import Chat, ChatMember, Message
 from campus.extensions import db
@@ -533,7 +532,7 @@ def test_sync_resets_when_the_gap_is_too_large_or_the_cursor_is_ahead(app, make_
     sock = connect(ann)
     for n in range(4):
         send(sock, chat_id, f"g-{n}")
-    monkeypatch.setattr(chat_sync, "SYNC_MAX_MESSAGES", 3)
+    app.config.update(CHAT_SYNC_MAX_MESSAGES=3)
 
     too_far = sock.ack("sync", {"cursors": {str(chat_id): 0}})["chats"][0]
     close = sock.ack("sync", {"cursors": {str(chat_id): too_far["rev"] - 2}})["chats"][0]
