@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -17,6 +18,7 @@ load_dotenv(BASE_DIR / ".env")
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 DEFAULT_JWT_SECRET = "dev-only-jwt-secret-change-me-please"
+MIN_SECRET_BYTES = 32
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -55,6 +57,11 @@ def database_url(url: str) -> str:
 class Config:
     SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET)
     JWT_SECRET_KEY = env("JWT_SECRET_KEY", DEFAULT_JWT_SECRET)
+    # Where users reach Campus (scheme, host, optional path): every mailed link is built from it,
+    # never from the request's Host (docs/design.md#public-url-and-hosts). Required in production.
+    PUBLIC_URL = env("PUBLIC_URL")
+    # Host names requests may carry (a wrong Host is a 400); production defaults to PUBLIC_URL's.
+    TRUSTED_HOSTS = env_list("TRUSTED_HOSTS") or None
 
     SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL", sqlite_url(BASE_DIR / "instance" / "campus.db")))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -173,6 +180,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
     MAIL_BACKEND = env("MAIL_BACKEND", "log")
     DEMO_DATA = True
@@ -181,6 +189,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
+    PUBLIC_URL = "http://campus.test"
     JWT_SECRET_KEY = "testing-jwt-secret-long-enough-for-hs256"
     SQLALCHEMY_DATABASE_URI = database_url(env("CAMPUS_TEST_DATABASE_URL", "sqlite://"))
     MAIL_BACKEND = "memory"
@@ -199,9 +208,18 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start with the development secrets."""
+        """Refuse to start with the development secrets, short secrets, or no public URL."""
         if cls.SECRET_KEY == DEFAULT_SECRET or cls.JWT_SECRET_KEY == DEFAULT_JWT_SECRET:
             raise RuntimeError("Set SECRET_KEY and JWT_SECRET_KEY: production refuses the default secrets.")
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            if len((getattr(cls, name) or "").encode()) < MIN_SECRET_BYTES:
+                raise RuntimeError(
+                    f"{name} must be at least {MIN_SECRET_BYTES} bytes of random data "
+                    '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))").'
+                )
+        public = urlsplit(cls.PUBLIC_URL or "")
+        if public.scheme not in ("http", "https") or not public.hostname or public.query or public.fragment:
+            raise RuntimeError("Set PUBLIC_URL to where users reach Campus, e.g. https://campus.example.edu.")
 
 
 CONFIGS = {

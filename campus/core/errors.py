@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,9 @@ def handle_http_exception(error: HTTPException):
         body = {"code": "validation_error", "message": "Validation failed.", "fields": fields}
     elif status == 429:
         body["message"] = "Too many requests; slow down."
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+        return {"error": {"code": "untrusted_host", "message": "This host is not served here."}}, 400
     response = error_response(status, body)
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response = (*response, {"Allow": ", ".join(error.valid_methods)})

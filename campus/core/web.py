@@ -1,8 +1,12 @@
-"""What every page and endpoint shares: security headers, bounded ids in URLs."""
+"""What every page and endpoint shares: security headers, bounded ids in URLs, trusted hosts,
+links built from the public URL."""
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
 from werkzeug.routing import IntegerConverter
 
 from campus.core.schemas import MAX_SAFE_INTEGER
@@ -20,7 +24,27 @@ def content_security_policy(media_sources: list[str]) -> str:
     return CONTENT_SECURITY_POLICY.format(media="".join(f" {source}" for source in media_sources))
 
 
+def public_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of `endpoint` under the configured `PUBLIC_URL`, never the request's host
+    (a forged `Host` must not put an attacker's host into a mailed link); works outside requests."""
+    base = urlsplit(current_app.config["PUBLIC_URL"] or "")
+    if not base.scheme or not base.netloc:
+        raise RuntimeError("PUBLIC_URL is not set: mailed links need it.")
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def default_trusted_hosts(app: Flask) -> None:
+    """In production (neither debug nor testing), accept only `PUBLIC_URL`'s host unless
+    `TRUSTED_HOSTS` names others: Flask answers any other `Host` with a 400."""
+    if app.config.get("TRUSTED_HOSTS") is None and not (app.debug or app.testing):
+        hostname = urlsplit(app.config.get("PUBLIC_URL") or "").hostname
+        if hostname:
+            app.config["TRUSTED_HOSTS"] = [hostname]
+
+
 def register_web_hooks(app: Flask) -> None:
+    default_trusted_hosts(app)
     policy = content_security_policy(app.config.get("CSP_MEDIA_SOURCES", []))
 
     @app.after_request

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -17,6 +17,7 @@ from campus.audit import services as audit
 from campus.core.database import commit_or_conflict, contains, fold
 from campus.core.errors import AuthError, Conflict, Forbidden, NotFound, ValidationError
 from campus.core.mail import send_mail
+from campus.core.web import public_url
 from campus.extensions import db
 from campus.roles import services as roles
 from campus.roles.models import Role
@@ -184,7 +185,7 @@ def request_password_reset(email: str) -> None:
     user = find_by_email(email)
     if user is None or not user.is_active:
         return
-    link = url_for("users_views.reset_password", token=make_reset_token(user), _external=True)
+    link = public_url("users_views.reset_password", token=make_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     with force_locale(user.language or "en"):
         subject = _("Reset your Campus password")

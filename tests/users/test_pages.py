@@ -351,7 +351,18 @@ def outbox(app) -> list:
 def reset_link_for(app, email: str) -> str:
     mails = [mail for mail in outbox(app) if mail.to == [email]]
     assert mails, f"no mail to {email}"
-    return re.search(r"http://localhost(/reset-password/\S+)", mails[-1].body).group(1)
+    return re.search(r"http://campus\.test(/reset-password/\S+)", mails[-1].body).group(1)
+
+
+def test_the_reset_link_is_on_the_public_url_whatever_host_the_request_names(app, client, make_user):
+    make_user(email="bob@example.test")
+    evil = "http://evil.example"
+    token = CSRF_INPUT.search(client.get("/forgot-password", base_url=evil).get_data(as_text=True)).group(1)
+    client.post("/forgot-password", data={"email": "bob@example.test", "csrf_token": token}, base_url=evil)
+    post_form(client, "/forgot-password", {"email": "bob@example.test"}, headers={"X-Forwarded-Host": "evil.example"})
+    bodies = [mail.body for mail in outbox(app)]
+    assert len(bodies) == 2
+    assert all(re.findall(r"\S+/reset-password/", body) == ["http://campus.test/reset-password/"] for body in bodies)
 
 
 def test_forgot_password_answers_the_same_whether_or_not_the_account_exists(app, client, make_user):
