@@ -124,6 +124,13 @@ class Config:
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Campus <no-reply@campus.local>")
     PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 3600)
+    # Reset mails one address may receive (counted whether or not an account uses it).
+    PASSWORD_RESET_MAIL_LIMIT = env("PASSWORD_RESET_MAIL_LIMIT", "3 per hour; 10 per day")
+    # Mails go through a queue (campus.users.outbox): each process drains it every this many
+    # seconds (0: never; `flask mail send` then does), retrying a failure up to MAIL_MAX_ATTEMPTS.
+    MAIL_QUEUE_INTERVAL = float(env("MAIL_QUEUE_INTERVAL", "5"))
+    MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)  # seconds an SMTP connection may wait
 
     # argon2id cost (argon2-cffi's defaults, RFC 9106's low-memory profile): passes, KiB of
     # memory, lanes. Each hash runs in an OS thread under eventlet/gevent (campus.core.concurrency);
@@ -193,6 +200,7 @@ class TestingConfig(Config):
     JWT_SECRET_KEY = "testing-jwt-secret-long-enough-for-hs256"
     SQLALCHEMY_DATABASE_URI = database_url(env("CAMPUS_TEST_DATABASE_URL", "sqlite://"))
     MAIL_BACKEND = "memory"
+    MAIL_QUEUE_INTERVAL = 0  # tests send queued mail with `campus.users.outbox.deliver_due()`
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
     RATELIMIT_STORAGE_URI = "memory://"
     SOCKETIO_MESSAGE_QUEUE = None

@@ -23,6 +23,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_signal_receivers(app)
     register_error_handlers(app)
     register_request_hooks(app)
+    register_mail_queue(app)
     register_commands(app)
     return app
 
@@ -163,6 +164,14 @@ def register_request_hooks(app: Flask) -> None:
 
     register_page_session(app)
     register_web_hooks(app)
+
+
+def register_mail_queue(app: Flask) -> None:
+    """Mail goes out from a queue the process drains (docs/design.md#mail-outside-requests)."""
+    from campus.users import mails  # noqa: F401 - registers the composers of each kind of mail
+    from campus.users.outbox import start_worker
+
+    start_worker(app)
 
 
 def register_commands(app: Flask) -> None:

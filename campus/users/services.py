@@ -7,7 +7,6 @@ import hmac
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select
@@ -16,12 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from campus.audit import services as audit
 from campus.core.database import commit_or_conflict, contains, fold
 from campus.core.errors import AuthError, Conflict, Forbidden, NotFound, ValidationError
-from campus.core.mail import send_mail
-from campus.core.web import public_url
 from campus.extensions import db
 from campus.roles import services as roles
 from campus.roles.models import Role
-from campus.users import tokens
+from campus.users import outbox, throttle, tokens
 from campus.users.models import User
 from campus.users.passwords import hash_password, needs_rehash, verify_password
 from campus.users.signals import announce_role_changed, announce_sessions_ended
@@ -181,19 +178,15 @@ def make_reset_token(user: User) -> str:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the account exists; say nothing either way."""
-    user = find_by_email(email)
-    if user is None or not user.is_active:
-        return
-    link = public_url("users_views.reset_password", token=make_reset_token(user))
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    with force_locale(user.language or "en"):
-        subject = _("Reset your Campus password")
-        body = (
-            _("Open this link to choose a new password (valid for %(minutes)d minutes, once):", minutes=minutes)
-            + f"\n\n{link}\n"
-        )
-    send_mail(user.email, subject, body)
+    """Queue a reset mail for `email`, at most `PASSWORD_RESET_MAIL_LIMIT` per address; say nothing.
+
+    The request does the same work whether or not an account uses the address (one queued row,
+    or none once the limit is reached): the queue's composer looks the account up when sending.
+    """
+    email = email.strip().lower()
+    if throttle.hit(current_app.config["PASSWORD_RESET_MAIL_LIMIT"], "reset-mail", throttle.account_key(email)):
+        outbox.queue("password_reset", email)
+        db.session.commit()
 
 
 def user_from_reset_token(token: str) -> User:

@@ -12,6 +12,7 @@ from campus.extensions import db
 from campus.users.models import User
 from tests.support.accounts import PASSWORD, bearer
 from tests.support.app import config_for
+from tests.support.mail import delivered
 from tests.support.pages import CSRF_INPUT, form_csrf, post_form, sign_in
 
 
@@ -345,7 +346,7 @@ def test_password_change_revokes_other_tokens_and_keeps_this_browser_signed_in(c
 
 
 def outbox(app) -> list:
-    return getattr(app.extensions["mailman"], "outbox", [])
+    return delivered(app)
 
 
 def reset_link_for(app, email: str) -> str:
