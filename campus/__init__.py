@@ -141,6 +141,7 @@ def register_signal_receivers(app: Flask) -> None:
     from campus.chat import receivers as chat
     from campus.majors.signals import major_renamed
     from campus.students.signals import student_membership_changed
+    from campus.users import contacts
     from campus.users.signals import role_changed, sessions_ended
 
     # Campus chats follow the directory; revoked credentials end their sockets; a role that may
@@ -150,6 +151,8 @@ def register_signal_receivers(app: Flask) -> None:
     major_renamed.connect(chat.on_major_renamed)
     sessions_ended.connect(chat.on_sessions_ended)
     role_changed.connect(chat.on_role_changed)
+    # What one user may see of another (last seen) depends on sharing a chat.
+    contacts.register("chat", chat.members_sharing_a_chat)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -120,6 +120,6 @@ def change_password(data):
 @users_api.arguments(UserSearchArgsSchema, location="query")
 @users_api.response(200, UserListSchema)
 def search(args):
-    """Users by name or email, public fields only (to start a chat)."""
-    users = services.search_users(args["q"], limit=args["limit"], exclude_id=None)
-    return {"items": users, "next_cursor": None}
+    """Users by name, or by their exact full email (staff: part of an email); public fields only,
+    `last_seen_at` only of people who share a chat with the caller (null otherwise)."""
+    return {"items": services.search_users(g.current_user, args["q"], limit=args["limit"]), "next_cursor": None}

@@ -18,7 +18,7 @@ from campus.core.errors import AuthError, Conflict, Forbidden, NotFound, Validat
 from campus.extensions import db
 from campus.roles import services as roles
 from campus.roles.models import Role
-from campus.users import outbox, throttle, tokens
+from campus.users import contacts, outbox, throttle, tokens
 from campus.users.models import User
 from campus.users.passwords import hash_password, needs_rehash, verify_password
 from campus.users.signals import announce_role_changed, announce_sessions_ended
@@ -138,24 +138,31 @@ def logout(user: User, claims: dict[str, Any], *, everywhere: bool = False) -> N
     announce_sessions_ended(user_id, revoked)
 
 
-def search_users(query: str, *, limit: int = 20, exclude_id: int | None = None) -> list[User]:
-    """Active users whose name or email contains `query` (case-insensitive, Cyrillic too)."""
+def search_users(viewer: User, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Active users to start a chat with: by name (case-insensitive, Cyrillic too), or by their
+    exact full email; staff (`users.manage`) also by part of an email. `last_seen_at` only of
+    people who share a chat with the viewer (docs/design.md#user-search)."""
     needle = query.strip().casefold()
     if not needle:
         return []
-    name = fold(User.first_name + " " + User.last_name)
+    by_email = contains(fold(User.email), needle) if viewer.can("users.manage") else User.email == query.strip().lower()
     statement = (
         select(User)
-        .where(
-            User.is_active,
-            or_(contains(name, needle), contains(fold(User.email), needle)),
-        )
+        .where(User.is_active, or_(contains(fold(User.first_name + " " + User.last_name), needle), by_email))
         .order_by(User.last_name, User.first_name, User.id)
         .limit(limit)
     )
-    if exclude_id:
-        statement = statement.where(User.id != exclude_id)
-    return list(db.session.scalars(statement))
+    users = list(db.session.scalars(statement))
+    seen = contacts.contacts_among(viewer.id, [user.id for user in users if user.id != viewer.id]) | {viewer.id}
+    return [
+        {
+            "id": user.id,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "last_seen_at": user.last_seen_at if user.id in seen else None,
+        }
+        for user in users
+    ]
 
 
 # --- password reset -------------------------------------------------------------------------
