@@ -159,7 +159,13 @@ class Config:
 
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
+    # Per client address: failed sign-ins of every login form together (successful ones are free,
+    # so a lecture hall behind one NAT address signs in at once), and registrations and reset
+    # requests each. Per account: failures from devices it never signed in from (the owner's
+    # devices count apart). Per signed-in user: wrong current passwords. docs/design.md#password-guessing
+    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "60 per minute; 600 per hour")
+    LOGIN_ACCOUNT_LIMIT = env("LOGIN_ACCOUNT_LIMIT", "5 per minute; 20 per hour")
+    PASSWORD_CHECK_LIMIT = env("PASSWORD_CHECK_LIMIT", "5 per 15 minutes")
 
     LANGUAGES = ["en", "ru"]
     # One catalog per domain (campus/<domain>/translations) plus the shared one (campus/translations).

@@ -90,6 +90,10 @@ class RateLimited(CampusError):
     code = "rate_limited"
     message = "Too many requests; slow down."
 
+    def __init__(self, message: str | None = None, *, code: str | None = None, retry_after: int | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
 
 def field_messages(messages: Any, prefix: str | None = None) -> dict[str, list[str]]:
     """marshmallow's error messages as docs/design.md#error-shapes's `{"<field>": ["<problem>", …]}`.
@@ -144,7 +148,9 @@ def error_response(status: int, body: dict[str, Any]):
 
 
 def handle_campus_error(error: CampusError):
-    return error_response(error.status, error.to_dict())
+    response = error_response(error.status, error.to_dict())
+    retry_after = getattr(error, "retry_after", None)
+    return (*response, {"Retry-After": str(retry_after)}) if retry_after else response
 
 
 def handle_http_exception(error: HTTPException):

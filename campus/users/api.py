@@ -14,7 +14,7 @@ from campus.core.security import (
     permission_required,
 )
 from campus.extensions import limiter
-from campus.users import services, tokens
+from campus.users import services, signin, tokens
 from campus.users.schemas import (
     LogoutSchema,
     PasswordChangeSchema,
@@ -45,12 +45,26 @@ def register(data):
 
 
 @auth_api.route("/token", methods=["POST"])
-@limiter.limit(login_limit)
+@signin.login_limit()
 @auth_api.arguments(TokenRequestSchema)
 @auth_api.response(200, TokenPairSchema)
+@auth_api.alt_response(
+    429,
+    description="Too many failed sign-ins from this address, or for this account "
+    "from this device (`login_throttled`, with `Retry-After`).",
+)
 def token(data):
-    """Exchange email and password for an access and a refresh token."""
-    user = services.authenticate(data["email"], data["password"])
+    """Exchange email and password for an access and a refresh token.
+
+    Failed sign-ins are limited per client address (every login form together) and per account;
+    the response's `campus_device` cookie, sent back on later sign-ins, keeps this client's
+    failures apart from everyone else's against the same account."""
+    user = signin.guarded_sign_in(data["email"], data["password"], services.authenticate)
+
+    @after_this_request
+    def device_cookie(response):
+        return signin.remember_device(response, user.email)
+
     return tokens.issue_tokens(user)
 
 

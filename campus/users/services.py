@@ -18,7 +18,7 @@ from campus.core.errors import AuthError, Conflict, Forbidden, NotFound, Validat
 from campus.extensions import db
 from campus.roles import services as roles
 from campus.roles.models import Role
-from campus.users import contacts, outbox, throttle, tokens
+from campus.users import contacts, outbox, signin, throttle, tokens
 from campus.users.models import User
 from campus.users.passwords import hash_password, needs_rehash, verify_password
 from campus.users.signals import announce_role_changed, announce_sessions_ended
@@ -111,7 +111,7 @@ def change_password(user: User, current_password: str, new_password: str) -> dic
 
     Returns fresh tokens for the caller's own session.
     """
-    if not verify_password(user.password_hash, current_password):
+    if not signin.guarded_password_check(user.id, lambda: verify_password(user.password_hash, current_password)):
         raise ValidationError(fields={"current_password": [_("Wrong password.")]})
     user.password_hash = hash_password(new_password)
     tokens.revoke_all_tokens(user)

@@ -10,14 +10,14 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 
-from campus.core.errors import AuthError, CampusError
+from campus.core.errors import AuthError, CampusError, RateLimited
 from campus.core.forms import ConfirmForm, show_error
 from campus.core.pages import page_login_required, page_permission_required
 from campus.core.phones import format_phone
 from campus.core.security import resolve_token
 from campus.extensions import limiter
 from campus.roles.labels import role_label
-from campus.users import services
+from campus.users import services, signin
 from campus.users.forms import (
     ForgotPasswordForm,
     LanguageForm,
@@ -104,7 +104,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
+@signin.login_limit()
 def login():
     next_page = safe_next(request.values.get("next"))
     if g.current_user is not None:
@@ -112,13 +112,17 @@ def login():
     form = LoginForm(next=next_page)
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
+            user = signin.guarded_sign_in(form.email.data, form.password.data, services.authenticate)
         except AuthError:
             # Unknown email, wrong password, deactivated account: one answer for all.
             form.form_errors.append(_("Wrong email or password."))
+        except RateLimited as error:
+            form.form_errors.append(error.message)
+            return render_template("users/login.html", form=form), 429, {"Retry-After": str(error.retry_after)}
         else:
             keep_cookies_from_view()
             response = sign_in(redirect(next_page or url_for("pages.home")), user)
+            signin.remember_device(response, user.email)
             return remember_language(response, user.language) if user.language else response
     return render_template("users/login.html", form=form)
 

@@ -153,6 +153,7 @@ def test_logout_everywhere_takes_only_a_json_boolean(client, everywhere):
 
 
 def test_login_is_rate_limited(app, client):
+    app.config.update(LOGIN_RATE_LIMIT="10 per minute", LOGIN_ACCOUNT_LIMIT="100 per minute")
     register(client)
     statuses = [login(client, password="wrong").status_code for _ in range(12)]
     assert statuses[-1] == 429
