@@ -124,6 +124,15 @@ class Config:
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Campus <no-reply@campus.local>")
     PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 3600)
+    # Who may create an account (docs/design.md#registration): "verified" (anyone; a guest until
+    # the mailed link is opened), "open" (a user at once, address still unverified), "closed"
+    # (invitations by administrators only). With domains set, only those addresses (and their
+    # subdomains) may register.
+    REGISTRATION_MODE = env("REGISTRATION_MODE", "verified")
+    REGISTRATION_EMAIL_DOMAINS = env_list("REGISTRATION_EMAIL_DOMAINS")
+    EMAIL_VERIFICATION_MAX_AGE = env_int("EMAIL_VERIFICATION_MAX_AGE", 3 * 24 * 3600)
+    EMAIL_VERIFICATION_MAIL_LIMIT = env("EMAIL_VERIFICATION_MAIL_LIMIT", "3 per hour")
+    INVITATION_MAX_AGE = env_int("INVITATION_MAX_AGE", 14 * 24 * 3600)
     # Reset mails one address may receive (counted whether or not an account uses it).
     PASSWORD_RESET_MAIL_LIMIT = env("PASSWORD_RESET_MAIL_LIMIT", "3 per hour; 10 per day")
     # Mails go through a queue (campus.users.outbox): each process drains it every this many

@@ -44,7 +44,7 @@ def register_extensions(app: Flask) -> None:
     from campus.core.sockets import PageSessionInterface, origin_check
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
     from campus.media import storage
-    from campus.users import passwords
+    from campus.users import passwords, registration
     from campus.users.tokens import resolve_token
 
     storage.init_app(app)
@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     set_token_resolver(app, resolve_token)
     passwords.init_app(app)
+    registration.check_config(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.config["MAIL_BACKEND"] = BACKENDS.get(app.config["MAIL_BACKEND"], app.config["MAIL_BACKEND"])

@@ -14,8 +14,9 @@ from campus.core.security import (
     permission_required,
 )
 from campus.extensions import limiter
-from campus.users import services, signin, tokens
+from campus.users import registration, services, signin, tokens
 from campus.users.schemas import (
+    InvitationSchema,
     LogoutSchema,
     PasswordChangeSchema,
     ProfileUpdateSchema,
@@ -39,9 +40,14 @@ def login_limit() -> str:
 @limiter.limit(login_limit)
 @auth_api.arguments(RegisterSchema)
 @auth_api.response(201, UserSchema)
+@auth_api.alt_response(403, description="`registration_closed`: accounts are created by invitation only.")
 def register(data):
-    """Create an account with the default role `user`."""
-    return services.register_user(**data)
+    """Create an account (docs/api.md#registration).
+
+    Under `REGISTRATION_MODE=verified` (the default) the account is a `guest` until its owner
+    opens the link mailed to the address, then a `user`; `open` makes a `user` at once; `closed`
+    accepts only an `invitation`. Addresses outside `REGISTRATION_EMAIL_DOMAINS` are a 422."""
+    return registration.register(**data)
 
 
 @auth_api.route("/token", methods=["POST"])
@@ -137,3 +143,20 @@ def search(args):
     """Users by name, or by their exact full email (staff: part of an email); public fields only,
     `last_seen_at` only of people who share a chat with the caller (null otherwise)."""
     return {"items": services.search_users(g.current_user, args["q"], limit=args["limit"]), "next_cursor": None}
+
+
+@users_api.route("/me/verification", methods=["POST"])
+@login_required
+@users_api.response(202)
+def resend_verification():
+    """Mail the verification link again (a few times an hour at most: 429)."""
+    registration.send_verification(g.current_user)
+
+
+@users_api.route("/invitations", methods=["POST"])
+@permission_required("users.manage")
+@users_api.arguments(InvitationSchema)
+@users_api.response(202)
+def invite(data):
+    """Mail an invitation to create an account to `email` (the way in when registration is closed)."""
+    registration.invite(g.current_user, data["email"])

@@ -65,6 +65,7 @@ class RegisterForm(FlaskForm):
     last_name = name_field(_l("Last name"))
     phone = PhoneField(_l("Phone (optional)"), filters=[strip], validators=[Optional(), Length(max=40), plain_text])
     password, confirm = new_password_fields(_l("Password"))
+    invitation = HiddenField()
 
 
 class LoginForm(FlaskForm):

@@ -59,3 +59,37 @@ def password_changed(recipient: str, data: dict[str, Any]) -> tuple[str, str] | 
             + f"\n{link}\n"
         )
     return subject, body
+
+
+@composer("verify_email")
+def verify_email(recipient: str, data: dict[str, Any]) -> tuple[str, str] | None:
+    """The link that proves the address is the owner's."""
+    from campus.users.registration import verification_token
+
+    user = _account(recipient, data)
+    if user is None or user.email_verified:
+        return None
+    link = public_url("users_views.verify_email", token=verification_token(user))
+    days = current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 86400
+    with force_locale(user.language or "en"):
+        subject = _("Confirm your Campus address")
+        body = (
+            _("Open this link to confirm your address and start using Campus (valid for %(days)d days):", days=days)
+            + f"\n\n{link}\n"
+        )
+    return subject, body
+
+
+@composer("invitation")
+def invitation(recipient: str, data: dict[str, Any]) -> tuple[str, str] | None:
+    """An administrator's invitation: a link to the registration form for this address."""
+    from campus.users.registration import invitation_token
+    from campus.users.services import find_by_email
+
+    if find_by_email(recipient) is not None:
+        return None
+    link = public_url("users_views.register", invitation=invitation_token(recipient))
+    days = current_app.config["INVITATION_MAX_AGE"] // 86400
+    subject = _("You are invited to Campus")
+    body = _("Open this link to create your Campus account (valid for %(days)d days):", days=days) + f"\n\n{link}\n"
+    return subject, body

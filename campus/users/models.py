@@ -30,6 +30,13 @@ class User(TimestampMixin, db.Model):
     # Bumped by "log out everywhere" and password changes: older tokens stop working.
     token_generation: Mapped[int] = mapped_column(Integer, default=0)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner opened the mailed verification link (or accepted an invitation sent to the
+    # address); until then a self-registered account is a guest and no student record links to it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def full_name(self) -> str:

@@ -40,6 +40,14 @@ class RegisterSchema(StrictSchema):
     first_name = Text(required=True, validate=validate.Length(min=1, max=100))
     last_name = Text(required=True, validate=validate.Length(min=1, max=100))
     phone = PhoneField(load_default=None, allow_none=True)
+    invitation = Text(
+        validate=validate.Length(max=1000),
+        metadata={"description": "The token of an administrator's invitation (the mailed link's `invitation`)."},
+    )
+
+
+class InvitationSchema(StrictSchema):
+    email = Email(required=True)
 
 
 class TokenRequestSchema(StrictSchema):
@@ -67,6 +75,9 @@ class UserSchema(Schema):
     role = fields.Function(lambda user: user.role.name)
     language = fields.String(allow_none=True)
     is_active = fields.Boolean()
+    email_verified = fields.Boolean(
+        metadata={"description": "Whether the owner opened the mailed verification link; until then a guest."}
+    )
     external_id = fields.String(allow_none=True)
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()

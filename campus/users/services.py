@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from campus.audit import services as audit
 from campus.core.database import commit_or_conflict, contains, fold
 from campus.core.errors import AuthError, Conflict, Forbidden, NotFound, ValidationError
+from campus.core.models import utcnow
 from campus.extensions import db
 from campus.roles import services as roles
 from campus.roles.models import Role
@@ -62,11 +63,14 @@ def register_user(
     phone: str | None = None,
     language: str | None = None,
     role_name: str = roles.USER,
+    verified: bool = False,
 ) -> User:
-    """Create an account with the default role; the email must be new (409 otherwise)."""
+    """Create an account with `role_name`; the email must be new (409 otherwise). `verified`:
+    the address is known to be the owner's (an invitation, an administrator's account)."""
     email = email.strip().lower()
     _check_unique(email=email, phone=phone)
     user = User(
+        email_verified_at=utcnow() if verified else None,
         email=email,
         password_hash=hash_password(password),
         first_name=first_name,
@@ -300,7 +304,12 @@ def create_admin(
     user, old = find_by_email(email), None
     if user is None:
         user = register_user(
-            email=email, password=password, first_name=first_name, last_name=last_name, role_name=role_name
+            email=email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            role_name=role_name,
+            verified=True,
         )
         audit.record(None, "user.created_admin", "user", user.id, None, role_name)
     else:
@@ -310,6 +319,7 @@ def create_admin(
         user.role = roles.get_role(role_name)
         user.password_hash = hash_password(password)
         user.is_active = True
+        user.email_verified_at = user.email_verified_at or utcnow()
         audit.record(None, "user.role_changed", "user", user.id, old, role_name)
     db.session.commit()
     if old not in (None, role_name):

@@ -121,6 +121,9 @@ class LiveServer:
             "SESSION_COOKIE_SECURE": "false",
             "SOCKETIO_MESSAGE_QUEUE": "",
             "PYTHONUNBUFFERED": "1",
+            # Tests and benches register accounts over HTTP and chat at once, without opening a
+            # mailed link (tests/users/test_registration.py covers verification).
+            "REGISTRATION_MODE": "open",
             **self.extra_env,
         }
 

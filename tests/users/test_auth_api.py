@@ -17,12 +17,12 @@ def login(client, email="ann@example.test", password="long enough 1"):
     return client.post("/api/v1/auth/token", json={"email": email, "password": password})
 
 
-def test_register_creates_a_user_with_the_default_role(client):
+def test_register_creates_a_guest_until_the_address_is_verified(client):
     response = register(client)
     assert response.status_code == 201
     body = response.get_json()
     assert body["email"] == "ann@example.test"
-    assert body["role"] == "user"
+    assert body["role"] == "guest" and body["email_verified"] is False
     assert "password" not in body and "password_hash" not in body
 
 

@@ -61,7 +61,7 @@ def test_register_signs_in_and_redirects(app, client):
     home = client.get("/")
     assert "Ann Lee" in text_of(home)
     user = load_user(app, email="ann@example.test")
-    assert user.role.name == "user" and user.phone == "+79123456789"
+    assert user.role.name == "guest" and user.phone == "+79123456789"  # until the address is verified
 
 
 @pytest.mark.parametrize(
