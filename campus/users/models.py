@@ -18,7 +18,9 @@ class User(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so the unique index is case-insensitive on every database.
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # Not unique: a uniqueness check would tell anyone whether a number belongs to an account
+    # (docs/design.md#account-hardening); Campus never finds an account by its phone.
+    phone: Mapped[str | None] = mapped_column(String(20))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -29,6 +31,9 @@ class User(TimestampMixin, db.Model):
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Bumped by "log out everywhere" and password changes: older tokens stop working.
     token_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # The same moment, for the main backend's tokens (which carry no generation): those issued
+    # (`iat`) before it are refused.
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the owner opened the mailed verification link (or accepted an invitation sent to the
     # address); until then a self-registered account is a guest and no student record links to it.

@@ -40,18 +40,11 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def _check_unique(email: str | None = None, phone: str | None = None, exclude_id: int | None = None) -> None:
-    fields: dict[str, list[str]] = {}
-    for column, value, name in ((User.email, email, "email"), (User.phone, phone, "phone")):
-        if value is None:
-            continue
-        query = select(User.id).where(column == value)
-        if exclude_id:
-            query = query.where(User.id != exclude_id)
-        if db.session.scalar(query) is not None:
-            fields[name] = [_("Already in use.")]
-    if fields:
-        raise Conflict(_("Already in use."), code="conflict", fields=fields)
+def _check_unique_email(email: str) -> None:
+    """The email is an account's identity: a second account with it is a 409. (Phones are not
+    unique: checking would tell anyone whose number is registered.)"""
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(_("Already in use."), code="conflict", fields={"email": [_("Already in use.")]})
 
 
 def register_user(
@@ -68,7 +61,7 @@ def register_user(
     """Create an account with `role_name`; the email must be new (409 otherwise). `verified`:
     the address is known to be the owner's (an invitation, an administrator's account)."""
     email = email.strip().lower()
-    _check_unique(email=email, phone=phone)
+    _check_unique_email(email)
     user = User(
         email_verified_at=utcnow() if verified else None,
         email=email,
@@ -98,15 +91,14 @@ def authenticate(email: str, password: str) -> User:
 
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
-    """Change the caller's own `PROFILE_FIELDS`; a phone another account has is a 409."""
+    """Change the caller's own `PROFILE_FIELDS` (any phone: whether another account has it is
+    nobody's business)."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationError(fields={name: ["Unknown field."] for name in sorted(unknown)})
-    if changes.get("phone"):
-        _check_unique(phone=changes["phone"], exclude_id=user.id)
     for name, value in changes.items():
         setattr(user, name, value)
-    commit_or_conflict(db.session, "This phone is already in use.")
+    db.session.commit()
     return user
 
 
@@ -117,11 +109,19 @@ def change_password(user: User, current_password: str, new_password: str) -> dic
     """
     if not signin.guarded_password_check(user.id, lambda: verify_password(user.password_hash, current_password)):
         raise ValidationError(fields={"current_password": [_("Wrong password.")]})
-    user.password_hash = hash_password(new_password)
+    _set_password(user, new_password, "user.password_changed")
+    return tokens.issue_tokens(user)
+
+
+def _set_password(user: User, password: str, action: str) -> None:
+    """Store a new password, end every session, audit it and mail the owner (a change they did
+    not make is then noticed)."""
+    user.password_hash = hash_password(password)
     tokens.revoke_all_tokens(user)
+    audit.record(user.id, action, "user", user.id)
+    outbox.queue("password_changed", user.email, user_id=user.id)
     db.session.commit()
     announce_sessions_ended(user.id)
-    return tokens.issue_tokens(user)
 
 
 def logout(user: User, claims: dict[str, Any], *, everywhere: bool = False) -> None:
@@ -129,6 +129,7 @@ def logout(user: User, claims: dict[str, Any], *, everywhere: bool = False) -> N
     user_id = user.id
     if everywhere:
         tokens.revoke_all_tokens(user)
+        audit.record(user_id, "user.logged_out_everywhere", "user", user_id)
         revoked = None
         db.session.commit()
     else:
@@ -218,10 +219,7 @@ def user_from_reset_token(token: str) -> User:
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password from a reset link and revoke every token of the user."""
     user = user_from_reset_token(token)
-    user.password_hash = hash_password(new_password)
-    tokens.revoke_all_tokens(user)
-    db.session.commit()
-    announce_sessions_ended(user.id)
+    _set_password(user, new_password, "user.password_reset")
     return user
 
 

@@ -17,10 +17,13 @@ import secrets
 from flask import current_app, g, has_request_context, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 
+from campus.audit import services as audit
 from campus.core.errors import AuthError, RateLimited
-from campus.extensions import limiter
+from campus.extensions import db, limiter
 from campus.users import throttle
+from campus.users.models import User
 
 DEVICE_COOKIE = "campus_device"
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
@@ -76,11 +79,19 @@ def guarded_sign_in(email: str, password: str, authenticate):
         g.login_failed = True
         raise _refuse(limit, bucket)
     try:
-        return authenticate(email, password)
+        user = authenticate(email, password)
     except AuthError:
         throttle.hit(limit, *bucket)
         g.login_failed = True
+        # Recorded for unknown addresses too (without the address: people type passwords into
+        # the email field), so both cost the same write.
+        account_id = db.session.scalar(select(User.id).where(User.email == email.strip().lower()))
+        audit.record(None, "user.sign_in_failed", "user", account_id)
+        db.session.commit()
         raise
+    audit.record(user.id, "user.signed_in", "user", user.id)
+    db.session.commit()
+    return user
 
 
 def guarded_password_check(user_id: int, check) -> bool:

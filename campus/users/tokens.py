@@ -101,7 +101,7 @@ def _resolve_external(token: str, accepted: tuple[str, ...]) -> tuple[User, dict
         raise AuthError("Unknown user.", code="token_invalid")
     claims["jti"] = _external_jti(token, claims)
     claims.pop("sid", None)  # sessions are Campus's own; the main backend's tokens end one by one
-    if _is_blocklisted(claims):
+    if _is_blocklisted(claims) or _issued_before_revocation(user, claims):
         raise AuthError("Token has been revoked.", code="token_revoked")
     _require_active(user)
     return user, claims
@@ -153,5 +153,19 @@ def revoke_token(user: User, claims: dict[str, Any]) -> list[str]:
 
 
 def revoke_all_tokens(user: User) -> None:
-    """Every token issued so far stops working (log out everywhere, password change)."""
+    """Every token issued so far stops working (log out everywhere, password change): Campus's
+    by their generation, the main backend's by their `iat`."""
     user.token_generation += 1
+    user.tokens_valid_after = utcnow()
+
+
+def _issued_before_revocation(user: User, claims: dict[str, Any]) -> bool:
+    """A main-backend token issued (`iat`, whole seconds) no later than the user's last "log out
+    everywhere" or password change; one without `iat` once there has been one. The second of the
+    change itself counts as before: refusing a token minted right after is the safe side."""
+    if user.tokens_valid_after is None:
+        return False
+    issued_at = claims.get("iat")
+    if not isinstance(issued_at, (int, float)) or isinstance(issued_at, bool):
+        return True
+    return issued_at <= user.tokens_valid_after.timestamp()
