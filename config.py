@@ -186,6 +186,9 @@ class Config:
     PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", "RU")
 
     WTF_CSRF_TIME_LIMIT = None
+    # Strict-Transport-Security on https responses: browsers then refuse plain http for this long
+    # (0: not sent). Set includeSubDomains at nginx if every subdomain is https.
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from campus.core.schemas import MAX_SAFE_INTEGER
@@ -47,8 +47,19 @@ def register_web_hooks(app: Flask) -> None:
     default_trusted_hosts(app)
     policy = content_security_policy(app.config.get("CSP_MEDIA_SOURCES", []))
 
+    hsts = app.config.get("HSTS_SECONDS", 0)
+    credential_cookies = (app.config.get("JWT_ACCESS_COOKIE_NAME"), app.config.get("JWT_REFRESH_COOKIE_NAME"))
+
     @app.after_request
     def security_headers(response):
+        if hsts and request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
+        # What a signed-in user sees stays out of shared and browser caches; a response that
+        # chose its own caching (private files with ETags) keeps it.
+        if "Cache-Control" not in response.headers and (
+            request.authorization is not None or any(request.cookies.get(name) for name in credential_cookies if name)
+        ):
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

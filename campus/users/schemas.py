@@ -7,9 +7,17 @@ from marshmallow import Schema, ValidationError, fields, validate
 from campus.core.api import list_schema
 from campus.core.phones import normalize_phone
 from campus.core.schemas import Bool, StrictSchema, Text, UTCDateTimeField
+from campus.users.passwords import is_common
 
 LANGUAGES = ("en", "ru")
-PASSWORD_RULES = validate.Length(min=8, max=128)
+
+
+def not_common(password: str) -> None:
+    if is_common(password):
+        raise ValidationError("This password is one of the most common ones; choose another.")
+
+
+PASSWORD_RULES = [validate.Length(min=8, max=128), not_common]
 
 
 class PhoneField(Text):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 
 from campus.core.errors import AuthError
@@ -60,7 +60,10 @@ def store_page_cookies(response):
 
 
 def sign_in(response, user: User):
-    """Put a fresh token pair in the response's cookies."""
+    """Put a fresh token pair in the response's cookies, and start a new form CSRF secret: a
+    token planted in the browser before signing in (session fixation) is worth nothing after."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
     pair = tokens.issue_tokens(user)
     set_access_cookies(response, pair["access_token"])
     set_refresh_cookies(response, pair["refresh_token"])
