@@ -151,7 +151,10 @@ class Config:
     # Tokens (flask-jwt-extended). Browsers get HttpOnly cookies with CSRF double submit.
     JWT_TOKEN_LOCATION = ["headers", "cookies"]
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=env_int("JWT_ACCESS_TOKEN_SECONDS", 15 * 60))
+    # A sign-in lasts at most JWT_REFRESH_TOKEN_DAYS; a refresh token unused for JWT_REFRESH_IDLE_DAYS
+    # ends it sooner (each refresh carries on with a new one).
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=env_int("JWT_REFRESH_TOKEN_DAYS", 30))
+    JWT_REFRESH_IDLE = timedelta(days=env_int("JWT_REFRESH_IDLE_DAYS", 7))
     JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", False)
     JWT_COOKIE_SAMESITE = "Lax"
     JWT_COOKIE_CSRF_PROTECT = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import after_this_request, current_app, g
-from flask_jwt_extended import set_access_cookies
+from flask_jwt_extended import set_access_cookies, set_refresh_cookies
 
 from campus.core.api import api_blueprint
 from campus.core.security import (
@@ -78,21 +78,26 @@ def token(data):
 @documented_auth
 @auth_api.response(200, TokenPairSchema)
 def refresh():
-    """A new access token for the refresh token in the Bearer header.
+    """A new pair for the refresh token in the Bearer header; the presented one is spent.
+
+    Presenting a spent refresh token again ends its whole sign-in (reuse means two holders, one
+    of them a thief): `401 token_revoked`, for the new pair too. A refresh token unused for
+    `JWT_REFRESH_IDLE_DAYS` has expired; none outlives `JWT_REFRESH_TOKEN_DAYS` after sign-in.
 
     Browser pages may instead send the refresh cookie with its CSRF value (the
-    `csrf_refresh_token` cookie) in `X-CSRF-TOKEN`: the new access token then goes into the
-    access cookie only, never into the body, so page scripts never hold a token.
+    `csrf_refresh_token` cookie) in `X-CSRF-TOKEN`: the new tokens then go into the cookies
+    only, never into the body, so page scripts never hold a token.
     """
     from_cookie = bearer_token() is None
     user = authenticate_request(token_type="refresh")
-    pair = tokens.issue_tokens(user, refresh=False, session_id=g.token_claims.get("sid"))
     if not from_cookie:
-        return pair
+        return tokens.rotate(user, g.token_claims)
+    pair = tokens.continue_session(user, g.token_claims)
 
     @after_this_request
     def set_cookie(response):
         set_access_cookies(response, pair["access_token"])
+        set_refresh_cookies(response, pair["refresh_token"])
         return response
 
     return {}

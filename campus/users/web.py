@@ -41,9 +41,15 @@ def load_page_user() -> None:
             g.clear_auth_cookies = True
             return
         g.current_user = user
-        g.refreshed_access = tokens.issue_tokens(user, refresh=False, session_id=refresh_claims.get("sid"))[
-            "access_token"
-        ]
+        # The refresh cookie slides too: a browser in use stays signed in, one left idle for
+        # JWT_REFRESH_IDLE_DAYS does not.
+        try:
+            pair = tokens.continue_session(user, refresh_claims)
+        except AuthError:
+            g.current_user = None
+            g.clear_auth_cookies = True
+            return
+        g.refreshed_access, g.refreshed_refresh = pair["access_token"], pair["refresh_token"]
         from flask_jwt_extended import decode_token
 
         g.token_claims = decode_token(g.refreshed_access)
@@ -54,6 +60,8 @@ def store_page_cookies(response):
     """`after_request`: set a refreshed access cookie, or clear cookies that no longer work."""
     if g.get("refreshed_access"):
         set_access_cookies(response, g.refreshed_access)
+        if g.get("refreshed_refresh"):
+            set_refresh_cookies(response, g.refreshed_refresh)
     elif g.get("clear_auth_cookies"):
         unset_jwt_cookies(response)
     return response
