@@ -151,3 +151,17 @@ def test_an_invitation_through_the_registration_page(app, client, admin):
 def test_only_user_managers_invite(client, make_user, auth):
     response = client.post("/api/v1/users/invitations", json={"email": "x@univ.edu"}, headers=auth.headers(make_user()))
     assert response.status_code == 403
+
+
+def test_an_administrator_invites_from_the_users_page(app, make_user, browser_for):
+    app.config["REGISTRATION_MODE"] = "closed"
+    make_user(email="taken@univ.edu")
+    admin = browser_for(make_user("admin"))
+    sent = admin.post("/admin/users/invitations", {"email": "Ann@Univ.edu"}, csrf_from="/admin/users")
+    assert "An invitation is on its way to ann@univ.edu." in sent.get_data(as_text=True)
+    assert link_in_mail(app, "ann@univ.edu", "/register\\?invitation=")
+    taken = admin.post("/admin/users/invitations", {"email": "taken@univ.edu"}, csrf_from="/admin/users")
+    assert "An account already uses this address." in taken.get_data(as_text=True)
+    forged = admin.post("/admin/users/invitations", {"email": "not an address"}, csrf_from="/admin/users")
+    assert "Not a valid email address." in forged.get_data(as_text=True)
+    assert [mail.to for mail in delivered(app)] == [["ann@univ.edu"]]
