@@ -31,6 +31,7 @@ def production(tmp_path, **attrs):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
             "SOCKETIO_ASYNC_MODE": "threading",
             "MEDIA_ROOT": str(tmp_path / "media"),
+            "MAIL_QUEUE_INTERVAL": 0,
             **attrs,
         },
     )

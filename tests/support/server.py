@@ -124,6 +124,7 @@ class LiveServer:
             # Tests and benches register accounts over HTTP and chat at once, without opening a
             # mailed link (tests/users/test_registration.py covers verification).
             "REGISTRATION_MODE": "open",
+            "MAIL_QUEUE_INTERVAL": "0.5",  # mail is sent from the queue: soon, for the tests that read it
             **self.extra_env,
         }
 
