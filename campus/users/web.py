@@ -7,6 +7,7 @@ refresh token's lifetime without noticing.
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlparse
 
 from flask import current_app, g, request, session
@@ -70,7 +71,9 @@ def store_page_cookies(response):
 def sign_in(response, user: User):
     """Put a fresh token pair in the response's cookies, and start a new form CSRF secret: a
     token planted in the browser before signing in (session fixation) is worth nothing after."""
-    session.pop("csrf_token", None)
+    # Flask-WTF keeps the secret in the session under its field name (and caches the signed
+    # token in `g`); a new one, rather than none, keeps the page's session cookie.
+    session["csrf_token"] = secrets.token_hex(20)
     g.pop("csrf_token", None)
     pair = tokens.issue_tokens(user)
     set_access_cookies(response, pair["access_token"])
