@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -17,6 +18,7 @@ load_dotenv(BASE_DIR / ".env")
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 DEFAULT_JWT_SECRET = "dev-only-jwt-secret-change-me-please"
+MIN_SECRET_BYTES = 32
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -55,6 +57,11 @@ def database_url(url: str) -> str:
 class Config:
     SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET)
     JWT_SECRET_KEY = env("JWT_SECRET_KEY", DEFAULT_JWT_SECRET)
+    # Where users reach Campus (scheme, host, optional path): every mailed link is built from it,
+    # never from the request's Host (docs/design.md#public-url-and-hosts). Required in production.
+    PUBLIC_URL = env("PUBLIC_URL")
+    # Host names requests may carry (a wrong Host is a 400); production defaults to PUBLIC_URL's.
+    TRUSTED_HOSTS = env_list("TRUSTED_HOSTS") or None
 
     SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL", sqlite_url(BASE_DIR / "instance" / "campus.db")))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -132,6 +139,22 @@ class Config:
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Campus <no-reply@campus.local>")
     PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 3600)
+    # Who may create an account (docs/design.md#registration): "verified" (anyone; a guest until
+    # the mailed link is opened), "open" (a user at once, address still unverified), "closed"
+    # (invitations by administrators only). With domains set, only those addresses (and their
+    # subdomains) may register.
+    REGISTRATION_MODE = env("REGISTRATION_MODE", "verified")
+    REGISTRATION_EMAIL_DOMAINS = env_list("REGISTRATION_EMAIL_DOMAINS")
+    EMAIL_VERIFICATION_MAX_AGE = env_int("EMAIL_VERIFICATION_MAX_AGE", 3 * 24 * 3600)
+    EMAIL_VERIFICATION_MAIL_LIMIT = env("EMAIL_VERIFICATION_MAIL_LIMIT", "3 per hour")
+    INVITATION_MAX_AGE = env_int("INVITATION_MAX_AGE", 14 * 24 * 3600)
+    # Reset mails one address may receive (counted whether or not an account uses it).
+    PASSWORD_RESET_MAIL_LIMIT = env("PASSWORD_RESET_MAIL_LIMIT", "3 per hour; 10 per day")
+    # Mails go through a queue (campus.users.outbox): each process drains it every this many
+    # seconds (0: never; `flask mail send` then does), retrying a failure up to MAIL_MAX_ATTEMPTS.
+    MAIL_QUEUE_INTERVAL = float(env("MAIL_QUEUE_INTERVAL", "5"))
+    MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)  # seconds an SMTP connection may wait
 
     # argon2id cost (argon2-cffi's defaults, RFC 9106's low-memory profile): passes, KiB of
     # memory, lanes. Each hash runs in an OS thread under eventlet/gevent (campus.core.concurrency);
@@ -143,7 +166,10 @@ class Config:
     # Tokens (flask-jwt-extended). Browsers get HttpOnly cookies with CSRF double submit.
     JWT_TOKEN_LOCATION = ["headers", "cookies"]
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=env_int("JWT_ACCESS_TOKEN_SECONDS", 15 * 60))
+    # A sign-in lasts at most JWT_REFRESH_TOKEN_DAYS; a refresh token unused for JWT_REFRESH_IDLE_DAYS
+    # ends it sooner (each refresh carries on with a new one).
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=env_int("JWT_REFRESH_TOKEN_DAYS", 30))
+    JWT_REFRESH_IDLE = timedelta(days=env_int("JWT_REFRESH_IDLE_DAYS", 7))
     JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", False)
     JWT_COOKIE_SAMESITE = "Lax"
     JWT_COOKIE_CSRF_PROTECT = True
@@ -163,7 +189,13 @@ class Config:
     # A moving window: a fixed one lets twice the limit through across a window's edge (and made
     # "the 11th guess in a minute is refused" depend on the clock).
     RATELIMIT_STRATEGY = "moving-window"
-    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
+    # Per client address: failed sign-ins of every login form together (successful ones are free,
+    # so a lecture hall behind one NAT address signs in at once), and registrations and reset
+    # requests each. Per account: failures from devices it never signed in from (the owner's
+    # devices count apart). Per signed-in user: wrong current passwords. docs/design.md#password-guessing
+    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "60 per minute; 600 per hour")
+    LOGIN_ACCOUNT_LIMIT = env("LOGIN_ACCOUNT_LIMIT", "5 per minute; 20 per hour")
+    PASSWORD_CHECK_LIMIT = env("PASSWORD_CHECK_LIMIT", "5 per 15 minutes")
 
     # Operations (docs/design.md#operations): `/metrics` answers only `Authorization: Bearer
     # <METRICS_TOKEN>` (404 while unset); `/readyz` gives each Redis PING this many seconds; on
@@ -185,6 +217,9 @@ class Config:
     PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", "RU")
 
     WTF_CSRF_TIME_LIMIT = None
+    # Strict-Transport-Security on https responses: browsers then refuse plain http for this long
+    # (0: not sent). Set includeSubDomains at nginx if every subdomain is https.
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -201,6 +236,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
     MAIL_BACKEND = env("MAIL_BACKEND", "log")
     DEMO_DATA = True
@@ -209,9 +245,11 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
+    PUBLIC_URL = "http://campus.test"
     JWT_SECRET_KEY = "testing-jwt-secret-long-enough-for-hs256"
     SQLALCHEMY_DATABASE_URI = database_url(env("CAMPUS_TEST_DATABASE_URL", "sqlite://"))
     MAIL_BACKEND = "memory"
+    MAIL_QUEUE_INTERVAL = 0  # tests send queued mail with `campus.users.outbox.deliver_due()`
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
     RATELIMIT_STORAGE_URI = "memory://"
     SOCKETIO_MESSAGE_QUEUE = None
@@ -234,9 +272,18 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start with the development secrets."""
+        """Refuse to start with the development secrets, short secrets, or no public URL."""
         if cls.SECRET_KEY == DEFAULT_SECRET or cls.JWT_SECRET_KEY == DEFAULT_JWT_SECRET:
             raise RuntimeError("Set SECRET_KEY and JWT_SECRET_KEY: production refuses the default secrets.")
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            if len((getattr(cls, name) or "").encode()) < MIN_SECRET_BYTES:
+                raise RuntimeError(
+                    f"{name} must be at least {MIN_SECRET_BYTES} bytes of random data "
+                    '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))").'
+                )
+        public = urlsplit(cls.PUBLIC_URL or "")
+        if public.scheme not in ("http", "https") or not public.hostname or public.query or public.fragment:
+            raise RuntimeError("Set PUBLIC_URL to where users reach Campus, e.g. https://campus.example.edu.")
 
 
 CONFIGS = {

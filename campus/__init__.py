@@ -24,6 +24,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_error_handlers(app)
     register_request_hooks(app)
     register_operations(app)
+    register_mail_queue(app)
     register_commands(app)
     return app
 
@@ -48,7 +49,7 @@ def register_extensions(app: Flask) -> None:
     from campus.core.web import with_engineio_headers
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
     from campus.media import storage
-    from campus.users import passwords
+    from campus.users import passwords, registration
     from campus.users.tokens import resolve_token
 
     storage.init_app(app)
@@ -59,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     set_token_resolver(app, resolve_token)
     passwords.init_app(app)
+    registration.check_config(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.config["MAIL_BACKEND"] = BACKENDS.get(app.config["MAIL_BACKEND"], app.config["MAIL_BACKEND"])
@@ -156,6 +158,7 @@ def register_signal_receivers(app: Flask) -> None:
     from campus.chat import receivers as chat
     from campus.majors.signals import major_renamed
     from campus.students.signals import student_membership_changed
+    from campus.users import contacts
     from campus.users.signals import role_changed, sessions_ended
 
     # Campus chats follow the directory; revoked credentials end their sockets; a role that may
@@ -165,6 +168,8 @@ def register_signal_receivers(app: Flask) -> None:
     major_renamed.connect(chat.on_major_renamed)
     sessions_ended.connect(chat.on_sessions_ended)
     role_changed.connect(chat.on_role_changed)
+    # What one user may see of another (last seen) depends on sharing a chat.
+    contacts.register("chat", chat.members_sharing_a_chat)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -186,6 +191,14 @@ def register_operations(app: Flask) -> None:
     from campus import ops
 
     ops.init_app(app)
+
+
+def register_mail_queue(app: Flask) -> None:
+    """Mail goes out from a queue the process drains (docs/design.md#mail-outside-requests)."""
+    from campus.users import mails  # noqa: F401 - registers the composers of each kind of mail
+    from campus.users.outbox import start_worker
+
+    start_worker(app)
 
 
 def register_commands(app: Flask) -> None:

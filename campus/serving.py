@@ -41,8 +41,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=0,
         metavar="N",
-        help="reverse proxies in front (nginx: 1) whose X-Forwarded-For, -Proto and "
-        "-Host are trusted; 0 (the default): the connection's own address",
+        help="reverse proxies in front (nginx: 1) whose X-Forwarded-For and -Proto are "
+        "trusted; 0 (the default): the connection's own address. X-Forwarded-Host is never "
+        "trusted: the proxy passes Host",
     )
     return parser.parse_args(argv)
 
@@ -110,13 +111,18 @@ def cooperative_postgres(app: Flask, mode: str) -> None:
 
 
 def behind_proxies(app, proxies: int):
-    """Client address, scheme and host as the proxies saw them: the login rate limit counts per
-    client address, which would otherwise be the proxy's for everyone."""
+    """Client address and scheme as the proxies saw them: the login rate limit counts per client
+    address, which would otherwise be the proxy's for everyone.
+
+    Never `X-Forwarded-Host`: nginx passes the client's `Host` itself and does not set that
+    header, so one sent by the client would arrive untouched and be believed (the host of a
+    mailed link, the Socket.IO origin check). Requests' hosts are checked against
+    `TRUSTED_HOSTS` instead."""
     if proxies <= 0:
         return app
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    return ProxyFix(app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    return ProxyFix(app, x_for=proxies, x_proto=proxies, x_host=0)
 
 
 def serve(app: Flask, mode: str, args: argparse.Namespace) -> None:

@@ -65,7 +65,7 @@ def test_every_api_route_is_documented(app, spec):
 def test_bodies_come_from_the_marshmallow_schemas(spec):
     register = spec["paths"]["/api/v1/auth/register"]["post"]
     schema = resolve(spec, register["requestBody"]["content"]["application/json"]["schema"]["$ref"])
-    assert {"email", "password", "first_name", "last_name", "phone"} == set(schema["properties"])
+    assert {"email", "password", "first_name", "last_name", "phone", "invitation"} == set(schema["properties"])
     assert schema["additionalProperties"] is False  # unknown fields are refused
     assert schema["properties"]["password"]["writeOnly"] is True
     user = resolve(spec, register["responses"]["201"]["content"]["application/json"]["schema"]["$ref"])

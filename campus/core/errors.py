@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,10 @@ class RateLimited(CampusError):
     code = "rate_limited"
     message = "Too many requests; slow down."
 
+    def __init__(self, message: str | None = None, *, code: str | None = None, retry_after: int | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
 
 class NotReady(CampusError):
     """The server lacks something it needs to answer (reference data, a backing service)."""
@@ -153,7 +157,9 @@ def error_response(status: int, body: dict[str, Any]):
 
 
 def handle_campus_error(error: CampusError):
-    return error_response(error.status, error.to_dict())
+    response = error_response(error.status, error.to_dict())
+    retry_after = getattr(error, "retry_after", None)
+    return (*response, {"Retry-After": str(retry_after)}) if retry_after else response
 
 
 def handle_http_exception(error: HTTPException):
@@ -169,6 +175,9 @@ def handle_http_exception(error: HTTPException):
         body = {"code": "validation_error", "message": "Validation failed.", "fields": fields}
     elif status == 429:
         body["message"] = "Too many requests; slow down."
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+        return {"error": {"code": "untrusted_host", "message": "This host is not served here."}}, 400
     response = error_response(status, body)
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response = (*response, {"Allow": ", ".join(error.valid_methods)})

@@ -1,8 +1,12 @@
-"""What every page and endpoint shares: security headers, bounded ids in URLs."""
+"""What every page and endpoint shares: security headers, bounded ids in URLs, trusted hosts,
+links built from the public URL."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -60,13 +64,44 @@ def with_engineio_headers(wsgi_app, path: str):
     return middleware
 
 
+def public_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of `endpoint` under the configured `PUBLIC_URL`, never the request's host
+    (a forged `Host` must not put an attacker's host into a mailed link); works outside requests."""
+    base = urlsplit(current_app.config["PUBLIC_URL"] or "")
+    if not base.scheme or not base.netloc:
+        raise RuntimeError("PUBLIC_URL is not set: mailed links need it.")
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def default_trusted_hosts(app: Flask) -> None:
+    """In production (neither debug nor testing), accept only `PUBLIC_URL`'s host unless
+    `TRUSTED_HOSTS` names others: Flask answers any other `Host` with a 400."""
+    if app.config.get("TRUSTED_HOSTS") is None and not (app.debug or app.testing):
+        hostname = urlsplit(app.config.get("PUBLIC_URL") or "").hostname
+        if hostname:
+            app.config["TRUSTED_HOSTS"] = [hostname]
+
+
 def register_web_hooks(app: Flask) -> None:
+    default_trusted_hosts(app)
     policy = content_security_policy(app.config.get("CSP_MEDIA_SOURCES", []))
+
+    hsts = app.config.get("HSTS_SECONDS", 0)
+    credential_cookies = (app.config.get("JWT_ACCESS_COOKIE_NAME"), app.config.get("JWT_REFRESH_COOKIE_NAME"))
 
     @app.after_request
     def security_headers(response):
         for name, value in BASE_HEADERS.items():
             response.headers.setdefault(name, value)
+        if hsts and request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
+        # What a signed-in user sees stays out of shared and browser caches; a response that
+        # chose its own caching (private files with ETags) keeps it.
+        if "Cache-Control" not in response.headers and (
+            request.authorization is not None or any(request.cookies.get(name) for name in credential_cookies if name)
+        ):
+            response.headers["Cache-Control"] = "no-store"
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", policy.format(websocket=websocket_origin()))
         return response

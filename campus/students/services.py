@@ -126,8 +126,13 @@ def _check_references(values: dict[str, Any], *, student_id: int | None = None) 
     """Major exists (422), email and linked account not taken by another record (409)."""
     if "major_id" in values and db.session.get(Major, values["major_id"]) is None:
         raise ValidationError(fields={"major_id": [_("No such major.")]})
-    if values.get("user_id") is not None and db.session.get(User, values["user_id"]) is None:
-        raise ValidationError(fields={"user_id": [_("No such user.")]})
+    if values.get("user_id") is not None:
+        account = db.session.get(User, values["user_id"])
+        if account is None:
+            raise ValidationError(fields={"user_id": [_("No such user.")]})
+        # An unproven address may be a squatter's: the record would hand them the student's chats.
+        if not account.email_verified:
+            raise ValidationError(fields={"user_id": [_("This account's email address is not verified yet.")]})
     taken: dict[str, list[str]] = {}
     for field in ("email", "user_id"):
         if values.get(field) is None:

@@ -7,9 +7,17 @@ from marshmallow import Schema, ValidationError, fields, validate
 from campus.core.api import list_schema
 from campus.core.phones import PHONE_DOCUMENT, normalize_phone
 from campus.core.schemas import Bool, StrictSchema, Text, UTCDateTimeField
+from campus.users.passwords import is_common
 
 LANGUAGES = ("en", "ru")
-PASSWORD_RULES = validate.Length(min=8, max=128)
+
+
+def not_common(password: str) -> None:
+    if is_common(password):
+        raise ValidationError("This password is one of the most common ones; choose another.")
+
+
+PASSWORD_RULES = [validate.Length(min=8, max=128), not_common]
 
 
 class PhoneField(Text):
@@ -48,6 +56,14 @@ class RegisterSchema(StrictSchema):
     first_name = Text(required=True, validate=validate.Length(min=1, max=100))
     last_name = Text(required=True, validate=validate.Length(min=1, max=100))
     phone = PhoneField(load_default=None, allow_none=True)
+    invitation = Text(
+        validate=validate.Length(max=1000),
+        metadata={"description": "The token of an administrator's invitation (the mailed link's `invitation`)."},
+    )
+
+
+class InvitationSchema(StrictSchema):
+    email = Email(required=True)
 
 
 class TokenRequestSchema(StrictSchema):
@@ -75,6 +91,9 @@ class UserSchema(Schema):
     role = fields.Function(lambda user: user.role.name)
     language = fields.String(allow_none=True)
     is_active = fields.Boolean()
+    email_verified = fields.Boolean(
+        metadata={"description": "Whether the owner opened the mailed verification link; until then a guest."}
+    )
     external_id = fields.String(allow_none=True)
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()

@@ -1,7 +1,7 @@
 """seed roles and permissions: `flask db upgrade` alone makes a working database
 
 Revision ID: 0030_seed_roles
-Revises: 0040_uploads
+Revises: 0012_account_hardening
 Create Date: 2026-12-06 21:55:00
 
 The role table as it stood at this revision (docs/design.md#roles-and-permissions), frozen here:
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0030_seed_roles"
-down_revision = "0040_uploads"
+down_revision = "0012_account_hardening"
 branch_labels = None
 depends_on = None
 

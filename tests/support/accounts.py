@@ -33,6 +33,7 @@ def make_user(app):
         first_name: str = "Test",
         last_name: str | None = None,
         active: bool = True,
+        verified: bool = True,
         **extra,
     ) -> int:
         n = next(counter)
@@ -43,6 +44,7 @@ def make_user(app):
                 first_name=first_name,
                 last_name=last_name or f"User{n}",
                 role_name=role,
+                verified=verified,
             )
             user.is_active = active
             for name, value in extra.items():

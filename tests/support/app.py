@@ -58,7 +58,12 @@ def dev_app(db_url, tmp_path):
     config = type(
         "DevTest",
         (DevelopmentConfig,),
-        {"SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"), **cheap_hashing},
+        {
+            "SQLALCHEMY_DATABASE_URI": db_url,
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "MAIL_QUEUE_INTERVAL": 0,  # no background sender in tests: they drain the queue
+            **cheap_hashing,
+        },
     )
     with app_for(config) as app:
         yield app

@@ -110,8 +110,9 @@ class LiveServer:
             **os.environ,
             "CAMPUS_CONFIG": "production",
             "SOCKETIO_ASYNC_MODE": self.mode,
-            "SECRET_KEY": "live-test-secret",
+            "SECRET_KEY": "live-test-secret-long-enough-for-production",
             "JWT_SECRET_KEY": "live-test-jwt-secret-long-enough-for-hs256",
+            "PUBLIC_URL": self.url,
             "DATABASE_URL": self.database_url,
             "MEDIA_ROOT": str(self.tmp_path / "media"),
             "MAIL_BACKEND": "log",
@@ -119,6 +120,10 @@ class LiveServer:
             "SESSION_COOKIE_SECURE": "false",
             "SOCKETIO_MESSAGE_QUEUE": "",
             "PYTHONUNBUFFERED": "1",
+            # Tests and benches register accounts over HTTP and chat at once, without opening a
+            # mailed link (tests/users/test_registration.py covers verification).
+            "REGISTRATION_MODE": "open",
+            "MAIL_QUEUE_INTERVAL": "0.5",  # mail is sent from the queue: soon, for the tests that read it
             **self.extra_env,
         }
 
