@@ -21,9 +21,11 @@ from campus.chat.flood import check_flood
 from campus.chat.messages import delete_message, edit_message, mark_read, send_message, typing
 from campus.chat.packets import UNDECODABLE_EVENT
 from campus.chat.presence import last_seen, presence, went_offline
+from campus.chat.reactions import react
 from campus.chat.schemas import (
     EditMessageSchema,
     MessageIdSchema,
+    ReactSchema,
     ReadSchema,
     SendMessageSchema,
     SyncSchema,
@@ -37,13 +39,14 @@ from campus.core.sockets import acked, authenticate_socket, chat_room, error_ack
 from campus.extensions import db
 from campus.users.tokens import revocation_keys
 
-SEND, EDIT, DELETE, READ, TYPING, SYNC = (
+SEND, EDIT, DELETE, READ, TYPING, SYNC, REACT = (
     SendMessageSchema(),
     EditMessageSchema(),
     MessageIdSchema(),
     ReadSchema(),
     TypingSchema(),
     SyncSchema(),
+    ReactSchema(),
 )
 
 
@@ -168,6 +171,13 @@ class ChatNamespace(Namespace):
         user = self._user()
         payload = load_or_raise(DELETE, data)
         return {"ok": True, "message": delete_message(user, payload["message_id"])}
+
+    @acked
+    def on_react(self, data=None, *_extra):
+        """`react`: add or take back a reaction; acked with the message."""
+        user = self._user()
+        payload = load_or_raise(REACT, data)
+        return {"ok": True, "message": react(user, payload["message_id"], payload["emoji"], payload["on"])}
 
     @acked
     def on_read(self, data=None, *_extra):

@@ -55,6 +55,13 @@ def test_send_is_acked_with_the_stored_message_and_broadcast_to_members(app, mak
         "created_at",
         "edited_at",
         "deleted_at",
+        # docs/protocol.md#conversations
+        "kind",
+        "data",
+        "mentions",
+        "mentions_all",
+        "reactions",
+        "reply",
     }
     assert (message["chat_id"], message["seq"], message["sender_id"], message["client_id"], message["body"]) == (
         chat_id,
@@ -597,8 +604,11 @@ def test_presence_goes_to_users_who_share_a_chat(app, make_user, connect, chats)
 
 
 def test_the_hand_built_message_payload_is_the_documented_shape(app, make_user, connect, chats):
+    from campus.chat.message_parts import reply_from_values
     from campus.chat.payloads import message_from_orm, message_from_row, message_from_values, select_messages
     from campus.chat.schemas import MessageSchema
+
+    reply_names = ("reply_seq", "reply_sender_id", "reply_body", "reply_deleted_at")
 
     ann = make_user()
     chat_id = chats.private(ann, ann)
@@ -609,14 +619,16 @@ def test_the_hand_built_message_payload_is_the_documented_shape(app, make_user, 
     sock.ack("delete_message", {"message_id": first["id"]})
     with app.app_context():
         rows = db.session.execute(select_messages().where(Message.chat_id == chat_id).order_by(Message.seq)).all()
-    messages = stored_messages(app, chat_id)
-    assert len(rows) == len(messages) == 2
-    for message, row in zip(messages, rows, strict=True):
-        documented = MessageSchema().dump(message)
-        values = {name: value for name, value in row._mapping.items() if name != "id"}
-        assert message_from_orm(message) == documented
-        assert message_from_row(row) == documented
-        assert message_from_values(row.id, values) == documented
+        messages = list(db.session.scalars(select(Message).where(Message.chat_id == chat_id).order_by(Message.seq)))
+        assert len(rows) == len(messages) == 2
+        for message, row in zip(messages, rows, strict=True):
+            documented = MessageSchema().dump(message_from_orm(message))
+            values = {name: value for name, value in row._mapping.items() if name != "id"}
+            reply = reply_from_values(row.reply_to, *(values.pop(name) for name in reply_names))
+            assert message_from_orm(message) == documented
+            assert message_from_row(row) == documented
+            assert message_from_values(row.id, values, reply=reply) == documented
+    assert documented["reply"] == {"id": first["id"], "seq": 1, "sender_id": ann, "body": None, "deleted": True}
 
 
 def test_error_messages_follow_the_language_of_the_connection(app, make_user, connect):
