@@ -18,7 +18,7 @@ from campus.chat import notify
 from campus.chat.access import membership, require_member
 from campus.chat.chats import private_key
 from campus.chat.message_parts import reply_from_values
-from campus.chat.models import ADMIN, GROUP, MAJOR, OWNER, Chat, ChatMember, Message
+from campus.chat.models import ADMIN, GROUP, MAJOR, OWNER, SYSTEM, Chat, ChatMember, Message
 from campus.chat.payloads import (
     MessagePayload,
     MessageValues,
@@ -64,7 +64,7 @@ _TAKE_MESSAGE_NUMBERS = (
 
 # The message a reply answers, in the same chat: its quote's columns (`REPLY_COLUMNS`).
 _MESSAGE_IN_CHAT = select(_messages.c.seq, _messages.c.sender_id, _messages.c.body, _messages.c.deleted_at).where(
-    _messages.c.id == bindparam("message"), _messages.c.chat_id == bindparam("chat")
+    _messages.c.id == bindparam("message"), _messages.c.chat_id == bindparam("chat"), _messages.c.kind.is_(None)
 )
 
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
@@ -211,6 +211,8 @@ def _message_for_member(message_id: int, user_id: int) -> tuple[Message, Chat, C
     ).first()
     if row is None:
         raise NotFound(_("Message not found."))
+    if row[0].kind == SYSTEM:
+        raise ValidationError(_("A system line can't be changed."), fields={"message_id": [_("A system line.")]})
     return row[0], row[1], row[2]
 
 

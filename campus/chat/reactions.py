@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
 from campus.chat import notify
-from campus.chat.models import Chat, ChatMember, Message
+from campus.chat.models import SYSTEM, Chat, ChatMember, Message
 from campus.chat.payloads import MessagePayload, message_from_orm
 from campus.chat.revs import next_rev
 from campus.chat.schemas import REACTIONS
@@ -62,6 +62,8 @@ def react(user: Principal, message_id: int, emoji: str, on: bool, *, chat_id: in
     message = _member_message(message_id, user.id, chat_id)
     if message.deleted_at is not None:
         raise _deleted()
+    if message.kind == SYSTEM:
+        raise ValidationError(_("A system line can't get reactions."), fields={"message_id": [_("A system line.")]})
     if (user.id in (message.reactions or {}).get(emoji, [])) == on:
         return message_from_orm(message)
     _seq, rev = next_rev(message.chat_id)

@@ -282,3 +282,82 @@ def test_the_openapi_document_shows_the_additions(client):
     assert "around" in {parameter["name"] for parameter in history}
     send = spec["components"]["schemas"]["MessageBodyFields"]["properties"]
     assert "mentions" in send
+
+
+# --- system lines --------------------------------------------------------------------------
+
+
+def system_lines(messages) -> list[dict]:
+    return [{k: m["data"][k] for k in m["data"] if k != "actor_id"} for m in messages if m["kind"] == "system"]
+
+
+def test_adding_renaming_removing_and_leaving_leave_system_lines_for_every_member(
+    make_user, connect, chats, client, auth
+):
+    ann, bob, cat = make_user(), make_user(), make_user()
+    chat_id = chats.group(ann, [bob])
+    bob_socket = connect(bob)
+    url = f"{API}/chats/{chat_id}"
+    headers = auth.headers(ann)
+
+    assert client.post(f"{url}/members", json={"user_id": cat}, headers=headers).status_code == 201
+    assert client.patch(url, json={"title": "Robots <3"}, headers=headers).status_code == 200
+    assert client.delete(f"{url}/members/{cat}", headers=headers).status_code == 204
+    assert client.delete(f"{url}/members/{bob}", headers=auth.headers(bob)).status_code == 204
+
+    names = {
+        user_id: client.get(f"{API}/users/me", headers=auth.headers(user_id)).get_json() for user_id in (ann, bob, cat)
+    }
+    full = {user_id: f"{u['first_name']} {u['last_name']}" for user_id, u in names.items()}
+    expected = [
+        {"action": "member_added", "actor_name": full[ann], "user_id": cat, "user_name": full[cat]},
+        {"action": "renamed", "actor_name": full[ann], "title": "Robots <3"},
+        {"action": "member_removed", "actor_name": full[ann], "user_id": cat, "user_name": full[cat]},
+        {"action": "member_left", "actor_name": full[bob]},
+    ]
+    history = client.get(f"{url}/messages", headers=headers).get_json()["items"]
+    assert system_lines(history) == expected
+    assert all(m["body"] is None and m["sender_id"] in (ann, bob) for m in history)
+    # Live, to whoever was a member at the time; and from sync.
+    assert system_lines(bob_socket.events("message")) == expected[:3]
+    synced = connect(ann).ack("sync", {"cursors": {str(chat_id): 0}})["chats"][0]["messages"]
+    assert system_lines(synced) == expected
+    # The actor has read their own lines: Ann has one unread, Bob's.
+    listed = client.get(f"{API}/chats", headers=headers).get_json()["items"][0]
+    assert listed["unread"] == 1 and listed["last_message"]["data"]["action"] == "member_left"
+
+
+def test_a_new_member_hears_the_line_that_added_them(make_user, connect, chats, client, auth):
+    ann, bob = make_user(), make_user()
+    chat_id = chats.group(ann, [])
+    bob_socket = connect(bob)
+
+    client.post(f"{API}/chats/{chat_id}/members", json={"user_id": bob}, headers=auth.headers(ann))
+
+    assert system_lines(bob_socket.events("message"))[0]["user_id"] == bob
+
+
+def test_campus_chats_and_private_chats_get_no_system_lines(make_user, connect, chats, client, auth):
+    ann, bob = make_user(), make_user()
+    chat_id = chats.private(ann, bob)
+    assert client.patch(f"{API}/chats/{chat_id}", json={"title": "x"}, headers=auth.headers(ann)).status_code == 403
+    assert client.get(f"{API}/chats/{chat_id}/messages", headers=auth.headers(ann)).get_json()["items"] == []
+
+
+def test_a_system_line_is_not_edited_deleted_reacted_to_or_replied_to(make_user, connect, chats, client, auth):
+    ann, bob = make_user(), make_user(role="moderator")
+    chat_id = chats.group(ann, [])
+    client.post(f"{API}/chats/{chat_id}/members", json={"user_id": bob}, headers=auth.headers(ann))
+    ann_socket = connect(ann)
+    line = client.get(f"{API}/chats/{chat_id}/messages", headers=auth.headers(ann)).get_json()["items"][0]
+    assert line["kind"] == "system"
+
+    refusals = [
+        ann_socket.ack("edit_message", {"message_id": line["id"], "body": "forged"}),
+        ann_socket.ack("delete_message", {"message_id": line["id"]}),
+        connect(bob).ack("delete_message", {"message_id": line["id"]}),
+        react(ann_socket, line["id"]),
+        send(ann_socket, chat_id, "q-1", reply_to=line["id"]),
+    ]
+
+    assert [error_code(ack) for ack in refusals] == ["validation_error"] * 5
