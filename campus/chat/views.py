@@ -103,6 +103,27 @@ def attachment_strings() -> dict[str, str]:
     }
 
 
+def conversation_strings() -> dict[str, str]:
+    """The page's words for replies, mentions, reactions and system lines (docs/protocol.md#conversations)."""
+    return {
+        "reply": _("Reply"),
+        "replying_to": _("Replying to {name}"),
+        "cancel_reply": _("Cancel the reply"),
+        "reply_quote_label": _("Reply to {name}: {text}. Show the message"),
+        "jump_failed": _("That message is too far back to show here."),
+        "react": _("React"),
+        "react_with": _("React with {emoji}"),
+        "reactions": _("Reactions"),
+        "reaction_label": _("{emoji} {count}: {names}"),
+        "mentioned_you": _("{name} mentioned you"),
+        "someone": _("Someone"),
+        "system_member_added": _("{actor} added {user}"),
+        "system_member_removed": _("{actor} removed {user}"),
+        "system_member_left": _("{actor} left the group"),
+        "system_renamed": _("{actor} renamed the group to “{title}”"),
+    }
+
+
 def upload_limits() -> dict[str, int]:
     """Bytes per kind, so the page refuses a file too large before sending it (the server checks)."""
     config = current_app.config
@@ -121,6 +142,9 @@ def chat():
         "namespace": NAMESPACE,
         # Only decides whether an announcement chat shows a composer; the server checks each send.
         "can_post_announcements": user.can("chat.post_announcements"),
+        # Whether the @ list offers @all in every group (the group's owner and admins get it
+        # there anyway); the server checks each send (campus.chat.mentions).
+        "can_mention_all": user.can("chat.post_announcements") or user.can("chat.moderate"),
         # The access cookie's remaining life and a fresh one's: the page refreshes ahead of expiry,
         # so no API call goes out with an expired token (the browser logs every 401 as an error).
         "access": {
@@ -133,7 +157,7 @@ def chat():
             "access_header": config["JWT_ACCESS_CSRF_HEADER_NAME"],
             "refresh_header": config["JWT_REFRESH_CSRF_HEADER_NAME"],
         },
-        "strings": {**page_strings(), **attachment_strings()},
+        "strings": {**page_strings(), **attachment_strings(), **conversation_strings()},
         "uploads": upload_limits(),
     }
     return render_template("chat/index.html", page_config=page_config)

@@ -4,7 +4,7 @@
 import { MAX_BODY } from "./config.js";
 import { $ } from "./dom.js";
 
-export function createComposer({ store, sync, typing, t, conversation, notifications }) {
+export function createComposer({ store, sync, typing, t, conversation, notifications, composing }) {
   const composer = $("composer");
   const input = $("composer-input");
 
@@ -22,7 +22,7 @@ export function createComposer({ store, sync, typing, t, conversation, notificat
     autoGrow();
     const chat = store.chats.get(store.openChatId);
     if (chat) {
-      sync.send(chat.id, body);
+      sync.send(chat.id, body, null, composing.take(body));
       typing.stop();
       conversation.scrollToBottom();
     }

@@ -4,13 +4,15 @@
 import { $, el } from "./dom.js";
 import { createMessageNodes } from "./messages.js";
 
-export function createConversation({ store, sync, outbox, typing, t, times, canPostAnnouncements, notifications, chatList }) {
+export function createConversation({ store, sync, outbox, typing, t, times, canPostAnnouncements, notifications, chatList, composing }) {
   const messageList = $("message-list");
   const pendingList = $("pending-list");
   const messagesBox = $("messages");
   const conversation = $("conversation");
   const app = $("chat-app");
-  const nodes = createMessageNodes({ store, sync, t, times, rerender: render, setStatus: notifications.setStatus });
+  const nodes = createMessageNodes({
+    store, sync, t, times, rerender: render, setStatus: notifications.setStatus, onJump: jumpTo, onReply: composing.startReply,
+  });
   let wasNearBottom = true;
 
   const isOpen = (chat) => chat.id === store.openChatId;
@@ -19,6 +21,7 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     const chat = store.chats.get(chatId);
     if (!chat) return;
     if (typing.announcing && typing.announcing !== chatId) typing.stop();
+    if (store.openChatId !== chatId) composing.reset();
     store.openChatId = chatId;
     conversation.hidden = false;
     $("no-conversation").hidden = true;
@@ -148,6 +151,25 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
       const wanted = store.ownStatus(chat, message);
       if (status && status.dataset.status !== wanted) status.replaceWith(nodes.statusNode(wanted));
     }
+  }
+
+  /** Show the message with `seq` (a reply's original), loading history around it if needed. */
+  async function jumpTo(chat, seq) {
+    if (!chat.messages || !chat.messages.has(seq)) {
+      notifications.setStatus(t("loading"));
+      const found = await sync.loadAround(chat, seq);
+      if (!isOpen(chat)) return;
+      if (!found) { notifications.setStatus(t("jump_failed")); return; }
+      notifications.setStatus("");
+      render();
+    }
+    const node = messageList.querySelector('li[data-seq="' + seq + '"]');
+    if (!node) return;
+    node.scrollIntoView({ block: "center" });
+    node.classList.remove("flash");
+    void node.offsetWidth;   // restart the highlight
+    node.classList.add("flash");
+    node.focus({ preventScroll: true });
   }
 
   function scrollToBottom() {

@@ -3,12 +3,15 @@
 
 import { createAttachmentNodes } from "./attachview.js";
 import { el } from "./dom.js";
+import { createMessageExtras } from "./messagextras.js";
 
 const STATUS_ICONS = { pending: "🕓", sent: "✓", seen: "✓✓", failed: "!" };
 
-/** `rerender()` redraws the open conversation; `setStatus(text)` writes the status line. */
-export function createMessageNodes({ store, sync, t, times, rerender, setStatus }) {
+/** `rerender()` redraws the open conversation; `setStatus(text)` writes the status line;
+ * `onJump(chat, seq)` shows a reply's original, `onReply(message)` starts a reply. */
+export function createMessageNodes({ store, sync, t, times, rerender, setStatus, onJump, onReply }) {
   const attachments = createAttachmentNodes({ t });
+  const extras = createMessageExtras({ store, sync, t, onJump, onReply, setStatus });
 
   function failure(ack) {
     return t("action_failed", { message: (ack && ack.error && ack.error.message) || t("reconnecting") });
@@ -29,23 +32,27 @@ export function createMessageNodes({ store, sync, t, times, rerender, setStatus 
   function messageNode(chat, message) {
     const mine = message.sender_id === store.me;
     const created = times.parse(message.created_at);
+    const time = created ? el("time", { datetime: message.created_at, title: times.full(created) }, times.short(created)) : null;
+    if (message.kind === "system") return extras.systemNode(message, time);
     const body = message.deleted_at
       ? el("p", { className: "msg-body deleted" }, t("deleted"))
-      : message.body || !message.attachment ? el("p", { className: "msg-body" }, message.body || "") : null;
+      : message.body || !message.attachment ? el("p", { className: "msg-body" }, ...extras.bodyContent(message)) : null;
     const attachment = message.attachment && !message.deleted_at ? attachments.attachmentNode(message.attachment) : null;
     const meta = el("div", { className: "msg-meta" },
-      created ? el("time", { datetime: message.created_at, title: times.full(created) }, times.short(created)) : null,
+      time,
       message.edited_at && !message.deleted_at ? el("span", { className: "msg-edited" }, t("edited")) : null,
       mine ? statusNode(store.ownStatus(chat, message)) : null,
-      mine && !message.deleted_at ? el("span", { className: "msg-actions" },
-        el("button", { type: "button", className: "link-button edit-button", onclick: (event) => startEdit(event, message) }, t("edit")),
-        el("button", { type: "button", className: "link-button delete-button", onclick: (event) => askDelete(event, message) }, t("delete"))) : null);
+      message.deleted_at ? null : el("span", { className: "msg-actions" },
+        ...extras.actionButtons(message),
+        mine ? el("button", { type: "button", className: "link-button edit-button", onclick: (event) => startEdit(event, message) }, t("edit")) : null,
+        mine ? el("button", { type: "button", className: "link-button delete-button", onclick: (event) => askDelete(event, message) }, t("delete")) : null));
     return el("li", {
-      className: "msg " + (mine ? "mine" : "theirs"),
+      className: "msg " + (mine ? "mine" : "theirs") + (extras.mentionsMe(message) ? " mentions-me" : ""),
+      tabindex: "-1",
       dataset: { seq: String(message.seq), id: String(message.id), clientId: message.client_id || "", sender: String(message.sender_id) },
     },
     !mine && chat.type !== "private" ? el("span", { className: "msg-sender" }, store.userName(message.sender_id)) : null,
-    attachment, body, meta);
+    extras.quoteNode(chat, message), attachment, body, extras.reactionsNode(message), meta);
   }
 
   /** An outbox entry: shown below the conversation until the server has it. */

@@ -4,6 +4,7 @@
 
 import { describeAttachment } from "./attachments.js";
 import { $, pageVisible } from "./dom.js";
+import { mentionsMe, systemText } from "./richtext.js";
 
 export function createNotifications({ store, typing, t, openChat }) {
   const app = $("chat-app");
@@ -14,12 +15,14 @@ export function createNotifications({ store, typing, t, openChat }) {
     document.title = total > 0 ? "(" + total + ") " + baseTitle : baseTitle;
   }
 
-  /** A desktop notification for a message that arrived while the page was hidden. */
+  /** A desktop notification for a message that arrived while the page was hidden; one that
+   * mentions the user says so (and is meant to pass a chat's mute, docs/protocol.md#mentions). */
   function notify(chat, message) {
     if (pageVisible() || !("Notification" in window) || Notification.permission !== "granted") return;
-    const text = (message.body || describeAttachment(message.attachment, t)).slice(0, 140);
+    const text = (message.kind === "system" ? systemText(message.data, t) : message.body || describeAttachment(message.attachment, t)).slice(0, 140);
+    const name = store.userName(message.sender_id);
     try {
-      const notification = new Notification(t("new_message_from", { name: store.userName(message.sender_id) }), {
+      const notification = new Notification(mentionsMe(message, store.me) ? t("mentioned_you", { name }) : t("new_message_from", { name }), {
         body: chat.type === "private" ? text : store.chatName(chat) + ": " + text,
         tag: "campus-chat-" + chat.id,
       });
