@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, g, render_template
+from flask import Blueprint, current_app, g, render_template, url_for
 from flask_babel import gettext as _
 
 from campus.chat import NAMESPACE
@@ -117,6 +117,10 @@ def conversation_strings() -> dict[str, str]:
         "reaction_label": _("{emoji} {count}: {names}"),
         "mentioned_you": _("{name} mentioned you"),
         "someone": _("Someone"),
+        "characters_left": _("{count} characters left"),
+        "too_long_by": _("{count} characters too many"),
+        "edit_hint": _("Enter saves, Shift+Enter starts a new line, Escape cancels."),
+        "chat_not_found": _("That chat is not one of yours, or it is gone."),
         "system_member_added": _("{actor} added {user}"),
         "system_member_removed": _("{actor} removed {user}"),
         "system_member_left": _("{actor} left the group"),
@@ -131,14 +135,19 @@ def upload_limits() -> dict[str, int]:
 
 
 @bp.route("/chat")
+@bp.route("/chat/<int:chat_id>", endpoint="chat_open")
 @page_permission_required("chat.use")
-def chat():
-    """The chat page; the signed-in user's id and the translated strings go to its JS as JSON."""
+def chat(chat_id: int | None = None):
+    """The chat page, `/chat/<id>` with that chat open (the page opens it if the user is in it:
+    nothing about a chat is in the page itself); the signed-in user's id and the translated
+    strings go to its JS as JSON."""
     config = current_app.config
     user = g.current_user
     page_config = {
         "user": {"id": user.id, "first_name": user.first_name, "last_name": user.last_name},
         "api": "/api/v1",
+        "page_url": url_for("chat_views.chat"),
+        "open_chat": chat_id,
         "namespace": NAMESPACE,
         # Only decides whether an announcement chat shows a composer; the server checks each send.
         "can_post_announcements": user.can("chat.post_announcements"),

@@ -166,3 +166,72 @@ def test_system_lines_in_each_readers_language(open_chat_page, chat_user, new_pa
     alice_page.reload()
     open_conversation(alice_page, "Lines 2")
     expect(alice_page.locator("#message-list li.msg.system")).to_have_count(2)
+
+
+def test_the_address_names_the_open_chat_reload_keeps_it_back_and_forward_work(open_chat_page, chat_user, live_server):
+    alice, bob, carol = chat_user("Alice"), chat_user("Bob"), chat_user("Carol")
+    first, second = alice.create_group("First", [bob]), alice.create_group("Second", [bob])
+    other = carol.create_group("Not yours", [])
+    page = open_chat_page(alice, **PHONE)
+
+    open_conversation(page, "First")
+    expect(page).to_have_url(f"{live_server.url}/chat/{first}")
+    page.reload()
+    expect(page.locator("#conversation-title")).to_have_text("First")
+    page.locator("#back-button").click()
+    expect(page).to_have_url(f"{live_server.url}/chat")
+    open_conversation(page, "Second")
+    expect(page).to_have_url(f"{live_server.url}/chat/{second}")
+    page.go_back()
+    expect(page).to_have_url(f"{live_server.url}/chat")
+    expect(page.locator("#conversation")).to_be_hidden()
+    page.go_back()
+    expect(page).to_have_url(f"{live_server.url}/chat/{first}")
+    expect(page.locator("#conversation-title")).to_have_text("First")
+    page.go_forward()
+    expect(page.locator("#conversation")).to_be_hidden()
+
+    # Someone else's chat: the plain page, and a word why.
+    page.goto(f"/chat/{other}")
+    expect(page).to_have_url(f"{live_server.url}/chat")
+    expect(page.locator("#connection-status")).to_contain_text("not one of yours")
+    expect(page.locator("#conversation")).to_be_hidden()
+
+
+def test_a_long_paste_is_refused_in_words_and_edits_save_with_enter(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    alice.create_group("Limits", [bob])
+    page = open_chat_page(alice, **PHONE)
+    open_conversation(page, "Limits")
+    box = page.locator("#composer-input")
+
+    box.fill("x" * 5000)  # a paste: nothing cuts it
+    expect(box).to_have_value("x" * 5000)
+    expect(page.locator("#composer-counter")).to_have_text("1000 characters too many")
+    box.press("Enter")
+    expect(page.locator("#composer-counter")).to_contain_text("at most 4000 characters")
+    expect(box).to_have_value("x" * 5000)
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#message-list li.msg")).to_have_count(0)
+    box.fill("x" * 3900)
+    expect(page.locator("#composer-counter")).to_have_text("100 characters left")
+    box.fill("first try")
+    expect(page.locator("#composer-counter")).to_have_text("")
+    box.press("Enter")
+    expect(page.locator("#message-list .msg-body")).to_have_text(["first try"])
+    expect(page.locator("#message-list li.msg.mine .msg-status")).to_have_attribute("data-status", "sent")
+
+    # Up edits the last own message; Enter saves; Escape cancels.
+    box.press("ArrowUp")
+    edit = page.locator(".edit-input")
+    expect(edit).to_be_focused()
+    edit.fill("second try")
+    edit.press("Enter")
+    expect(page.locator("#message-list .msg-body")).to_have_text(["second try"])
+    expect(page.locator("#message-list .msg-edited")).to_be_visible()
+    box.press("ArrowUp")
+    page.locator(".edit-input").fill("never saved")
+    page.locator(".edit-input").press("Escape")
+    expect(page.locator(".edit-input")).to_have_count(0)
+    expect(page.locator("#message-list .msg-body")).to_have_text(["second try"])
+    expect(box).to_be_focused()

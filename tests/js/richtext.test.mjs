@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  applyMention, linkify, mentionCandidates, mentionedIds, mentionQuery, mentionsMe, reactionChips,
+  applyMention, lengthState, linkify, mentionCandidates, mentionedIds, mentionQuery, mentionsMe, reactionChips,
   reactionToggle, REACTIONS, safeHref, segments, systemText,
 } from "../../campus/static/js/chat/richtext.js";
 import { translator } from "../../campus/static/js/chat/config.js";
@@ -111,4 +111,12 @@ test("picking a candidate writes @Name; only names still in the text are sent", 
   const picked = new Map([[7, "Ann Lee"], [3, "Bob"], ["all", "all"]]);
   assert.deepEqual(mentionedIds("@Bob and @Ann Lee", picked), [3, 7]);
   assert.deepEqual(mentionedIds("@Bo", picked), []);
+});
+
+test("the counter shows from 90 % of the limit; over it the message is refused, counted in code points", () => {
+  assert.deepEqual(lengthState("a".repeat(3599), 4000), { length: 3599, left: 401, show: false, over: false });
+  assert.deepEqual(lengthState("a".repeat(3600), 4000), { length: 3600, left: 400, show: true, over: false });
+  assert.deepEqual(lengthState("a".repeat(4000), 4000).over, false);
+  assert.deepEqual(lengthState("a".repeat(5000), 4000), { length: 5000, left: -1000, show: true, over: true });
+  assert.equal(lengthState("😀".repeat(4000), 4000).over, false);   // 8000 UTF-16 units, 4000 code points
 });

@@ -4,7 +4,7 @@
 import { $, el } from "./dom.js";
 import { createMessageNodes } from "./messages.js";
 
-export function createConversation({ store, sync, outbox, typing, t, times, canPostAnnouncements, notifications, chatList, composing }) {
+export function createConversation({ store, sync, outbox, typing, t, times, canPostAnnouncements, notifications, chatList, composing, pageUrl }) {
   const messageList = $("message-list");
   const pendingList = $("pending-list");
   const messagesBox = $("messages");
@@ -17,9 +17,14 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
 
   const isOpen = (chat) => chat.id === store.openChatId;
 
-  function open(chatId) {
+  /** The address of a chat (`/chat/<id>`), or of the page with none open. */
+  const addressOf = (chatId) => (chatId ? pageUrl.replace(/\/$/, "") + "/" + chatId : pageUrl);
+
+  /** Open a chat; `push` records it in the browser's history (not when going back to it). */
+  function open(chatId, { push = true } = {}) {
     const chat = store.chats.get(chatId);
     if (!chat) return;
+    if (push && location.pathname !== addressOf(chatId)) history.pushState({ chat: chatId }, "", addressOf(chatId));
     if (typing.announcing && typing.announcing !== chatId) typing.stop();
     if (store.openChatId !== chatId) composing.reset();
     store.openChatId = chatId;
@@ -33,7 +38,8 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     if (mayPost(chat)) $("composer-input").focus();
   }
 
-  function close() {
+  function close({ push = true } = {}) {
+    if (push && location.pathname !== addressOf(null)) history.pushState({ chat: null }, "", addressOf(null));
     typing.stop();
     store.openChatId = null;
     conversation.hidden = true;
@@ -183,8 +189,21 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
   });
   $("back-button").addEventListener("click", () => { close(); chatList.render(); });
 
+  /** The chat the address names (`/chat/<id>`), or null. */
+  function chatInAddress() {
+    const match = location.pathname.match(/\/(\d+)\/?$/);
+    return match && location.pathname.startsWith(addressOf(null)) ? Number(match[1]) : null;
+  }
+
+  // Back and forward move between the chats opened here.
+  window.addEventListener("popstate", () => {
+    const chatId = chatInAddress();
+    if (chatId && store.chats.has(chatId)) open(chatId, { push: false });
+    else if (!chatId && store.openChatId) { close({ push: false }); chatList.render(); }
+  });
+
   return {
-    open, close, render, renderHead, scrollToBottom, renderPending, removePending,
+    open, close, render, chatInAddress, addressOf, renderHead, scrollToBottom, renderPending, removePending,
     /** A message was stored: show it, following it down if the user was at the bottom. */
     messageChanged(chat, message, isNew) {
       if (!isOpen(chat)) return;

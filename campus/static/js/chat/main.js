@@ -79,7 +79,22 @@ const composing = createComposing({
 });
 const conversation = createConversation({
   store, sync, outbox, typing, t, times, canPostAnnouncements: config.can_post_announcements, notifications, chatList, composing,
+  pageUrl: config.page_url,
 });
+// `/chat/<id>`: opened once the chat list has it; not one of the user's chats → plain /chat.
+let wantedChat = config.open_chat || null;
+function openWantedChat(connectionState) {
+  if (!wantedChat) return;
+  if (store.chats.has(wantedChat)) {
+    const chatId = wantedChat;
+    wantedChat = null;
+    if (store.openChatId !== chatId) conversation.open(chatId, { push: false });
+  } else if (connectionState === "online") {
+    wantedChat = null;
+    history.replaceState({ chat: null }, "", conversation.addressOf(null));
+    notifications.setStatus(t("chat_not_found"));
+  }
+}
 const dialogs = createDialogs({ store, sync, api, t, times, conversation, chatList });
 createComposer({ store, sync, typing, t, conversation, notifications, composing });
 const uploader = createUploader({
@@ -90,15 +105,16 @@ const attach = createAttach({ store, sync, uploader, t, conversation });
 createRecord({ t, attach, notifications });
 
 Object.assign(view, {
-  connection: notifications.setConnection,
+  connection: (state) => { notifications.setConnection(state); openWantedChat(state); },
   failed: (error) => notifications.setStatus(t("action_failed", { message: error.message })),
   signedOut: notifications.showSignedOut,
-  listChanged: () => { chatList.render(); notifications.updateTitle(); },
+  listChanged: () => { chatList.render(); notifications.updateTitle(); openWantedChat(null); },
   chatChanged: (chat) => { if (chat.id === store.openChatId) conversation.renderHead(); },
   membersChanged: (chat) => dialogs.refreshMembers(chat),
   chatRemoved: (chat, notice) => {
     if (chat.id !== store.openChatId) return;
-    conversation.close();
+    conversation.close({ push: false });
+    history.replaceState({ chat: null }, "", conversation.addressOf(null));
     if (notice) notifications.setStatus(t("left_chat", { title: store.chatName(chat) }));
   },
   messageChanged: conversation.messageChanged,

@@ -2,7 +2,8 @@
  * deleting one's own in place. Message text only ever goes in through text nodes. */
 
 import { createAttachmentNodes } from "./attachview.js";
-import { el } from "./dom.js";
+import { MAX_BODY } from "./config.js";
+import { $, el } from "./dom.js";
 import { createMessageExtras } from "./messagextras.js";
 
 const STATUS_ICONS = { pending: "🕓", sent: "✓", seen: "✓✓", failed: "!" };
@@ -66,17 +67,24 @@ export function createMessageNodes({ store, sync, t, times, rerender, setStatus,
   /** Edit one's own message in place; the ack (and message_updated) bring the new state. */
   function startEdit(event, message) {
     const item = event.target.closest("li.msg");
-    const box = el("textarea", { className: "edit-input", rows: "2", maxlength: "4000", "aria-label": t("edit") });
+    const box = el("textarea", { className: "edit-input", rows: "2", "aria-label": t("edit"), "aria-describedby": "edit-hint" });
     box.value = message.body || "";
     const error = el("span", { className: "edit-error", role: "alert" });
     const form = el("form", { className: "edit-form" }, box,
       el("span", { className: "edit-buttons" },
         el("button", { type: "submit" }, t("save")),
-        el("button", { type: "button", onclick: () => rerender() }, t("cancel")), error));
+        el("button", { type: "button", onclick: () => rerender() }, t("cancel")), error),
+      el("span", { className: "visually-hidden", id: "edit-hint" }, t("edit_hint")));
+    // Enter saves, Shift+Enter starts a new line, Escape cancels (as in the composer).
+    box.addEventListener("keydown", (key) => {
+      if (key.key === "Enter" && !key.shiftKey && !key.isComposing) { key.preventDefault(); form.requestSubmit(); }
+      else if (key.key === "Escape") { key.preventDefault(); rerender(); $("composer-input").focus(); }
+    });
     form.addEventListener("submit", async (submit) => {
       submit.preventDefault();
       const body = box.value.trim();
       if (!body || body === message.body) { rerender(); return; }
+      if (Array.from(body).length > MAX_BODY) { error.textContent = t("message_too_long"); return; }
       const ack = await sync.change("edit_message", { message_id: message.id, body });
       if (!ack || !ack.ok) error.textContent = failure(ack);
     });

@@ -103,6 +103,15 @@ export function reactionToggle(message, emoji, me) {
   return !(held && (held.user_ids || []).includes(me));
 }
 
+/**
+ * The composer's length against `max` code points: `{length, left, show, over}` — the counter
+ * shows from 90 % of the limit on; over it, the message is refused (never cut).
+ */
+export function lengthState(value, max) {
+  const length = Array.from(String(value)).length;
+  return { length, left: max - length, show: length >= Math.floor(max * 0.9), over: length > max };
+}
+
 /* ---------- the `@` autocomplete ---------- */
 
 /** The `@word` being typed just before the caret: `{start, query}` or null. */
