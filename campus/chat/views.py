@@ -117,6 +117,8 @@ def conversation_strings() -> dict[str, str]:
         "reaction_label": _("{emoji} {count}: {names}"),
         "mentioned_you": _("{name} mentioned you"),
         "someone": _("Someone"),
+        "seen_by": _("Seen by {count}"),
+        "waiting_for_connection": _("waiting for the connection…"),
         "characters_left": _("{count} characters left"),
         "too_long_by": _("{count} characters too many"),
         "edit_hint": _("Enter saves, Shift+Enter starts a new line, Escape cancels."),

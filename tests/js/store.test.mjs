@@ -242,6 +242,17 @@ describe("unread counts and read markers", () => {
     assert.equal(chat.unread, 0);
     assert.equal(store.applyRead({ chat_id: 99, user_id: BOB, seq: 1 }), null);
   });
+
+  test("in a group, seen by says which current members read it", () => {
+    const { store, chat } = withOpenChat();
+    chat.members = [{ user_id: ME }, { user_id: BOB }, { user_id: 3 }, { user_id: 4 }];
+    store.applyMessage(message(1, { sender_id: ME }));
+    assert.deepEqual(store.seenBy(chat, chat.messages.get(1)), []);
+    store.applyRead({ chat_id: 7, user_id: 4, seq: 1 });
+    store.applyRead({ chat_id: 7, user_id: BOB, seq: 3 });
+    store.applyRead({ chat_id: 7, user_id: 99, seq: 3 });   // no longer a member
+    assert.deepEqual(store.seenBy(chat, chat.messages.get(1)), [BOB, 4]);
+  });
 });
 
 describe("history pages", () => {
@@ -283,5 +294,16 @@ describe("the chat list", () => {
     assert.equal(store.removeChat(2).id, 2);
     assert.equal(store.removeChat(2), null);
     assert.deepEqual(store.sortedChats().map((chat) => chat.id), [1, 3]);
+  });
+
+  test("a listed chat without messages goes after those with activity, whenever the page loaded", () => {
+    let clock = new Date("2030-01-01T00:00:00Z");
+    const store = new ChatStore({ me: { id: ME }, t: (key) => key, now: () => clock });
+    store.applyChat({ id: 5, members: [], last_message: null }, { fromList: true });
+    store.applyChat({ id: 1, members: [], last_message: { ...message(1), chat_id: 1, created_at: "2026-01-01T08:00:00Z" } }, { fromList: true });
+    assert.deepEqual(store.sortedChats().map((chat) => chat.id), [1, 5]);
+    clock = new Date("2031-01-01T00:00:00Z");
+    store.applyChat({ id: 9, members: [] });   // created while the page is open: new, first
+    assert.deepEqual(store.sortedChats().map((chat) => chat.id), [9, 1, 5]);
   });
 });

@@ -78,7 +78,11 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     $("conversation-title").textContent = store.chatName(chat);
     const status = $("conversation-status");
     const partner = store.privatePartner(chat);
-    if (partner !== null) {
+    if (app.dataset.connection !== "online") {
+      // Presence is unknown while the connection is down: say that, not a stale "online".
+      status.textContent = app.dataset.connection === "signed-out" ? "" : t("waiting_for_connection");
+      status.classList.remove("online");
+    } else if (partner !== null) {
       const state = store.presence.get(partner) || {};
       const lastSeen = times.parse(state.last_seen);
       status.textContent = state.online ? t("online") : lastSeen ? t("last_seen", { time: times.short(lastSeen) }) : "";
@@ -154,8 +158,8 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
       const message = chat.messages && chat.messages.get(Number(item.dataset.seq));
       if (!message) continue;
       const status = item.querySelector(".msg-status");
-      const wanted = store.ownStatus(chat, message);
-      if (status && status.dataset.status !== wanted) status.replaceWith(nodes.statusNode(wanted));
+      const wanted = nodes.ownStatusNode(chat, message);
+      if (status && (status.dataset.status !== wanted.dataset.status || status.dataset.seenBy !== wanted.dataset.seenBy)) status.replaceWith(wanted);
     }
   }
 

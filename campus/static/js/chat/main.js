@@ -105,7 +105,11 @@ const attach = createAttach({ store, sync, uploader, t, conversation });
 createRecord({ t, attach, notifications });
 
 Object.assign(view, {
-  connection: (state) => { notifications.setConnection(state); openWantedChat(state); },
+  connection: (state) => {
+    notifications.setConnection(state);
+    if (store.openChatId) conversation.renderHead();
+    openWantedChat(state);
+  },
   failed: (error) => notifications.setStatus(t("action_failed", { message: error.message })),
   signedOut: notifications.showSignedOut,
   listChanged: () => { chatList.render(); notifications.updateTitle(); openWantedChat(null); },

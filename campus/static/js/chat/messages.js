@@ -18,16 +18,25 @@ export function createMessageNodes({ store, sync, t, times, rerender, setStatus,
     return t("action_failed", { message: (ack && ack.error && ack.error.message) || t("reconnecting") });
   }
 
-  /** Sending… / Sent / Seen / Not sent (with Retry, for an outbox `entry`). */
-  function statusNode(status, entry) {
+  /** Sending… / Sent / Seen / Not sent (with Retry, for an outbox `entry`); in a group, "Seen by
+   * N" with who (`seenBy`: user ids) in its title. */
+  function statusNode(status, entry, seenBy = null) {
     const labels = { pending: t("pending"), sent: t("sent"), seen: t("seen"), failed: t("failed") };
-    const node = el("span", { className: "msg-status", dataset: { status } },
+    const byWhom = status === "seen" && seenBy && seenBy.length ? seenBy : null;
+    const names = byWhom ? byWhom.map((id) => store.userName(id)).join(", ") : null;
+    const node = el("span", { className: "msg-status", dataset: { status, seenBy: byWhom ? byWhom.join(",") : "" }, title: names },
       el("span", { "aria-hidden": "true", className: "msg-status-icon" }, STATUS_ICONS[status]),
-      el("span", { className: "msg-status-text" }, labels[status]));
+      el("span", { className: "msg-status-text" }, byWhom ? t("seen_by", { count: byWhom.length }) : labels[status]),
+      names ? el("span", { className: "visually-hidden" }, ": " + names) : null);
     if (status === "failed" && entry) {
       node.append(el("button", { type: "button", className: "retry-button", onclick: () => sync.queue(entry) }, t("retry")));
     }
     return node;
+  }
+
+  /** The status of one's own message; groups say who has seen it. */
+  function ownStatusNode(chat, message) {
+    return statusNode(store.ownStatus(chat, message), null, chat.type === "group" ? store.seenBy(chat, message) : null);
   }
 
   function messageNode(chat, message) {
@@ -42,7 +51,7 @@ export function createMessageNodes({ store, sync, t, times, rerender, setStatus,
     const meta = el("div", { className: "msg-meta" },
       time,
       message.edited_at && !message.deleted_at ? el("span", { className: "msg-edited" }, t("edited")) : null,
-      mine ? statusNode(store.ownStatus(chat, message)) : null,
+      mine ? ownStatusNode(chat, message) : null,
       message.deleted_at ? null : el("span", { className: "msg-actions" },
         ...extras.actionButtons(message),
         mine ? el("button", { type: "button", className: "link-button edit-button", onclick: (event) => startEdit(event, message) }, t("edit")) : null,
@@ -108,5 +117,5 @@ export function createMessageNodes({ store, sync, t, times, rerender, setStatus,
     button.classList.add("danger");
   }
 
-  return { messageNode, pendingNode, statusNode };
+  return { messageNode, pendingNode, statusNode, ownStatusNode };
 }

@@ -105,7 +105,9 @@ export class ChatStore {
   applyChat(data, { fromList = false } = {}) {
     let chat = this.chats.get(data.id);
     if (!chat) {
-      chat = chatRecord(data.id, this.now().toISOString());
+      // A chat listed without messages has no activity this page knows of (its place is not
+      // "when the page loaded"); one that appears while the page is open is new, so it goes first.
+      chat = chatRecord(data.id, fromList ? "" : this.now().toISOString());
       this.chats.set(data.id, chat);
       chat.cursor = data.rev || 0;
     }
@@ -306,5 +308,13 @@ export class ChatStore {
   ownStatus(chat, message) {
     for (const seq of chat.readMarkers.values()) if (seq >= message.seq) return "seen";
     return "sent";
+  }
+
+  /** The other current members whose read marker reached the message (a group's "Seen by"). */
+  seenBy(chat, message) {
+    const members = new Set(chat.members.map((member) => member.user_id));
+    const ids = [];
+    for (const [userId, seq] of chat.readMarkers) if (seq >= message.seq && userId !== this.me && members.has(userId)) ids.push(userId);
+    return ids.sort((a, b) => a - b);
   }
 }
