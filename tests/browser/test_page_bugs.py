@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.support.accounts import PASSWORD
 from tests.support.chat_page import chat_item, open_conversation, send
 from tests.support.proxy import TcpProxy
 
@@ -113,3 +114,48 @@ def test_in_a_group_seen_says_who_read_it(open_chat_page, chat_user):
     open_conversation(carol_page, "Seen by")
     expect(status.locator(".msg-status-text")).to_have_text("Seen by 2")
     expect(status).to_have_attribute("title", f"{bob.name}, {carol.name}")
+
+
+def test_a_deactivated_users_chat_says_so_and_signing_in_again_says_so_too(
+    open_chat_page, new_page, chat_user, live_server
+):
+    import uuid
+
+    from tests.support.browser import sign_in
+
+    admin = f"admin-{uuid.uuid4().hex[:6]}@example.test"
+    live_server.flask("users", "create-admin", admin, "--password", "admin password 1", "--role", "admin")
+    alice = chat_user("Alice")
+    page = open_chat_page(alice, **PHONE)
+    page.expected_errors.append(r"401")
+
+    admin_page = new_page(**DESKTOP)
+    sign_in(admin_page, admin, "admin password 1", "/admin/users")
+    admin_page.goto(f"/admin/users/{alice.id}")
+    admin_page.locator("#active-form button").click()
+    expect(admin_page.locator("#current-status")).to_have_text("inactive")
+
+    notice = page.locator("#signed-out")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("deactivated")
+    expect(page.locator("#connection-status")).to_contain_text("deactivated")
+    notice.locator("a").click()
+    page.locator("input[name=email]").fill(alice.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".form-errors")).to_contain_text("This account is deactivated.")
+
+
+def test_russian_chosen_on_the_sign_in_page_stays_after_signing_in(new_page, chat_user, live_server):
+    alice = chat_user("Alice")
+    assert alice.call("PATCH", "/users/me", json={"language": "en"}).status_code == 200
+    page = new_page(locale="en-US", **PHONE)
+    page.goto("/login?next=/chat")
+    page.get_by_role("button", name="RU").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    page.locator("input[name=email]").fill(alice.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.locator("#connection-status")).to_have_text("Подключено")

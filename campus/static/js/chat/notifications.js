@@ -62,9 +62,12 @@ export function createNotifications({ store, typing, t, openChat }) {
     setStatus(state === "online" ? t("online_status") : state === "reconnecting" ? t("reconnecting") : t("connecting"));
   }
 
-  function showSignedOut() {
+  /** The page's credentials no longer work; `code` "inactive": the account was deactivated. */
+  function showSignedOut(code) {
     app.dataset.connection = "signed-out";
-    setStatus(t("signed_out"));
+    const text = code === "inactive" ? t("account_deactivated") : t("signed_out");
+    setStatus(text);
+    $("signed-out").querySelector("p").textContent = text;
     $("signed-out").hidden = false;
   }
 

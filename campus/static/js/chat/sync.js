@@ -37,7 +37,7 @@ export class ChatSync {
     this.connection.connect({
       connect: () => this.onConnect(),
       disconnect: () => this.onDisconnect(),
-      unauthorized: () => this.signOut(),
+      unauthorized: (code) => this.signOut(code),
       trouble: () => this.setConnection("reconnecting"),   // network trouble: the client retries
       events: {
         message: (message) => this.applyMessage(message, { live: true }),
@@ -57,10 +57,10 @@ export class ChatSync {
   }
 
   /** The server no longer takes this page's credentials: stop, and say so. */
-  signOut() {
+  signOut(code = null) {
     if (this.signedOut) return;
     this.signedOut = true;
-    this.view.signedOut();
+    this.view.signedOut(code);
     this.connection.close();
   }
 
