@@ -43,11 +43,12 @@ export function createMessageExtras({ store, sync, t, onJump, onReply, setStatus
     if (!reply || message.deleted_at) return null;
     const text = reply.deleted ? t("deleted") : reply.body || t("attachment");
     const name = store.userName(reply.sender_id);
+    // Its name is what it shows, after a word for screen readers ("In reply to").
     return el("button", {
-      type: "button", className: "msg-quote", dataset: { seq: String(reply.seq) },
-      "aria-label": t("reply_quote_label", { name, text }),
+      type: "button", className: "msg-quote", dataset: { seq: String(reply.seq) }, title: t("show_original"),
       onclick: () => onJump(chat, reply.seq),
     },
+    el("span", { className: "visually-hidden" }, t("in_reply_to") + " "),
     el("span", { className: "msg-quote-name" }, name),
     el("span", { className: "msg-quote-text" }, text));
   }
