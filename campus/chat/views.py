@@ -118,6 +118,7 @@ def conversation_strings() -> dict[str, str]:
         "reaction_label": _("{emoji} {count}: {names}"),
         "mentioned_you": _("{name} mentioned you"),
         "someone": _("Someone"),
+        "new_messages": _("New messages"),
         "account_deactivated": _("Your account has been deactivated. Ask an administrator to restore it."),
         "seen_by": _("Seen by {count}"),
         "waiting_for_connection": _("waiting for the connection…"),

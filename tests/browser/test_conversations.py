@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.support.chat_page import chat_item, open_conversation, send
+from tests.support.waiting import wait_until
 
 PHONE = {"viewport": {"width": 360, "height": 740}}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -235,3 +236,38 @@ def test_a_long_paste_is_refused_in_words_and_edits_save_with_enter(open_chat_pa
     expect(page.locator(".edit-input")).to_have_count(0)
     expect(page.locator("#message-list .msg-body")).to_have_text(["second try"])
     expect(box).to_be_focused()
+
+
+def test_a_new_messages_divider_and_the_read_marker_follows_what_is_shown(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    chat_id = bob.create_group("Busy", [alice])
+    for n in range(1, 6):
+        post(bob, chat_id, f"old {n}", f"o-{n}")
+    assert alice.call("POST", f"/chats/{chat_id}/read", json={"seq": 5}).status_code == 200
+    for n in range(1, 41):
+        post(bob, chat_id, f"new {n}", f"n-{n}")
+    page = open_chat_page(alice, **{"viewport": {"width": 360, "height": 640}})
+    expect(chat_item(page, "Busy").locator(".unread-badge")).to_have_text("40")
+
+    open_conversation(page, "Busy")
+    divider = page.locator("#message-list li.new-divider")
+    expect(divider).to_have_count(1)
+    # It sits right above the first unread message, which is on screen.
+    assert divider.evaluate("d => d.nextElementSibling.textContent").startswith("Bob")
+    expect(page.locator("#message-list li.msg", has_text="new 1").first).to_be_in_viewport()
+    expect(page.locator("#message-list li.msg", has_text="new 40")).not_to_be_in_viewport()
+
+    def my_marker() -> int:
+        chat = alice.call("GET", f"/chats/{chat_id}").json()
+        return next(m["last_read_seq"] for m in chat["members"] if m["user_id"] == alice.id)
+
+    # Opening did not read all 40: the marker stops at what the screen showed.
+    page.wait_for_timeout(500)  # let a (wrong) read go out if the page were to send one
+    assert 5 < my_marker() < 45
+    page.locator("#messages").evaluate("box => box.scrollTop = box.scrollHeight")
+    expect(page.locator("#message-list li.msg", has_text="new 40")).to_be_in_viewport()
+    wait_until(lambda: my_marker() == 45, "the read marker at the last message")
+    # Back up: the button jumps to the divider.
+    expect(page.locator("#jump-new")).to_be_visible()
+    page.locator("#jump-new").click()
+    expect(divider).to_be_in_viewport()

@@ -231,6 +231,19 @@ describe("unread counts and read markers", () => {
     assert.equal(store.markRead(chat), null);
   });
 
+  test("markRead up to what is shown: the marker stops there, the rest stays unread", () => {
+    const { store, chat } = withOpenChat();
+    for (const seq of [1, 2, 3, 4]) store.applyMessage(message(seq));
+    chat.unread = 4;
+    store.applyMessage(message(5, { sender_id: ME }));
+    assert.equal(store.markRead(chat, 2), 2);
+    assert.deepEqual([chat.myRead, chat.unread], [2, 2]);
+    assert.equal(store.markRead(chat, 2), null);
+    assert.equal(store.markRead(chat, 0), null);   // nothing on screen: nothing read
+    assert.equal(store.markRead(chat, 5), 5);
+    assert.deepEqual([chat.myRead, chat.unread], [5, 0]);
+  });
+
   test("read events: one's own (another tab) clears the count, others' turn ticks into seen", () => {
     const { store, chat } = withOpenChat();
     store.applyMessage(message(1, { sender_id: ME }));

@@ -1,7 +1,7 @@
 /* Campus chat page: the open conversation — its head, its messages in seq order with the
  * pending ones below, the history note, and loading older messages while scrolling up. */
 
-import { $, el } from "./dom.js";
+import { $, debounce, el } from "./dom.js";
 import { createMessageNodes } from "./messages.js";
 
 export function createConversation({ store, sync, outbox, typing, t, times, canPostAnnouncements, notifications, chatList, composing, pageUrl }) {
@@ -14,6 +14,8 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     store, sync, t, times, rerender: render, setStatus: notifications.setStatus, onJump: jumpTo, onReply: composing.startReply,
   });
   let wasNearBottom = true;
+  let dividerSeq = null;   // the first unread message when the open chat was opened
+  const jumpButton = $("jump-new");
 
   const isOpen = (chat) => chat.id === store.openChatId;
 
@@ -26,7 +28,12 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     if (!chat) return;
     if (push && location.pathname !== addressOf(chatId)) history.pushState({ chat: chatId }, "", addressOf(chatId));
     if (typing.announcing && typing.announcing !== chatId) typing.stop();
-    if (store.openChatId !== chatId) composing.reset();
+    if (store.openChatId !== chatId) {
+      composing.reset();
+      // The first unread message as it was when the chat was opened: the divider stays there
+      // while the user reads (the read marker moves as messages are shown).
+      dividerSeq = chat.unread > 0 ? chat.myRead + 1 : null;
+    }
     store.openChatId = chatId;
     conversation.hidden = false;
     $("no-conversation").hidden = true;
@@ -34,7 +41,7 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     render();
     chatList.render();
     if (!chat.messages) sync.loadLatest(chat);
-    else { scrollToBottom(); sync.markRead(chat); }
+    else { scrollToStart(); sync.markRead(chat); }
     if (mayPost(chat)) $("composer-input").focus();
   }
 
@@ -66,6 +73,7 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     if (chat.messages) {
       const seqs = Array.from(chat.messages.keys()).sort((a, b) => a - b);
       messageList.append(...seqs.map((seq) => nodes.messageNode(chat, chat.messages.get(seq))));
+      placeDivider(chat);
     }
     pendingList.replaceChildren(...outbox.forChat(chat.id).map(nodes.pendingNode));
     renderHistoryNote(chat);
@@ -182,6 +190,62 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     node.focus({ preventScroll: true });
   }
 
+  /** "New messages" above the first message that was unread when the chat was opened. */
+  function placeDivider(chat) {
+    const old = messageList.querySelector("li.new-divider");
+    if (old) old.remove();
+    if (dividerSeq === null) { jumpButton.hidden = true; return; }
+    const first = Array.from(messageList.querySelectorAll("li.msg")).find((item) =>
+      Number(item.dataset.seq) >= dividerSeq && Number(item.dataset.sender) !== store.me);
+    if (!first) return;
+    first.before(el("li", { className: "new-divider", role: "separator", "aria-label": t("new_messages") },
+      el("span", { "aria-hidden": "true" }, t("new_messages"))));
+    updateJumpButton();
+  }
+
+  /** The jump button shows while the divider is out of sight. */
+  function updateJumpButton() {
+    const divider = messageList.querySelector("li.new-divider");
+    if (!divider) { jumpButton.hidden = true; return; }
+    const box = messagesBox.getBoundingClientRect();
+    const at = divider.getBoundingClientRect();
+    jumpButton.hidden = at.bottom > box.top && at.top < box.bottom;
+  }
+
+  /** Where an opened conversation starts: at the divider when there is one, else the end. */
+  function scrollToStart() {
+    const divider = messageList.querySelector("li.new-divider");
+    if (divider) {
+      messagesBox.scrollTop = divider.offsetTop - messagesBox.offsetTop - 8;
+      wasNearBottom = messagesBox.scrollHeight - messagesBox.scrollTop - messagesBox.clientHeight < 120;
+    } else scrollToBottom();
+    updateJumpButton();
+  }
+
+  /** The highest seq of a message at least partly on screen (the read marker goes that far). */
+  function shownUpTo(chat) {
+    if (!isOpen(chat) || conversation.hidden) return 0;
+    const box = messagesBox.getBoundingClientRect();
+    const items = messageList.querySelectorAll("li.msg");
+    for (let index = items.length - 1; index >= 0; index -= 1) {
+      const at = items[index].getBoundingClientRect();
+      if (at.top < box.bottom - 4 && at.bottom > box.top) return Number(items[index].dataset.seq);
+    }
+    return 0;
+  }
+
+  const readWhileScrolling = debounce(() => {
+    const chat = store.chats.get(store.openChatId);
+    if (chat) sync.markRead(chat);
+  }, 150);
+
+  jumpButton.addEventListener("click", () => {
+    const divider = messageList.querySelector("li.new-divider");
+    if (divider) divider.scrollIntoView({ block: "start" });
+    const chat = store.chats.get(store.openChatId);
+    if (chat) sync.markRead(chat);
+  });
+
   function scrollToBottom() {
     messagesBox.scrollTop = messagesBox.scrollHeight;
   }
@@ -190,6 +254,8 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     wasNearBottom = messagesBox.scrollHeight - messagesBox.scrollTop - messagesBox.clientHeight < 120;
     const chat = store.chats.get(store.openChatId);
     if (chat && messagesBox.scrollTop < 80) loadOlder(chat);
+    updateJumpButton();
+    readWhileScrolling();
   });
   $("back-button").addEventListener("click", () => { close(); chatList.render(); });
 
@@ -207,7 +273,7 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
   });
 
   return {
-    open, close, render, chatInAddress, addressOf, renderHead, scrollToBottom, renderPending, removePending,
+    open, close, render, chatInAddress, addressOf, shownUpTo, renderHead, scrollToBottom, renderPending, removePending,
     /** A message was stored: show it, following it down if the user was at the bottom. */
     messageChanged(chat, message, isNew) {
       if (!isOpen(chat)) return;
@@ -218,7 +284,7 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     loaded(chat) {
       if (!isOpen(chat)) return;
       render();
-      scrollToBottom();
+      scrollToStart();
       fillViewport(chat);
     },
     changed(chat) {

@@ -135,6 +135,7 @@ Object.assign(view, {
     dialogs.refreshMembers(null);
   },
   notify: notifications.notify,
+  shownUpTo: (chat) => conversation.shownUpTo(chat),
 });
 
 document.addEventListener("visibilitychange", () => {

@@ -302,10 +302,12 @@ export class ChatSync {
     }
   }
 
-  /** Every held message of `chat` is seen (it is on screen in a visible page). */
+  /** The held messages of `chat` that the view shows are seen (all of them when the view does
+   * not say: `view.shownUpTo(chat)` is the highest seq on screen). */
   markRead(chat) {
     if (!this.visible()) return;
-    const seq = this.store.markRead(chat);
+    const shown = this.view.shownUpTo ? this.view.shownUpTo(chat) : null;
+    const seq = this.store.markRead(chat, typeof shown === "number" ? shown : null);
     if (seq === null) return;
     if (seq > 0) this.connection.emit("read", { chat_id: chat.id, seq });
     this.view.listChanged();
