@@ -8,9 +8,22 @@ from flask import Blueprint, current_app, g, render_template, url_for
 from flask_babel import gettext as _
 
 from campus.chat import NAMESPACE
+from campus.chat.unread import unread_total
 from campus.core.pages import page_permission_required
 
 bp = Blueprint("chat_views", __name__)
+
+
+@bp.app_context_processor
+def chat_unread():
+    """`chat_unread()` for the layout: the signed-in user's unread total (0 for others), read
+    only when a page's template asks."""
+
+    def total() -> int:
+        user = g.get("current_user")
+        return unread_total(user.id) if user is not None and user.can("chat.use") else 0
+
+    return {"chat_unread": total}
 
 
 def page_strings() -> dict[str, str]:
@@ -119,6 +132,7 @@ def conversation_strings() -> dict[str, str]:
         "mentioned_you": _("{name} mentioned you"),
         "someone": _("Someone"),
         "new_messages": _("New messages"),
+        "unread_word": _("unread"),
         "account_deactivated": _("Your account has been deactivated. Ask an administrator to restore it."),
         "seen_by": _("Seen by {count}"),
         "waiting_for_connection": _("waiting for the connection…"),

@@ -271,3 +271,22 @@ def test_a_new_messages_divider_and_the_read_marker_follows_what_is_shown(open_c
     expect(page.locator("#jump-new")).to_be_visible()
     page.locator("#jump-new").click()
     expect(divider).to_be_in_viewport()
+
+
+def test_the_unread_total_shows_on_every_page_and_the_chat_page_keeps_it_current(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    chat_id = bob.create_group("Counted", [alice])
+    post(bob, chat_id, "one", "c-1")
+    post(bob, chat_id, "two", "c-2")
+    page = open_chat_page(alice, **PHONE)
+    page.goto("/profile")
+    expect(page).to_have_title(re.compile(r"^\(2\) "))
+    expect(page.locator(".nav-chat .nav-badge")).to_have_text(re.compile(r"^2"))
+    page.locator(".nav-chat").click()
+    expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+    post(bob, chat_id, "three", "c-3")
+    expect(page.locator(".nav-chat .nav-badge")).to_have_text(re.compile(r"^3"))
+    expect(page).to_have_title(re.compile(r"^\(3\) "))
+    open_conversation(page, "Counted")
+    expect(page.locator(".nav-chat .nav-badge")).to_be_hidden()
+    expect(page).not_to_have_title(re.compile(r"^\(\d+\) "))

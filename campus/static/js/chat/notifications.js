@@ -3,16 +3,29 @@
  * typing, and the connection status line (with the signed-out notice). */
 
 import { describeAttachment } from "./attachments.js";
-import { $, pageVisible } from "./dom.js";
+import { $, el, pageVisible } from "./dom.js";
 import { mentionsMe, systemText } from "./richtext.js";
 
 export function createNotifications({ store, typing, t, openChat }) {
   const app = $("chat-app");
-  const baseTitle = document.title;
+  // The server wrote the unread total into the title and the "Chat" link; from here on the
+  // page keeps both current.
+  const baseTitle = document.title.replace(/^\(\d+\) /, "");
+  const chatLink = document.querySelector(".nav-chat");
 
   function updateTitle() {
     const total = store.totalUnread();
     document.title = total > 0 ? "(" + total + ") " + baseTitle : baseTitle;
+    if (!chatLink) return;
+    let badge = chatLink.querySelector(".nav-badge");
+    if (total > 0 && !badge) {
+      badge = el("span", { className: "nav-badge" }, "", el("span", { className: "visually-hidden" }, " " + t("unread_word")));
+      chatLink.append(" ", badge);
+    }
+    if (badge) {
+      badge.hidden = total === 0;
+      badge.firstChild.textContent = String(total);
+    }
   }
 
   /** A desktop notification for a message that arrived while the page was hidden; one that
