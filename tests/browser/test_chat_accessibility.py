@@ -42,3 +42,32 @@ def test_the_chat_page_has_no_serious_accessibility_violations(new_page, chat_us
     page.locator("#composer-input").press_sequentially("@")
     expect(page.locator("#mention-list [role=option]").first).to_be_visible()
     assert serious_violations(page) == []
+
+
+def test_dark_mode_follows_the_system_and_passes_axe(new_page, chat_user, live_server):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    chat_id = alice.create_group("Night", [bob])
+    first = bob.post_message(chat_id, "see https://example.org", "d-1")
+    response = bob.call(
+        "POST",
+        f"/chats/{chat_id}/messages",
+        json={"client_id": "d-2", "body": f"@{alice.name} look", "reply_to": first["id"], "mentions": [alice.id]},
+    )
+    assert response.status_code == 201
+    assert (
+        bob.call(
+            "POST", f"/chats/{chat_id}/messages/{first['id']}/reactions", json={"emoji": "👍", "on": True}
+        ).status_code
+        == 200
+    )
+    page = new_page(color_scheme="dark", viewport={"width": 1280, "height": 800})
+    alice.sign_in(page, live_server.url)
+    expect(page.locator("#chat-app")).to_have_attribute("data-connection", "online")
+    open_conversation(page, "Night")
+    send(page, "mine")
+    expect(page.locator("#message-list li.msg.mine .msg-status")).to_have_attribute("data-status", "sent")
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(18, 22, 28)"
+    assert serious_violations(page) == []
+    page.locator("#members-button").click()
+    assert serious_violations(page) == []

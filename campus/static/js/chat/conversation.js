@@ -198,8 +198,7 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     const first = Array.from(messageList.querySelectorAll("li.msg")).find((item) =>
       Number(item.dataset.seq) >= dividerSeq && Number(item.dataset.sender) !== store.me);
     if (!first) return;
-    first.before(el("li", { className: "new-divider", role: "separator", "aria-label": t("new_messages") },
-      el("span", { "aria-hidden": "true" }, t("new_messages"))));
+    first.before(el("li", { className: "new-divider" }, el("span", {}, t("new_messages"))));
     updateJumpButton();
   }
 
