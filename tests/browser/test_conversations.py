@@ -290,3 +290,18 @@ def test_the_unread_total_shows_on_every_page_and_the_chat_page_keeps_it_current
     open_conversation(page, "Counted")
     expect(page.locator(".nav-chat .nav-badge")).to_be_hidden()
     expect(page).not_to_have_title(re.compile(r"^\(\d+\) "))
+
+
+def test_new_messages_are_announced_to_screen_readers_once(open_chat_page, chat_user):
+    alice, bob = chat_user("Alice"), chat_user("Bob")
+    chat_id = bob.create_group("Spoken", [alice])
+    page = open_chat_page(alice, **DESKTOP)
+    open_conversation(page, "Spoken")
+    announcer = page.locator("#message-announcer")
+    expect(announcer).to_have_attribute("aria-live", "polite")
+    post(bob, chat_id, "can you hear me?", "s-1")
+    expect(announcer).to_have_text(f"{bob.name}: can you hear me?")
+    send(page, "yes")  # one's own message is not announced
+    expect(page.locator("#message-list li.msg.mine")).to_have_count(1)
+    expect(announcer).to_have_text(f"{bob.name}: can you hear me?")
+    assert page.locator("#message-list").get_attribute("aria-live") is None

@@ -171,6 +171,14 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     }
   }
 
+  /** "Bob: text" (or the system line) in the live region, replacing the previous one. */
+  function announce(message) {
+    const item = messageList.querySelector('li[data-seq="' + message.seq + '"]');
+    const text = message.kind === "system" ? (item ? item.querySelector(".system-line").textContent : "")
+      : store.userName(message.sender_id) + ": " + (item && item.querySelector(".msg-body") ? item.querySelector(".msg-body").textContent : t("attachment"));
+    $("message-announcer").textContent = text;
+  }
+
   /** Show the message with `seq` (a reply's original), loading history around it if needed. */
   async function jumpTo(chat, seq) {
     if (!chat.messages || !chat.messages.has(seq)) {
@@ -273,10 +281,12 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
 
   return {
     open, close, render, chatInAddress, addressOf, shownUpTo, renderHead, scrollToBottom, renderPending, removePending,
-    /** A message was stored: show it, following it down if the user was at the bottom. */
+    /** A message was stored: show it, following it down if the user was at the bottom; a new
+     * one from someone else is announced to screen readers once. */
     messageChanged(chat, message, isNew) {
       if (!isOpen(chat)) return;
       renderMessage(chat, message);
+      if (isNew && message.sender_id !== store.me) announce(message);
       if (isNew && wasNearBottom) scrollToBottom();
     },
     /** The newest page arrived. */
