@@ -6,10 +6,12 @@ import time
 
 from flask import Blueprint, current_app, g, render_template, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
 from campus.chat import NAMESPACE
 from campus.chat.unread import unread_total
 from campus.core.pages import page_permission_required
+from campus.extensions import db
 
 bp = Blueprint("chat_views", __name__)
 
@@ -21,7 +23,14 @@ def chat_unread():
 
     def total() -> int:
         user = g.get("current_user")
-        return unread_total(user.id) if user is not None and user.can("chat.use") else 0
+        if user is None or not user.can("chat.use"):
+            return 0
+        try:
+            return unread_total(user.id)
+        except SQLAlchemyError:
+            # An error page after a failed transaction still renders, without the count.
+            db.session.rollback()
+            return 0
 
     return {"chat_unread": total}
 

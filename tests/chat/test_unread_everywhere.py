@@ -38,3 +38,17 @@ def test_nothing_unread_shows_no_number_nor_does_a_visitor_signed_out(client, au
     auth.sign_in(client, bob)
     html = client.get("/").get_data(as_text=True)
     assert "<title>Campus" in html and "nav-badge" not in html
+
+
+def test_a_page_renders_without_the_count_when_it_cannot_be_read(client, auth, make_user, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from campus.chat import views
+
+    def broken(_user_id):
+        raise OperationalError("SELECT", {}, Exception("database gone"))
+
+    monkeypatch.setattr(views, "unread_total", broken)
+    auth.sign_in(client, make_user())
+    response = client.get("/")
+    assert response.status_code == 200 and "nav-badge" not in response.get_data(as_text=True)
