@@ -30,7 +30,8 @@ def test_a_reply_quotes_its_original_and_a_click_loads_history_around_it(open_ch
     first = post(bob, chat_id, "the very first question", "r-0")
     for n in range(1, 70):
         post(bob, chat_id, f"filler {n}", f"r-{n}")
-    post(bob, chat_id, "answering myself", "r-reply", reply_to=first["id"])
+    last = post(bob, chat_id, "answering myself", "r-reply", reply_to=first["id"])
+    assert alice.call("POST", f"/chats/{chat_id}/read", json={"seq": last["seq"]}).status_code == 200
     alice_page, bob_page = open_chat_page(alice, **DESKTOP), open_chat_page(bob, **PHONE)
     open_conversation(alice_page, "Replies")
 
@@ -92,12 +93,15 @@ def test_mentions_are_picked_from_the_members_and_highlighted_for_the_mentioned(
 def test_reactions_are_picked_counted_and_taken_back(open_chat_page, chat_user):
     alice, bob = chat_user("Alice"), chat_user("Bob")
     alice.create_group("Reactions", [bob])
+    assert bob.call("PATCH", "/users/me", json={"language": "ru"}).status_code == 200  # Bob reads Russian
     alice_page, bob_page = open_chat_page(alice, **DESKTOP), open_chat_page(bob, **PHONE)
     open_conversation(alice_page, "Reactions")
     open_conversation(bob_page, "Reactions")
     send(alice_page, "pizza tonight?")
 
     item = message_item(bob_page, "pizza tonight?")
+    expect(item.locator(".react-button")).to_have_accessible_name("Реакция")
+    expect(item.locator(".reply-button")).to_have_text("Ответить")
     item.locator(".react-button").click()
     item.locator(".reaction-picker button", has_text="🎉").click()
     chip = message_item(alice_page, "pizza tonight?").locator(".reaction", has_text="🎉")

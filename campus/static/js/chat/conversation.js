@@ -202,7 +202,9 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
   function placeDivider(chat) {
     const old = messageList.querySelector("li.new-divider");
     if (old) old.remove();
-    if (dividerSeq === null) { jumpButton.hidden = true; return; }
+    // Only where the first unread message is held: above a later one it would say the wrong
+    // thing (the newest page did not reach back that far; the conversation then opens at its end).
+    if (dividerSeq === null || !chat.firstSeq || chat.firstSeq > dividerSeq) { jumpButton.hidden = true; return; }
     const first = Array.from(messageList.querySelectorAll("li.msg")).find((item) =>
       Number(item.dataset.seq) >= dividerSeq && Number(item.dataset.sender) !== store.me);
     if (!first) return;
