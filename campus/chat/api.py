@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import g, jsonify
 
-from campus.chat import campus_chats, chats, messages
+from campus.chat import campus_chats, chats, messages, reactions
 from campus.chat.flood import check_flood
 from campus.chat.schemas import (
     AddMemberSchema,
@@ -21,6 +21,7 @@ from campus.chat.schemas import (
     MessageBodyFields,
     MessageListSchema,
     MessageSchema,
+    ReactBodySchema,
     ReadBodySchema,
     RenameChatSchema,
 )
@@ -34,7 +35,7 @@ CHAT_USE = "chat.use"
 
 
 def _history_args(args: dict) -> dict:
-    return {key: args[key] for key in ("before", "after", "limit", "cursor")}
+    return {key: args[key] for key in ("before", "after", "around", "limit", "cursor")}
 
 
 # History pages are already in their JSON shape (`MessageListSchema`, built by hand for speed,
@@ -123,10 +124,10 @@ def remove_member(chat_id, user_id):
 @chats_api.arguments(HistoryArgsSchema, location="query")
 @chats_api.response(200, MessageListSchema)
 def list_messages(args, chat_id):
-    """A page of messages in ascending `seq`: the newest, or `before` / `after` a `seq`.
+    """A page of messages in ascending `seq`: the newest, or `before` / `after` / `around` a `seq`.
 
-    Give `before` or `after`, not both (a 422 on `_schema`). `cursor` is the previous page's
-    `next_cursor`, unchanged; one the server did not make is a 422.
+    Give at most one of `before`, `after` and `around` (a 422 on `_schema`). `cursor` is the
+    previous page's `next_cursor`, unchanged; one the server did not make is a 422.
     """
     return jsonify(messages.history(g.current_user, chat_id, **_history_args(args)))
 
@@ -147,6 +148,17 @@ def send_message(data, chat_id):
     check_flood(g.current_user.id)
     message, created = messages.send_message(g.current_user, chat_id, **data)
     return message, 201 if created else 200
+
+
+@chats_api.route("/<int:chat_id>/messages/<int:message_id>/reactions", methods=["POST"])
+@permission_required(CHAT_USE)
+@chats_api.arguments(ReactBodySchema)
+@chats_api.response(200, MessageSchema)
+@chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
+def react(data, chat_id, message_id):
+    """Add (`on: true`) or take back a reaction (as `react` on the socket)."""
+    check_flood(g.current_user.id)
+    return reactions.react(g.current_user, message_id, data["emoji"], data["on"], chat_id=chat_id)
 
 
 @chats_api.route("/<int:chat_id>/read", methods=["POST"])

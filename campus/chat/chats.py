@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from campus.chat import notify
+from campus.chat import notify, system_lines
 from campus.chat.access import membership
 from campus.chat.models import ADMIN, GROUP, MEMBER, OWNER, PRIVATE, Chat, ChatMember, Message
 from campus.chat.payloads import chat_fields, describe_chat, members_of
@@ -177,9 +177,11 @@ def rename_chat(user: Principal, chat_id: int, title: str) -> dict[str, Any]:
     if chat.title == title:
         return describe_chat(chat)
     retitle(chat.id, title)
+    line = system_lines.add_line(chat.id, user.id, system_lines.RENAMED, title=title)
     db.session.commit()
     described = describe_chat(db.session.get(Chat, chat.id))
     notify.chat_renamed(described)
+    notify.message_created(line)
     return described
 
 
@@ -195,21 +197,27 @@ def add_member(user: Principal, chat_id: int, user_id: int) -> tuple[dict[str, A
     if member.role not in (OWNER, ADMIN):
         raise Forbidden(_("Only the group's owner and admins add members."))
     _active_user(user_id)
-    return _add(chat, user_id, MEMBER)
+    return _add(chat, user_id, MEMBER, actor_id=user.id)
 
 
-def _add(chat: Chat, user_id: int, role: str) -> tuple[dict[str, Any], bool]:
+def _add(chat: Chat, user_id: int, role: str, actor_id: int | None = None) -> tuple[dict[str, Any], bool]:
     if db.session.get(ChatMember, (chat.id, user_id)) is not None:
         return describe_chat(chat), False
+    line = None
     try:
         last_seq, rev = next_rev(chat.id, chat_change=True)
         db.session.add(ChatMember(chat_id=chat.id, user_id=user_id, role=role, joined_rev=rev, last_read_seq=last_seq))
+        if actor_id is not None and system_lines.wanted(chat):
+            db.session.flush()
+            line = system_lines.add_line(chat.id, actor_id, system_lines.MEMBER_ADDED, user_id=user_id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return describe_chat(db.session.get(Chat, chat.id)), False
     described = describe_chat(db.session.get(Chat, chat.id))
     notify.member_added(described, user_id)
+    if line is not None:
+        notify.message_created(line)
     return described, True
 
 
@@ -234,10 +242,10 @@ def remove_member(user: Principal, chat_id: int, user_id: int) -> None:
         allowed = member.role == OWNER or user.can("chat.moderate") or (member.role == ADMIN and target.role == MEMBER)
         if not allowed or (target.role == OWNER and member.role != OWNER and not user.can("chat.moderate")):
             raise Forbidden(_("You may not remove this member."))
-    _remove(chat, target)
+    _remove(chat, target, actor_id=user.id)
 
 
-def _remove(chat: Chat, target: ChatMember) -> None:
+def _remove(chat: Chat, target: ChatMember, actor_id: int | None = None) -> None:
     user_id = target.user_id
     notify.member_leaving(chat.id, user_id)
     next_rev(chat.id, chat_change=True)
@@ -259,5 +267,13 @@ def _remove(chat: Chat, target: ChatMember) -> None:
         )
         if heir is not None:
             heir.role = OWNER
+    line = None
+    if actor_id is not None and system_lines.wanted(chat):
+        if actor_id == user_id:
+            line = system_lines.add_line(chat.id, actor_id, system_lines.MEMBER_LEFT)
+        else:
+            line = system_lines.add_line(chat.id, actor_id, system_lines.MEMBER_REMOVED, user_id=user_id)
     db.session.commit()
     notify.member_removed(describe_chat(db.session.get(Chat, chat.id)), user_id)
+    if line is not None:
+        notify.message_created(line)

@@ -21,9 +21,11 @@ from campus.chat.flood import charge_flood, check_flood
 from campus.chat.messages import delete_message, edit_message, mark_read, send_message, typing
 from campus.chat.packets import UNDECODABLE_EVENT
 from campus.chat.presence import came_online, last_seen, presence, went_away
+from campus.chat.reactions import react
 from campus.chat.schemas import (
     EditMessageSchema,
     MessageIdSchema,
+    ReactSchema,
     ReadSchema,
     ReauthenticateSchema,
     SendMessageSchema,
@@ -41,7 +43,7 @@ from campus.users.tokens import revocation_keys
 # The refusal code of a connect over SOCKETIO_MAX_PER_USER or SOCKETIO_MAX_PER_ADDRESS.
 TOO_MANY_CONNECTIONS = "too_many_connections"
 
-SEND, EDIT, DELETE, READ, TYPING, SYNC, REAUTHENTICATE = (
+SEND, EDIT, DELETE, READ, TYPING, SYNC, REAUTHENTICATE, REACT = (
     SendMessageSchema(),
     EditMessageSchema(),
     MessageIdSchema(),
@@ -49,6 +51,7 @@ SEND, EDIT, DELETE, READ, TYPING, SYNC, REAUTHENTICATE = (
     TypingSchema(),
     SyncSchema(),
     ReauthenticateSchema(),
+    ReactSchema(),
 )
 
 
@@ -200,6 +203,13 @@ class ChatNamespace(Namespace):
         user = self._user()
         payload = load_or_raise(DELETE, data)
         return {"ok": True, "message": delete_message(user, payload["message_id"])}
+
+    @acked
+    def on_react(self, data=None, *_extra):
+        """`react`: add or take back a reaction; acked with the message."""
+        user = self._user()
+        payload = load_or_raise(REACT, data)
+        return {"ok": True, "message": react(user, payload["message_id"], payload["emoji"], payload["on"])}
 
     @acked
     def on_read(self, data=None, *_extra):

@@ -13,10 +13,12 @@ from flask_babel import gettext as _
 from sqlalchemy import Boolean, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from campus.chat import mentions as chat_mentions
 from campus.chat import notify
 from campus.chat.access import membership, require_member
 from campus.chat.chats import private_key
-from campus.chat.models import ADMIN, GROUP, MAJOR, OWNER, Chat, ChatMember, Message
+from campus.chat.message_parts import reply_from_values
+from campus.chat.models import ADMIN, GROUP, MAJOR, OWNER, SYSTEM, Chat, ChatMember, Message
 from campus.chat.payloads import (
     MessagePayload,
     MessageValues,
@@ -60,8 +62,9 @@ _TAKE_MESSAGE_NUMBERS = (
     .returning(_chats.c.last_seq, _chats.c.rev)
 )
 
-_MESSAGE_IN_CHAT = select(_messages.c.id).where(
-    _messages.c.id == bindparam("message"), _messages.c.chat_id == bindparam("chat")
+# The message a reply answers, in the same chat: its quote's columns (`REPLY_COLUMNS`).
+_MESSAGE_IN_CHAT = select(_messages.c.seq, _messages.c.sender_id, _messages.c.body, _messages.c.deleted_at).where(
+    _messages.c.id == bindparam("message"), _messages.c.chat_id == bindparam("chat"), _messages.c.kind.is_(None)
 )
 
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
@@ -120,6 +123,7 @@ def send_message(
     body: str | None = None,
     attachment_id: int | None = None,
     reply_to: int | None = None,
+    mentions: list[int] | None = None,
 ) -> tuple[MessagePayload, bool]:
     """Store a message and broadcast it; `(message, created)`.
 
@@ -145,11 +149,13 @@ def send_message(
             membership(chat_id, user.id)
             raise Forbidden(_("Only teachers and admins post in announcement chats."))
         seq, rev = numbers
-        if (
-            reply_to is not None
-            and connection.execute(_MESSAGE_IN_CHAT, {"message": reply_to, "chat": chat_id}).first() is None
-        ):
-            raise ValidationError(fields={"reply_to": ["No such message in this chat."]})
+        reply = None
+        if reply_to is not None:
+            original = connection.execute(_MESSAGE_IN_CHAT, {"message": reply_to, "chat": chat_id}).first()
+            if original is None:
+                raise ValidationError(fields={"reply_to": ["No such message in this chat."]})
+            reply = reply_from_values(reply_to, *original)
+        mentioned, everyone = chat_mentions.resolve(connection, user, chat_id, body, mentions or [])
         if attachment_id is not None:
             try:
                 attachment = take_for_message(user.id, attachment_id, now)
@@ -172,11 +178,16 @@ def send_message(
             "created_at": now,
             "edited_at": None,
             "deleted_at": None,
+            "kind": None,
+            "data": None,
+            "mentions": mentioned,
+            "mentions_all": everyone,
+            "reactions": None,
         }
         message_id = connection.execute(_INSERT_MESSAGE, values).scalar_one()
         # Sending implies having read the chat up to one's own message.
         connection.execute(_SET_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
-        payload = message_from_values(message_id, values, attachment)
+        payload = message_from_values(message_id, values, attachment, reply)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -200,6 +211,8 @@ def _message_for_member(message_id: int, user_id: int) -> tuple[Message, Chat, C
     ).first()
     if row is None:
         raise NotFound(_("Message not found."))
+    if row[0].kind == SYSTEM:
+        raise ValidationError(_("A system line can't be changed."), fields={"message_id": [_("A system line.")]})
     return row[0], row[1], row[2]
 
 
@@ -290,14 +303,19 @@ def history(
     *,
     before: int | None = None,
     after: int | None = None,
+    around: int | None = None,
     limit: int = 50,
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    """A page of messages, ascending `seq`: the newest, those before `before` or after `after`.
+    """A page of messages, ascending `seq`: the newest, those before `before`, after `after`, or
+    around `around` (half older, the rest from it on: a reply's original in its context).
 
-    `next_cursor` continues in the same direction (older pages for `before`/newest, newer for `after`).
+    `next_cursor` continues in the same direction (older pages for `before`/newest/`around`,
+    newer for `after`).
     """
     require_member(chat_id, user.id)
+    if around is not None:
+        return _around(chat_id, around, limit)
     if cursor:
         direction, value = decode_cursor(cursor, (("before", "after"), int))
         before, after = (value, None) if direction == "before" else (None, value)
@@ -315,6 +333,20 @@ def history(
         more = len(rows) > limit
         rows = rows[:limit][::-1]
         next_cursor = encode_cursor(["before", rows[0].seq]) if more else None
+    return {"items": [message_from_row(row) for row in rows], "next_cursor": next_cursor}
+
+
+def _around(chat_id: int, seq: int, limit: int) -> dict[str, Any]:
+    query = select_messages().where(Message.chat_id == chat_id)
+    connection = db.session.connection()
+    older_count = limit // 2
+    older = connection.execute(query.where(Message.seq < seq).order_by(Message.seq.desc()).limit(older_count + 1)).all()
+    more = len(older) > older_count
+    older = older[:older_count][::-1]
+    # Near the start the page fills up with newer messages.
+    newer = connection.execute(query.where(Message.seq >= seq).order_by(Message.seq).limit(limit - len(older))).all()
+    rows = older + newer
+    next_cursor = encode_cursor(["before", rows[0].seq]) if more and rows else None
     return {"items": [message_from_row(row) for row in rows], "next_cursor": next_cursor}
 
 

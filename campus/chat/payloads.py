@@ -15,7 +15,9 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from sqlalchemy import Row, Select, select
+from sqlalchemy.orm import aliased
 
+from campus.chat.message_parts import ReactionPayload, ReplyPayload, reactions_list, reply_from_values
 from campus.chat.models import Chat, ChatMember, Message, Upload
 from campus.chat.presence import presence
 from campus.chat.schemas import ChatSchema
@@ -55,6 +57,12 @@ class MessagePayload(TypedDict):
     created_at: str
     edited_at: str | None
     deleted_at: str | None
+    kind: str
+    data: dict[str, Any] | None
+    mentions: list[int]
+    mentions_all: bool
+    reactions: list[ReactionPayload]
+    reply: ReplyPayload | None
 
 
 class MessageValues(TypedDict):
@@ -71,6 +79,11 @@ class MessageValues(TypedDict):
     created_at: datetime
     edited_at: datetime | None
     deleted_at: datetime | None
+    kind: str | None
+    data: dict[str, Any] | None
+    mentions: list[int] | None
+    mentions_all: bool
+    reactions: dict[str, list[int]] | None
 
 
 # The columns of `<message>`, in `_message`'s order, then its attachment's (`select_messages`):
@@ -88,6 +101,11 @@ MESSAGE_COLUMNS = (
     Message.created_at,
     Message.edited_at,
     Message.deleted_at,
+    Message.kind,
+    Message.data,
+    Message.mentions,
+    Message.mentions_all,
+    Message.reactions,
 )
 ATTACHMENT_COLUMNS = (
     Upload.kind,
@@ -101,12 +119,24 @@ ATTACHMENT_COLUMNS = (
     Upload.note,
 )
 _ATTACHMENT_AT = MESSAGE_COLUMNS.index(Message.attachment_id)
+# The message a reply answers, joined in the same statement (its quote: `reply`).
+Original = aliased(Message, name="original")
+REPLY_COLUMNS = (
+    Original.seq.label("reply_seq"),
+    Original.sender_id.label("reply_sender_id"),
+    Original.body.label("reply_body"),
+    Original.deleted_at.label("reply_deleted_at"),
+)
 
 
 def select_messages() -> Select:
-    """`SELECT` of `MESSAGE_COLUMNS` and `ATTACHMENT_COLUMNS`, messages joined to their uploads;
-    add the WHERE and ORDER BY."""
-    return select(*MESSAGE_COLUMNS, *ATTACHMENT_COLUMNS).outerjoin(Upload, Upload.id == Message.attachment_id)
+    """`SELECT` of `MESSAGE_COLUMNS`, `ATTACHMENT_COLUMNS` and `REPLY_COLUMNS`: messages joined to
+    their uploads and to the messages they reply to; add the WHERE and ORDER BY."""
+    return (
+        select(*MESSAGE_COLUMNS, *ATTACHMENT_COLUMNS, *REPLY_COLUMNS)
+        .outerjoin(Upload, Upload.id == Message.attachment_id)
+        .outerjoin(Original, Original.id == Message.reply_to)
+    )
 
 
 def upload_url(upload_id: int) -> str:
@@ -173,7 +203,14 @@ def _message(
     created_at: datetime,
     edited_at: datetime | None,
     deleted_at: datetime | None,
+    kind: str | None,
+    data: dict[str, Any] | None,
+    mentions: list[int] | None,
+    mentions_all: bool,
+    reactions: dict[str, list[int]] | None,
+    reply: ReplyPayload | None,
 ) -> MessagePayload:
+    deleted = deleted_at is not None
     return {
         "id": message_id,
         "chat_id": chat_id,
@@ -187,6 +224,12 @@ def _message(
         "created_at": dump_time(created_at),
         "edited_at": dump_time(edited_at),
         "deleted_at": dump_time(deleted_at),
+        "kind": kind or "message",
+        "data": data,
+        "mentions": [] if deleted else list(mentions or ()),
+        "mentions_all": bool(mentions_all) and not deleted,
+        "reactions": [] if deleted else reactions_list(reactions),
+        "reply": reply,
     }
 
 
@@ -205,23 +248,41 @@ def message_from_orm(message: Message) -> MessagePayload:
         message.created_at,
         message.edited_at,
         message.deleted_at,
+        message.kind,
+        message.data,
+        message.mentions,
+        message.mentions_all,
+        message.reactions,
+        _reply_of(message),
     )
+
+
+def _reply_of(message: Message) -> ReplyPayload | None:
+    original = message.original if message.reply_to is not None else None
+    if original is None:
+        return None
+    return reply_from_values(original.id, original.seq, original.sender_id, original.body, original.deleted_at)
 
 
 def message_from_row(row: Row) -> MessagePayload:
     """`<message>` from a row of `select_messages()` (history pages, sync answers)."""
     values = tuple(row)
     end = len(MESSAGE_COLUMNS)
+    uploads_end = end + len(ATTACHMENT_COLUMNS)
     upload_id = values[_ATTACHMENT_AT]
-    attachment = None if upload_id is None else attachment_from_values(upload_id, *values[end:])
-    return _message(*values[:_ATTACHMENT_AT], attachment, *values[_ATTACHMENT_AT + 1 : end])
+    attachment = None if upload_id is None else attachment_from_values(upload_id, *values[end:uploads_end])
+    reply = reply_from_values(row.reply_to, *values[uploads_end:])
+    return _message(*values[:_ATTACHMENT_AT], attachment, *values[_ATTACHMENT_AT + 1 : end], reply)
 
 
 def message_from_values(
-    message_id: int, values: MessageValues, attachment: AttachmentPayload | None = None
+    message_id: int,
+    values: MessageValues,
+    attachment: AttachmentPayload | None = None,
+    reply: ReplyPayload | None = None,
 ) -> MessagePayload:
-    """`<message>` from the values the send path has just inserted, the id they got and the
-    attachment it took."""
+    """`<message>` from the values the send path has just inserted, the id they got, the
+    attachment it took and the quote of the message it answers."""
     return _message(
         message_id,
         values["chat_id"],
@@ -235,6 +296,12 @@ def message_from_values(
         values["created_at"],
         values["edited_at"],
         values["deleted_at"],
+        values["kind"],
+        values["data"],
+        values["mentions"],
+        values["mentions_all"],
+        values["reactions"],
+        reply,
     )
 
 

@@ -15,6 +15,10 @@ TITLE = validate.Length(min=1, max=100)
 SEQ = validate.Range(min=0)
 MAX_SYNC_CHATS = 500
 MAX_GROUP_MEMBERS = 500
+# The reactions a message may get (the page's picker, in this order; docs/protocol.md#reactions).
+REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🎉", "🙏", "👀")
+REPLY_QUOTE = 200  # code points of the original that a reply's `reply` quotes
+MAX_MENTIONS = 50
 
 
 class TimeField(UTCDateTimeField):
@@ -45,6 +49,22 @@ class AttachmentSchema(Schema):
     note = fields.Boolean(metadata={"description": "recorded as a voice or video note"})
 
 
+class ReplySchema(Schema):
+    """A reply's quote of the message it answers."""
+
+    id = fields.Integer()
+    seq = fields.Integer(metadata={"description": "load history around it with `around=<seq>`"})
+    sender_id = fields.Integer(allow_none=True)
+    body = fields.String(allow_none=True, metadata={"description": f"its first {REPLY_QUOTE} characters"})
+    deleted = fields.Boolean()
+
+
+class ReactionSchema(Schema):
+    emoji = fields.String(metadata={"enum": list(REACTIONS)})
+    count = fields.Integer()
+    user_ids = fields.List(fields.Integer())
+
+
 class MessageSchema(Schema):
     """`<message>`: a deleted message keeps its place with no body. Services build it by hand
     (`campus.chat.payloads`); this documents it (OpenAPI), and a test keeps the two equal."""
@@ -61,6 +81,14 @@ class MessageSchema(Schema):
     created_at = TimeField()
     edited_at = TimeField(allow_none=True)
     deleted_at = TimeField(allow_none=True)
+    kind = fields.String(
+        metadata={"enum": ["message", "system"], "description": "`system`: a line such as “A added B”"}
+    )
+    data = fields.Dict(allow_none=True, metadata={"description": "a system line's structured data"})
+    mentions = fields.List(fields.Integer(), metadata={"description": "the ids of the members it mentions"})
+    mentions_all = fields.Boolean(metadata={"description": "`@all`: it mentions every member"})
+    reactions = fields.List(fields.Nested(ReactionSchema))
+    reply = fields.Nested(ReplySchema, allow_none=True, metadata={"description": "the quote of `reply_to`"})
 
 
 class MemberSchema(Schema):
@@ -146,6 +174,7 @@ class MessageBodyFields(StrictSchema):
     )
     attachment_id = Id(load_default=None, allow_none=True)
     reply_to = Id(load_default=None, allow_none=True)
+    mentions = fields.List(Id(), load_default=list, validate=validate.Length(max=MAX_MENTIONS))
 
 
 class SendMessageSchema(MessageBodyFields):
@@ -158,6 +187,15 @@ class EditMessageSchema(StrictSchema):
 
 
 class MessageIdSchema(StrictSchema):
+    message_id = Id(required=True)
+
+
+class ReactBodySchema(StrictSchema):
+    emoji = fields.String(required=True, validate=validate.OneOf(REACTIONS, error="Not one of the reactions."))
+    on = Bool(required=True)
+
+
+class ReactSchema(ReactBodySchema):
     message_id = Id(required=True)
 
 
@@ -252,13 +290,15 @@ def query_int(**kwargs) -> fields.Integer:
 class HistoryArgsSchema(StrictSchema):
     before = query_int(load_default=None, min=1)
     after = query_int(load_default=None)
+    around = query_int(load_default=None, min=1)
     limit = query_int(load_default=50, min=1, max=100)
     cursor = cursor_field(200)
 
     @validates_schema
     def one_direction(self, data, **kwargs):
-        if data.get("before") is not None and data.get("after") is not None:
-            raise ValidationError("Give before or after, not both.", "_schema")
+        given = [name for name in ("before", "after", "around") if data.get(name) is not None]
+        if len(given) > 1:
+            raise ValidationError("Give one of before, after and around.", "_schema")
 
 
 class ChatListArgsSchema(StrictSchema):

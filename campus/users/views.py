@@ -146,9 +146,11 @@ def login():
     if form.validate_on_submit():
         try:
             user = signin.guarded_sign_in(form.email.data, form.password.data, services.authenticate)
-        except AuthError:
-            # Unknown email, wrong password, deactivated account: one answer for all.
-            form.form_errors.append(_("Wrong email or password."))
+        except AuthError as error:
+            # Unknown email and wrong password get one answer; "deactivated" comes only after
+            # the right password, so it tells an outsider nothing.
+            inactive = error.code == "inactive"
+            form.form_errors.append(error.message if inactive else _("Wrong email or password."))
         except RateLimited as error:
             form.form_errors.append(error.message)
             return render_template("users/login.html", form=form), 429, {"Retry-After": str(error.retry_after)}
@@ -156,6 +158,11 @@ def login():
             keep_cookies_from_view()
             response = sign_in(redirect(next_page or url_for("pages.home")), user)
             signin.remember_device(response, user.email)
+            # A language picked on the sign-in page (the switch's cookie) is the newer choice:
+            # the account takes it, as the switch does for a signed-in user.
+            chosen = request.cookies.get(LANGUAGE_COOKIE)
+            if chosen in current_app.config["LANGUAGES"] and chosen != user.language and user.can("profile.edit"):
+                services.update_profile(user, {"language": chosen})
             return remember_language(response, user.language) if user.language else response
     return render_template("users/login.html", form=form)
 

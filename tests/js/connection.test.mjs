@@ -112,7 +112,7 @@ test("signed out by a refusal: the page says so, closes the socket, and stays si
   assert.equal(p.socket.connectCalls, 1);
   p.socket.fire("connect_error", refusal("token_revoked"));
   await flush();
-  assert.equal(p.view.named("signedOut").length, 1);
+  assert.deepEqual(p.view.named("signedOut"), [["token_revoked"]]);
   assert.equal(p.socket.disconnectCalls, 1);
   p.socket.fire("connect_error", new Error("xhr poll error"));
   assert.deepEqual(p.view.named("connection").at(-1), ["reconnecting"]);   // from the drop, not after

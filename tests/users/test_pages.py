@@ -139,13 +139,14 @@ def test_login_never_follows_an_outside_next(client, make_user, target):
 
 
 def test_wrong_password_unknown_email_and_deactivated_account_get_one_answer(client, make_user):
+    # (A deactivated account with the right password is told so: tests/users/test_sign_in_words.py.)
     make_user(email="bob@example.test")
     make_user(email="gone@example.test", active=False)
     answers = []
     for email, password in (
         ("bob@example.test", "wrong password"),
         ("nobody@example.test", PASSWORD),
-        ("gone@example.test", PASSWORD),
+        ("gone@example.test", "wrong password"),
     ):
         response = sign_in(client, email, password)
         assert response.status_code == 200

@@ -12,9 +12,11 @@
  *   outbox.js        unacknowledged messages, resent with their client_id│ (tests/js/)
  *   typing.js        who types, and announcing one's own typing          │
  *   sync.js          the reconnect procedure, gaps, live events          ┘
+ *   richtext.js      links, mentions, system lines, reactions, the @ list's text (no DOM)
  *   dom.js           DOM helpers
  *   attachments.js, uploads.js, recorder.js   attachments' names, uploading, recording (no DOM)
- *   chatlist.js, conversation.js, messages.js, composer.js, dialogs.js, notifications.js,
+ *   chatlist.js, conversation.js, messages.js, messagextras.js, composer.js, composing.js,
+ *   dialogs.js, notifications.js,
  *   attachview.js, attach.js, record.js
  *                    what the user sees (the `view` below is their side of sync.js)
  */
@@ -23,6 +25,7 @@ import { createApi } from "./api.js";
 import { createAttach } from "./attach.js";
 import { createChatList } from "./chatlist.js";
 import { createComposer } from "./composer.js";
+import { createComposing } from "./composing.js";
 import { timeFormats, translator } from "./config.js";
 import { Connection } from "./connection.js";
 import { createConversation } from "./conversation.js";
@@ -69,11 +72,31 @@ const sync = new ChatSync({ store, outbox, typing, api, connection, view, visibl
 const openChat = (chatId) => conversation.open(chatId);
 const notifications = createNotifications({ store, typing, t, openChat });
 const chatList = createChatList({ store, t, times, locale, openChat });
-const conversation = createConversation({
-  store, sync, outbox, typing, t, times, canPostAnnouncements: config.can_post_announcements, notifications, chatList,
+// Before the composer: its keys (the @ list, Escape for a reply) are handled first.
+const composing = createComposing({
+  store, t, locale,
+  mayMentionAll: (chat) => chat.type === "group" && (store.canManage(chat) || config.can_mention_all),
 });
+const conversation = createConversation({
+  store, sync, outbox, typing, t, times, canPostAnnouncements: config.can_post_announcements, notifications, chatList, composing,
+  pageUrl: config.page_url,
+});
+// `/chat/<id>`: opened once the chat list has it; not one of the user's chats → plain /chat.
+let wantedChat = config.open_chat || null;
+function openWantedChat(connectionState) {
+  if (!wantedChat) return;
+  if (store.chats.has(wantedChat)) {
+    const chatId = wantedChat;
+    wantedChat = null;
+    if (store.openChatId !== chatId) conversation.open(chatId, { push: false });
+  } else if (connectionState === "online") {
+    wantedChat = null;
+    history.replaceState({ chat: null }, "", conversation.addressOf(null));
+    notifications.setStatus(t("chat_not_found"));
+  }
+}
 const dialogs = createDialogs({ store, sync, api, t, times, conversation, chatList });
-createComposer({ store, sync, typing, t, conversation, notifications });
+createComposer({ store, sync, typing, t, conversation, notifications, composing });
 const uploader = createUploader({
   base: config.api, csrf: config.csrf, cookie, limits: config.uploads, t,
   refreshAccess: api.refreshAccess, accessExpiring: api.accessExpiring,
@@ -82,15 +105,20 @@ const attach = createAttach({ store, sync, uploader, t, conversation });
 createRecord({ t, attach, notifications });
 
 Object.assign(view, {
-  connection: notifications.setConnection,
+  connection: (state) => {
+    notifications.setConnection(state);
+    if (store.openChatId) conversation.renderHead();
+    openWantedChat(state);
+  },
   failed: (error) => notifications.setStatus(t("action_failed", { message: error.message })),
   signedOut: notifications.showSignedOut,
-  listChanged: () => { chatList.render(); notifications.updateTitle(); },
+  listChanged: () => { chatList.render(); notifications.updateTitle(); openWantedChat(null); },
   chatChanged: (chat) => { if (chat.id === store.openChatId) conversation.renderHead(); },
   membersChanged: (chat) => dialogs.refreshMembers(chat),
   chatRemoved: (chat, notice) => {
     if (chat.id !== store.openChatId) return;
-    conversation.close();
+    conversation.close({ push: false });
+    history.replaceState({ chat: null }, "", conversation.addressOf(null));
     if (notice) notifications.setStatus(t("left_chat", { title: store.chatName(chat) }));
   },
   messageChanged: conversation.messageChanged,
@@ -107,6 +135,7 @@ Object.assign(view, {
     dialogs.refreshMembers(null);
   },
   notify: notifications.notify,
+  shownUpTo: (chat) => conversation.shownUpTo(chat),
 });
 
 document.addEventListener("visibilitychange", () => {
