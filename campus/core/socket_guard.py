@@ -15,9 +15,12 @@ python-socketio and python-engineio trust their peer more than a public server m
   without a socket in the authenticated namespace it is closed;
 - a socket outlives its credentials — the namespace tells the guard when they expire (`end_at`)
   and the guard's sweeper disconnects it then;
+- every event runs in a task of its own, read as fast as the client sends — the guard reads a
+  connection's next frame only while it has fewer than `IN_FLIGHT` events in hand;
 - a malformed frame logs a traceback each time — the guard logs one line, at most one a minute.
 
-The guard also counts open connections per client address, for the namespace's cap.
+The guard also counts open connections per client address, for the namespace's cap. The WebSocket
+wrappers and the one-line log are in `campus.core.socket_drivers`.
 """
 
 from __future__ import annotations
@@ -28,32 +31,21 @@ import time
 from collections import Counter
 from typing import Any
 
+from campus.core.socket_drivers import (
+    CountingWebSocket,
+    OneLinePerInterval,
+    bounded_simple_server,
+    is_simple_websocket,
+)
+
 log = logging.getLogger(__name__)
 
 QUEUE_CHECK_FROM = 32  # queued packets before their bytes are counted (a reading client has ~0)
+IN_FLIGHT = 16  # events of one connection handled at once; its next frame waits to be read
 
 
 class BinaryPacketRefused(ValueError):
     """A binary Socket.IO packet: no event of Campus takes one."""
-
-
-class OneLinePerInterval:
-    """Log one line about malformed input per `interval` seconds, counting those left out."""
-
-    def __init__(self, logger: logging.Logger, interval: float = 60.0) -> None:
-        self.logger, self.interval = logger, interval
-        self._last, self._skipped = float("-inf"), 0
-        self._lock = threading.Lock()
-
-    def __call__(self, message: str, *args: Any) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if now - self._last < self.interval:
-                self._skipped += 1
-                return
-            skipped, self._skipped, self._last = self._skipped, 0, now
-        suffix = f" ({skipped} more not logged in the last {self.interval:.0f} s)" if skipped else ""
-        self.logger.warning(message + suffix, *args)
 
 
 class SocketGuard:
@@ -73,6 +65,7 @@ class SocketGuard:
         self._unauthenticated_since: dict[str, float | None] = {}
         self._ends: dict[str, float] = {}  # namespace sid → when its credentials expire (epoch)
         self._unsent: dict[str, int] = {}  # engine.io sid → bytes handed to its WebSocket, not yet written
+        self._in_flight: Counter[str] = Counter()  # engine.io sid → events started, not finished
         self._lock = threading.Lock()
         self._sweeping = False
 
@@ -86,6 +79,8 @@ class SocketGuard:
         handlers.update(connect=self._connect, message=self._message, disconnect=self._disconnect)
         self._send_packet = self.eio.send_packet
         self.eio.send_packet = self._bounded_send_packet
+        self._handle_event, self._handle_event_internal = self.server._handle_event, self.server._handle_event_internal
+        self.server._handle_event, self.server._handle_event_internal = self._event_started, self._event_handled
         self._bound_websocket_messages()
         return self
 
@@ -206,7 +201,28 @@ class SocketGuard:
 
     # --- incoming ---------------------------------------------------------------------------
 
+    def _event_started(self, eio_sid: str, namespace, *args):
+        """python-socketio hands each event to a task of its own: count those of a connection."""
+        manager = self.server.manager
+        if manager.is_connected(manager.sid_from_eio_sid(eio_sid, namespace or "/"), namespace or "/"):
+            with self._lock:
+                self._in_flight[eio_sid] += 1
+        return self._handle_event(eio_sid, namespace, *args)
+
+    def _event_handled(self, server, sid, eio_sid, *args):
+        try:
+            return self._handle_event_internal(server, sid, eio_sid, *args)
+        finally:
+            with self._lock:
+                self._in_flight[eio_sid] -= 1
+                if self._in_flight[eio_sid] <= 0:
+                    del self._in_flight[eio_sid]
+
     def _message(self, eio_sid: str, data: Any):
+        # A connection with IN_FLIGHT events in hand is read no further until one is done: a
+        # client pipelining events makes TCP wait, not the server hold their payloads.
+        while self._in_flight.get(eio_sid, 0) >= IN_FLIGHT and eio_sid in self.eio.sockets:
+            self.server.sleep(0.005)
         try:
             return self._on_message(eio_sid, data)
         except BinaryPacketRefused:
@@ -234,7 +250,7 @@ class SocketGuard:
         if websocket_class is None:
             return
         guard = self
-        if not _is_simple(websocket_class):
+        if not is_simple_websocket(websocket_class):
 
             class CountingWebSocket(websocket_class):
                 def __init__(self, handler, server, **kwargs):
@@ -242,7 +258,7 @@ class SocketGuard:
 
             self.eio._async = {**self.eio._async, "websocket": CountingWebSocket}
             return
-        server_class = _bounded_simple_server(self.server.sleep)
+        server_class = bounded_simple_server(self.server.sleep)
         limit = int(self.eio.max_http_buffer_size)
 
         class BoundedWebSocket(websocket_class):
@@ -267,7 +283,7 @@ class SocketGuard:
 
         def counted(ws):
             try:
-                return handler(_CountingWebSocket(ws, lambda n: self._written(eio_sid, n)))
+                return handler(CountingWebSocket(ws, lambda n: self._written(eio_sid, n)))
             except Exception as error:  # a malformed Engine.IO frame ends engine.io's reader
                 self.malformed(
                     "malformed Engine.IO frame from %s: %s: %s",
@@ -312,41 +328,3 @@ class SocketGuard:
     def _queued_bytes(sock) -> int:
         waiting = list(getattr(sock.queue, "queue", ()))
         return sum(len(p.data) if isinstance(p.data, (str, bytes)) else 64 for p in waiting if p is not None)
-
-
-class _CountingWebSocket:
-    """A WebSocket of the async driver whose `send` reports the bytes written."""
-
-    def __init__(self, ws, written) -> None:
-        self._ws, self._report = ws, written
-
-    def send(self, data):
-        result = self._ws.send(data)
-        self._report(len(data))
-        return result
-
-    def __getattr__(self, name):
-        return getattr(self._ws, name)
-
-
-READ_AHEAD = 16  # complete WebSocket messages simple-websocket may hold before the handler takes them
-
-
-def _bounded_simple_server(sleep):
-    """simple-websocket's Server whose reader thread pauses while `READ_AHEAD` messages wait."""
-    import simple_websocket
-
-    class BoundedServer(simple_websocket.Server):
-        def _handle_events(self):
-            keep_going = super()._handle_events()
-            while keep_going and self.connected and len(self.input_buffer) >= READ_AHEAD:
-                sleep(0.005)
-            return keep_going
-
-    return BoundedServer
-
-
-def _is_simple(websocket_class: type) -> bool:
-    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
-
-    return issubclass(websocket_class, SimpleWebSocketWSGI)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from pathlib import Path
 
 import jwt
 import pytest
@@ -198,3 +199,29 @@ def test_a_socket_ends_at_its_tokens_expiry_unless_reauthenticated(server, api, 
     assert ending.closed_by_server()  # past the renewed socket's first expiry too
     renewed.emit("sync", {"cursors": {}}, ack_id=2)
     assert renewed.next_text(lambda text: text.startswith("43/chat,2")).endswith('[{"ok":true,"chats":[]}]')
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_pipelined_events_wait_in_tcp_not_in_the_server(server, api, raw):
+    """60 MB of 60 KB events sent without waiting: the server reads a connection's next frame
+    only while it has few events in hand, so its memory does not follow what the client sends
+    (before: every payload was held by a task of its own, ~1 MB of memory per MB sent)."""
+    sock = signed_in(raw, api)
+    frame = "42/chat,1" + json.dumps(["typing", {"chat_id": 1, "typing": True, "pad": "x" * 60_000}])
+    before = rss_mb(server.process.pid)
+    sock.sock.settimeout(30)
+    sent = 0
+    while sent < 60 * 1024 * 1024:
+        try:
+            sock.send_text(frame)
+        except OSError:  # dropped for not reading its acks: nothing more is held either
+            break
+        sent += len(frame)
+    grown = rss_mb(server.process.pid) - before
+    assert grown < 30, f"the server grew by {grown:.0f} MB for {sent / 2**20:.0f} MB sent"
