@@ -29,7 +29,7 @@ def test_readyz_is_unready_on_an_unmigrated_database(tmp_path):
 def test_readyz_is_unready_while_a_redis_it_uses_is_down(db_url, tmp_path):
     """The rate-limit store on a closed port (a real connection refused, no stand-in)."""
     closed = f"redis://127.0.0.1:{free_port()}/0"
-    with app_for(config_for(db_url, tmp_path, RATELIMIT_STORAGE_URI=closed, RATELIMIT_ENABLED=False)) as app:
+    with app_for(config_for(db_url, tmp_path, RATELIMIT_STORAGE_URI=closed)) as app:
         response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["problems"] == {"rate_limit_store": "unreachable (ConnectionError)"}
@@ -47,3 +47,14 @@ def test_readyz_is_unready_while_draining(client, draining):
     assert response.status_code == 503
     assert response.get_json()["problems"] == {"shutdown": "draining"}
     assert client.get("/healthz").status_code == 200
+
+
+def test_readyz_is_unready_while_the_database_is_unreachable(tmp_path):
+    """PostgreSQL on a closed port: a refused connection, named, no traceback."""
+    url = f"postgresql+psycopg2://postgres@127.0.0.1:{free_port()}/campus"
+    with app_for(config_for(url, tmp_path)) as app:
+        client = app.test_client()
+        assert client.get("/healthz").status_code == 200
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["problems"] == {"database": "unreachable (OperationalError)"}

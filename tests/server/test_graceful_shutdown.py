@@ -82,3 +82,35 @@ def test_sigterm_finishes_the_event_in_flight_and_exits(slow_server):
         again.close()
     assert resent["id"] == history[0]["id"]
     assert len(api.history(ann, chat_id)) == 1
+
+
+def test_an_event_slower_than_the_shutdown_timeout_does_not_hold_the_exit(tmp_path):
+    """SHUTDOWN_TIMEOUT bounds the drain: the worker exits 0 and says what it left running; the
+    client's resend, after the restart, stores the message once."""
+    server = LiveServer(
+        tmp_path,
+        env={**LIFTED_LOGIN_LIMIT, "SHUTDOWN_TIMEOUT": "1", "SLOW_SEND_SECONDS": "600", "METRICS_TOKEN": TOKEN},
+        entry=("-m", "tests.server.slow_events"),
+    ).start()
+    try:
+        api = CampusApi(server.url)
+        ann, bob = api.register("ann"), api.register("bob")
+        chat_id = api.ok(ann, "POST", "/chats", json={"type": "private", "user_id": bob.id})["id"]
+        socket = ChatSocket(server.url, ann.token).connect()
+        payload = {"chat_id": chat_id, "client_id": new_client_id(), "body": "slow: never finishes"}
+        socket.emit("send_message", payload, lambda *_: None)
+        wait_until(lambda: events_in_flight(server) == 1, "the slow send in flight")
+        server.process.terminate()
+        assert server.process.wait(60) == 0
+        socket.wait_disconnected()
+        socket.close()
+        assert "1 event(s) still running at the deadline" in server.log_text()
+
+        server.extra_env["SLOW_SEND_SECONDS"] = "0"
+        server.start()
+        assert api.history(ann, chat_id) == []  # it never reached the store
+        with ChatSocket(server.url, ann.token) as again:
+            stored = again.ok("send_message", payload)["message"]
+        assert [m["id"] for m in api.history(ann, chat_id)] == [stored["id"]]
+    finally:
+        server.stop()
