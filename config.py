@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -17,6 +18,7 @@ load_dotenv(BASE_DIR / ".env")
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 DEFAULT_JWT_SECRET = "dev-only-jwt-secret-change-me-please"
+MIN_SECRET_BYTES = 32
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -55,6 +57,11 @@ def database_url(url: str) -> str:
 class Config:
     SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET)
     JWT_SECRET_KEY = env("JWT_SECRET_KEY", DEFAULT_JWT_SECRET)
+    # Where users reach Campus (scheme, host, optional path): every mailed link is built from it,
+    # never from the request's Host (docs/design.md#public-url-and-hosts). Required in production.
+    PUBLIC_URL = env("PUBLIC_URL")
+    # Host names requests may carry (a wrong Host is a 400); production defaults to PUBLIC_URL's.
+    TRUSTED_HOSTS = env_list("TRUSTED_HOSTS") or None
 
     SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL", sqlite_url(BASE_DIR / "instance" / "campus.db")))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -70,10 +77,25 @@ class Config:
     # Allowed Origins for the Socket.IO handshake besides the server's own; never "*".
     SOCKETIO_ALLOWED_ORIGINS = env_list("SOCKETIO_ALLOWED_ORIGINS")
     SOCKETIO_MAX_HTTP_BUFFER_SIZE = env_int("SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024)
+    # What one connection may make the server hold (docs/design.md#socket-limits): unsent bytes
+    # queued for a client that does not read; seconds to authenticate to /chat before the
+    # connection is closed; /chat sockets per user and connections per client address on each
+    # server process (0: no cap, for load tests).
+    SOCKETIO_MAX_QUEUED_BYTES = env_int("SOCKETIO_MAX_QUEUED_BYTES", 8 * 1024 * 1024)
+    SOCKETIO_AUTH_TIMEOUT = float(env("SOCKETIO_AUTH_TIMEOUT", "5"))
+    SOCKETIO_MAX_PER_USER = env_int("SOCKETIO_MAX_PER_USER", 20)
+    SOCKETIO_MAX_PER_ADDRESS = env_int("SOCKETIO_MAX_PER_ADDRESS", 1000)
     # Flood limit for /chat events per user (a token bucket in each worker): a sustained rate
     # per second and the burst allowed above it. Benchmarks that send faster raise these.
     CHAT_EVENT_RATE = float(env("CHAT_EVENT_RATE", "20"))
     CHAT_EVENT_BURST = float(env("CHAT_EVENT_BURST", "60"))
+    # Seconds after a user's last socket closed before others hear they went offline: a reconnect
+    # within it (a reload, a token's expiry) announces nothing.
+    PRESENCE_OFFLINE_GRACE = float(env("PRESENCE_OFFLINE_GRACE", "10"))
+    # What one `sync` call may replay, over all its chats; a chat past it answers `reset` and the
+    # client reloads it through history. A sync costs the flood budget by what it read.
+    CHAT_SYNC_MAX_MESSAGES = env_int("CHAT_SYNC_MAX_MESSAGES", 500)
+    CHAT_SYNC_MAX_BYTES = env_int("CHAT_SYNC_MAX_BYTES", 1024 * 1024)
 
     MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "instance" / "media"))
     # Uploaded images (student photos): bytes and pixels (a decompression bomb is small in bytes).
@@ -117,6 +139,22 @@ class Config:
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Campus <no-reply@campus.local>")
     PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 3600)
+    # Who may create an account (docs/design.md#registration): "verified" (anyone; a guest until
+    # the mailed link is opened), "open" (a user at once, address still unverified), "closed"
+    # (invitations by administrators only). With domains set, only those addresses (and their
+    # subdomains) may register.
+    REGISTRATION_MODE = env("REGISTRATION_MODE", "verified")
+    REGISTRATION_EMAIL_DOMAINS = env_list("REGISTRATION_EMAIL_DOMAINS")
+    EMAIL_VERIFICATION_MAX_AGE = env_int("EMAIL_VERIFICATION_MAX_AGE", 3 * 24 * 3600)
+    EMAIL_VERIFICATION_MAIL_LIMIT = env("EMAIL_VERIFICATION_MAIL_LIMIT", "3 per hour")
+    INVITATION_MAX_AGE = env_int("INVITATION_MAX_AGE", 14 * 24 * 3600)
+    # Reset mails one address may receive (counted whether or not an account uses it).
+    PASSWORD_RESET_MAIL_LIMIT = env("PASSWORD_RESET_MAIL_LIMIT", "3 per hour; 10 per day")
+    # Mails go through a queue (campus.users.outbox): each process drains it every this many
+    # seconds (0: never; `flask mail send` then does), retrying a failure up to MAIL_MAX_ATTEMPTS.
+    MAIL_QUEUE_INTERVAL = float(env("MAIL_QUEUE_INTERVAL", "5"))
+    MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)  # seconds an SMTP connection may wait
 
     # argon2id cost (argon2-cffi's defaults, RFC 9106's low-memory profile): passes, KiB of
     # memory, lanes. Each hash runs in an OS thread under eventlet/gevent (campus.core.concurrency);
@@ -128,7 +166,10 @@ class Config:
     # Tokens (flask-jwt-extended). Browsers get HttpOnly cookies with CSRF double submit.
     JWT_TOKEN_LOCATION = ["headers", "cookies"]
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=env_int("JWT_ACCESS_TOKEN_SECONDS", 15 * 60))
+    # A sign-in lasts at most JWT_REFRESH_TOKEN_DAYS; a refresh token unused for JWT_REFRESH_IDLE_DAYS
+    # ends it sooner (each refresh carries on with a new one).
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=env_int("JWT_REFRESH_TOKEN_DAYS", 30))
+    JWT_REFRESH_IDLE = timedelta(days=env_int("JWT_REFRESH_IDLE_DAYS", 7))
     JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", False)
     JWT_COOKIE_SAMESITE = "Lax"
     JWT_COOKIE_CSRF_PROTECT = True
@@ -145,7 +186,26 @@ class Config:
 
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
+    # A moving window: a fixed one lets twice the limit through across a window's edge (and made
+    # "the 11th guess in a minute is refused" depend on the clock).
+    RATELIMIT_STRATEGY = "moving-window"
+    # Per client address: failed sign-ins of every login form together (successful ones are free,
+    # so a lecture hall behind one NAT address signs in at once), and registrations and reset
+    # requests each. Per account: failures from devices it never signed in from (the owner's
+    # devices count apart). Per signed-in user: wrong current passwords. docs/design.md#password-guessing
+    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "60 per minute; 600 per hour")
+    LOGIN_ACCOUNT_LIMIT = env("LOGIN_ACCOUNT_LIMIT", "5 per minute; 20 per hour")
+    PASSWORD_CHECK_LIMIT = env("PASSWORD_CHECK_LIMIT", "5 per 15 minutes")
+
+    # Operations (docs/design.md#operations): `/metrics` answers only `Authorization: Bearer
+    # <METRICS_TOKEN>` (404 while unset); `/readyz` gives each Redis PING this many seconds; on
+    # SIGTERM a worker drains its sockets and events for at most SHUTDOWN_TIMEOUT seconds.
+    METRICS_TOKEN = env("METRICS_TOKEN")
+    READY_TIMEOUT = float(env("READY_TIMEOUT", "1"))
+    SHUTDOWN_TIMEOUT = float(env("SHUTDOWN_TIMEOUT", "20"))
+    # `python wsgi.py`'s log lines: "text", or "json" (one object a line, with the request's
+    # X-Request-ID or the socket's id).
+    LOG_FORMAT = env("LOG_FORMAT", "text")
 
     LANGUAGES = ["en", "ru"]
     # One catalog per domain (campus/<domain>/translations) plus the shared one (campus/translations).
@@ -157,6 +217,9 @@ class Config:
     PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", "RU")
 
     WTF_CSRF_TIME_LIMIT = None
+    # Strict-Transport-Security on https responses: browsers then refuse plain http for this long
+    # (0: not sent). Set includeSubDomains at nginx if every subdomain is https.
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -173,6 +236,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
     MAIL_BACKEND = env("MAIL_BACKEND", "log")
     DEMO_DATA = True
@@ -181,12 +245,21 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
+    PUBLIC_URL = "http://campus.test"
     JWT_SECRET_KEY = "testing-jwt-secret-long-enough-for-hs256"
     SQLALCHEMY_DATABASE_URI = database_url(env("CAMPUS_TEST_DATABASE_URL", "sqlite://"))
     MAIL_BACKEND = "memory"
+    MAIL_QUEUE_INTERVAL = 0  # tests send queued mail with `campus.users.outbox.deliver_due()`
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
     RATELIMIT_STORAGE_URI = "memory://"
     SOCKETIO_MESSAGE_QUEUE = None
+    # `campus.chat.connections` counts sockets per process, across the many apps of a run (one
+    # per test, with user ids starting again at 1): a cap would count another test's sockets.
+    # The caps are tested with their own settings.
+    SOCKETIO_MAX_PER_USER = 0
+    SOCKETIO_MAX_PER_ADDRESS = 0
+    # Presence tests see "offline" at once; the grace is tested with its own setting.
+    PRESENCE_OFFLINE_GRACE = 0.0
     # Cheap hashing keeps the suite fast; the live-server tests run the production parameters.
     PASSWORD_HASH_TIME_COST, PASSWORD_HASH_MEMORY_COST, PASSWORD_HASH_PARALLELISM = 1, 1024, 1
 
@@ -199,9 +272,18 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start with the development secrets."""
+        """Refuse to start with the development secrets, short secrets, or no public URL."""
         if cls.SECRET_KEY == DEFAULT_SECRET or cls.JWT_SECRET_KEY == DEFAULT_JWT_SECRET:
             raise RuntimeError("Set SECRET_KEY and JWT_SECRET_KEY: production refuses the default secrets.")
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            if len((getattr(cls, name) or "").encode()) < MIN_SECRET_BYTES:
+                raise RuntimeError(
+                    f"{name} must be at least {MIN_SECRET_BYTES} bytes of random data "
+                    '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))").'
+                )
+        public = urlsplit(cls.PUBLIC_URL or "")
+        if public.scheme not in ("http", "https") or not public.hostname or public.query or public.fragment:
+            raise RuntimeError("Set PUBLIC_URL to where users reach Campus, e.g. https://campus.example.edu.")
 
 
 CONFIGS = {

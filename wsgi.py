@@ -10,8 +10,15 @@ run as a program: importing `wsgi` (e.g. `FLASK_APP=wsgi flask …`) patches not
 """
 
 import os
+import warnings
 
 if __name__ == "__main__":
+    # Two notices nobody running Campus can act on, printed at every start: eventlet's own
+    # deprecation (a choice made for Campus, docs/design.md#the-server; gevent is the
+    # alternative) and dnspython's, loaded by eventlet's green DNS, about DSA, which Campus never
+    # uses. Anything else still shows.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning, module="wsgi|__main__")
+    warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"dns\.dnssecalgs")
     ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or "eventlet"
     os.environ["SOCKETIO_ASYNC_MODE"] = ASYNC_MODE
     # An empty CAMPUS_CONFIG would mean development (no secret check): production is the default.

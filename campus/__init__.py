@@ -23,6 +23,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_signal_receivers(app)
     register_error_handlers(app)
     register_request_hooks(app)
+    register_operations(app)
+    register_mail_queue(app)
     register_commands(app)
     return app
 
@@ -34,16 +36,20 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from campus.chat import NAMESPACE as CHAT_NAMESPACE
     from campus.chat.packets import SocketPacket
     from campus.chat.rooms import client_manager as chat_client_manager
+    from campus.core.api import DocumentRules, install_document_rules
     from campus.core.database import configure_sqlite
     from campus.core.i18n import select_locale
     from campus.core.mail import BACKENDS
     from campus.core.security import set_token_resolver
+    from campus.core.socket_guard import SocketGuard
     from campus.core.sockets import PageSessionInterface, origin_check
+    from campus.core.web import with_engineio_headers
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
     from campus.media import storage
-    from campus.users import passwords
+    from campus.users import passwords, registration
     from campus.users.tokens import resolve_token
 
     storage.init_app(app)
@@ -56,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     set_token_resolver(app, resolve_token)
     passwords.init_app(app)
+    registration.check_config(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.config["MAIL_BACKEND"] = BACKENDS.get(app.config["MAIL_BACKEND"], app.config["MAIL_BACKEND"])
@@ -69,9 +76,11 @@ def register_extensions(app: Flask) -> None:
         spec_kwargs={
             "components": {
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
-            }
+            },
+            "extra_plugins": [DocumentRules()],
         },
     )
+    install_document_rules(api)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
@@ -91,6 +100,15 @@ def register_extensions(app: Flask) -> None:
     # It still takes `flask.session` in every event: don't open the page's session cookie for
     # that (the middleware Flask-SocketIO has just installed knows the Socket.IO path).
     app.session_interface = PageSessionInterface(app.wsgi_app.engineio_path)
+    # Engine.IO answers its HTTP requests itself: give them the security headers too.
+    app.wsgi_app = with_engineio_headers(app.wsgi_app, app.wsgi_app.engineio_path)
+    # Bounds on what one connection can make the server hold (docs/design.md#socket-limits).
+    app.extensions["campus_socket_guard"] = SocketGuard(
+        socketio.server,
+        namespace=CHAT_NAMESPACE,
+        auth_timeout=app.config["SOCKETIO_AUTH_TIMEOUT"],
+        max_queued_bytes=app.config["SOCKETIO_MAX_QUEUED_BYTES"],
+    ).install()
 
 
 def import_models() -> None:
@@ -154,6 +172,7 @@ def register_signal_receivers(app: Flask) -> None:
     from campus.chat import receivers as chat
     from campus.majors.signals import major_renamed
     from campus.students.signals import student_membership_changed
+    from campus.users import contacts
     from campus.users.signals import role_changed, sessions_ended
 
     # Campus chats follow the directory; revoked credentials end their sockets; a role that may
@@ -163,6 +182,8 @@ def register_signal_receivers(app: Flask) -> None:
     major_renamed.connect(chat.on_major_renamed)
     sessions_ended.connect(chat.on_sessions_ended)
     role_changed.connect(chat.on_role_changed)
+    # What one user may see of another (last seen) depends on sharing a chat.
+    contacts.register("chat", chat.members_sharing_a_chat)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -177,6 +198,21 @@ def register_request_hooks(app: Flask) -> None:
 
     register_page_session(app)
     register_web_hooks(app)
+
+
+def register_operations(app: Flask) -> None:
+    """`/healthz`, `/readyz`, `/metrics` and what feeds them."""
+    from campus import ops
+
+    ops.init_app(app)
+
+
+def register_mail_queue(app: Flask) -> None:
+    """Mail goes out from a queue the process drains (docs/design.md#mail-outside-requests)."""
+    from campus.users import mails  # noqa: F401 - registers the composers of each kind of mail
+    from campus.users.outbox import start_worker
+
+    start_worker(app)
 
 
 def register_commands(app: Flask) -> None:

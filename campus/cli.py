@@ -1,5 +1,6 @@
 """Command line, every command of Campus: `flask seed roles|demo`, `flask users create-admin EMAIL`,
-`flask students import FILE`, `flask chat sync-campus|reindex-search`, `flask media cleanup|create-bucket`."""
+`flask students import FILE`, `flask chat sync-campus|reindex-search`, `flask media cleanup|create-bucket`,
+`flask mail send`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ users_cli = AppGroup("users", help="Manage accounts.")
 students_cli = AppGroup("students", help="Manage student records.")
 chat_cli = AppGroup("chat", help="Chat maintenance.")
 media_cli = AppGroup("media", help="Stored files: clean-up, object storage.")
+mail_cli = AppGroup("mail", help="The mail queue.")
 
 
 @seed_cli.command("roles")
@@ -132,7 +134,19 @@ def media_create_bucket_command() -> None:
     click.echo(f"Bucket {store.bucket} is ready.")
 
 
+@mail_cli.command("send")
+def mail_send_command() -> None:
+    """Send the queued mails that are due now (servers do it by themselves every few seconds)."""
+    from campus.users.outbox import deliver_due
+
+    sent = total = deliver_due()
+    while sent:
+        sent = deliver_due()
+        total += sent
+    click.echo(f"Sent {total} mail(s).")
+
+
 def register_cli(app: Flask) -> None:
     """Every `flask …` command group of Campus."""
-    for group in (seed_cli, users_cli, students_cli, chat_cli, media_cli):
+    for group in (seed_cli, users_cli, students_cli, chat_cli, media_cli, mail_cli):
         app.cli.add_command(group)

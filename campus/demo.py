@@ -32,6 +32,7 @@ def seed_demo() -> Iterator[str]:
                 last_name="Demo",
                 role_name=role,
                 language="en",
+                verified=True,
             )
         yield f"demo account {email} / {DEMO_PASSWORD} ({role})"
     yield from seed_directory()

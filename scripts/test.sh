@@ -20,11 +20,23 @@ echo "== 0: the chat page's JS modules (node --test)"
 node --test tests/js/
 
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider)
+# In-process tests run on every core (pytest-xdist; each worker has its own databases); the
+# real-server and browser tests one at a time, since they measure and wait on real time.
+PARALLEL=(-n "${CAMPUS_TEST_WORKERS:-auto}")
 status=0
-echo "== 1/2: the whole suite on SQLite"
-"${PYTEST[@]}" "$@" || status=$?
+run() {
+  local code=0
+  "$@" || code=$?
+  # 5: nothing selected (e.g. arguments that pick only server tests) is not a failure.
+  if [ "$code" -ne 0 ] && [ "$code" -ne 5 ]; then status=$code; fi
+}
+
+echo "== 1/2: the whole suite on SQLite: in-process tests"
+run "${PYTEST[@]}" "${PARALLEL[@]}" -m "not server and not browser" "$@"
+echo "== 1/2: the whole suite on SQLite: real servers and the browser"
+run "${PYTEST[@]}" -m "server or browser" "$@"
 
 echo "== 2/2: database tests on PostgreSQL"
 CAMPUS_TEST_DATABASE_URL=${CAMPUS_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
-  "${PYTEST[@]}" -m "not server and not browser" "$@" || status=$?
+  run "${PYTEST[@]}" "${PARALLEL[@]}" -m "not server and not browser" "$@"
 exit $status

@@ -17,4 +17,5 @@ pytest_plugins = [
     "tests.support.pages",
     "tests.support.directory",
     "tests.support.sockets",
+    "tests.support.properties",
 ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
 from campus.core.api import ErrorSchema
+from tests.support.directory import student_payload
 
 SECTION_4 = {
     "/api/v1/auth/register": {"post"},
@@ -63,7 +65,7 @@ def test_every_api_route_is_documented(app, spec):
 def test_bodies_come_from_the_marshmallow_schemas(spec):
     register = spec["paths"]["/api/v1/auth/register"]["post"]
     schema = resolve(spec, register["requestBody"]["content"]["application/json"]["schema"]["$ref"])
-    assert {"email", "password", "first_name", "last_name", "phone"} == set(schema["properties"])
+    assert {"email", "password", "first_name", "last_name", "phone", "invitation"} == set(schema["properties"])
     assert schema["additionalProperties"] is False  # unknown fields are refused
     assert schema["properties"]["password"]["writeOnly"] is True
     user = resolve(spec, register["responses"]["201"]["content"]["application/json"]["schema"]["$ref"])
@@ -139,3 +141,146 @@ def test_the_photo_endpoints_document_their_multipart_body_and_image(spec):
 def test_partial_updates_document_their_body_as_optional(spec, path):
     """Every field of these PATCH bodies is optional, so an absent body is an empty change (a 200)."""
     assert spec["paths"][path]["patch"]["requestBody"]["required"] is False
+
+
+# --- the document as strict as validation (docs/design.md#the-openapi-document) ---------------
+
+
+def json_schema(spec: dict, node):
+    """`node` of the document as plain JSON Schema: references resolved, `nullable` as a type."""
+    if isinstance(node, list):
+        return [json_schema(spec, item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return json_schema(spec, resolve(spec, node["$ref"]))
+    out = {key: json_schema(spec, value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable") and "type" in out:
+        out["type"] = [out["type"], "null"]
+        if "enum" in out and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+    return out
+
+
+def body_schema(spec: dict, method: str, path: str) -> dict:
+    body = spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    return json_schema(spec, body)
+
+
+def document_accepts(spec, method: str, path: str, body) -> bool:
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(body_schema(spec, method, path), format_checker=jsonschema.FormatChecker())
+    return validator.is_valid(body)
+
+
+def test_every_request_body_refuses_unknown_fields(spec):
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                assert body_schema(spec, method, path)["additionalProperties"] is False, (method, path)
+
+
+REGISTER = {"email": "ann@example.test", "password": "correct horse 1", "first_name": "Ann", "last_name": "Lee"}
+THIS_YEAR = date.today().year
+# (method, path, body the server refuses with a 4xx): the document must refuse it too.
+REFUSED = [
+    ("post", "/api/v1/auth/register", {**REGISTER, "email": "not-an-address"}),
+    ("post", "/api/v1/auth/register", {**REGISTER, "phone": "call me"}),
+    ("post", "/api/v1/auth/register", {**REGISTER, "first_name": "   "}),
+    ("post", "/api/v1/auth/register", {**REGISTER, "last_name": "Lee\u0000"}),
+    ("post", "/api/v1/auth/register", {**REGISTER, "role": "admin"}),
+    ("patch", "/api/v1/users/me", {"phone": "12"}),
+    ("post", "/api/v1/students", "student", {"enrollment_year": 2001}),
+    ("post", "/api/v1/students", "student", {"enrollment_year": THIS_YEAR + 1}),
+    ("post", "/api/v1/students", "student", {"email": "nobody"}),
+    ("post", "/api/v1/students", "student", {"phone_number": "twelve"}),
+    ("patch", "/api/v1/students/{student_id}", {"enrollment_year": THIS_YEAR + 1}),
+    ("post", "/api/v1/chats", {"type": "private"}),
+    ("post", "/api/v1/chats", {"type": "private", "user_id": 2, "title": "Us"}),
+    ("post", "/api/v1/chats", {"type": "private", "user_id": 2, "member_ids": [3]}),
+    ("post", "/api/v1/chats", {"type": "group", "member_ids": [2]}),
+    ("post", "/api/v1/chats", {"type": "group", "title": "Club", "user_id": 2}),
+    ("post", "/api/v1/chats/{chat_id}/messages", {"client_id": "c1"}),
+    ("post", "/api/v1/chats/{chat_id}/messages", {"client_id": "c1", "body": " \n "}),
+    ("post", "/api/v1/chats/{chat_id}/messages", {"client_id": "c1", "body": None, "attachment_id": None}),
+    ("post", "/api/v1/chats/{chat_id}/messages", {"client_id": "c1", "body": "x" * 4001}),
+    ("post", "/api/v1/chats/{chat_id}/messages", {"client_id": "c1", "body": "a\u0000b"}),
+    ("post", "/api/v1/chats/{chat_id}/messages", {"client_id": "   ", "body": "hi"}),
+]
+ACCEPTED = [
+    ("post", "/api/v1/auth/register", {**REGISTER, "phone": "+7 912 345-67-89"}),
+    ("post", "/api/v1/auth/register", {**REGISTER, "phone": None}),
+    ("post", "/api/v1/students", "student", {"enrollment_year": THIS_YEAR, "course": 1}),
+    ("post", "/api/v1/chats", {"type": "private", "user_id": "other"}),
+    ("post", "/api/v1/chats", {"type": "group", "title": "Club", "member_ids": ["other"]}),
+    ("post", "/api/v1/chats/{chat_id}/messages", {"client_id": "c2", "body": "  hi"}),
+    ("post", "/api/v1/chats/{chat_id}/messages", {"client_id": "c3", "body": "x" * 4000, "attachment_id": None}),
+]
+
+
+@pytest.fixture
+def world(client, make_user, make_student, auth):
+    """An admin (headers), another user, a student record and a group chat of the admin's."""
+    admin = make_user("admin")
+    other = make_user()
+    headers = auth.headers(admin)
+    chat = client.post("/api/v1/chats", json={"type": "group", "title": "G"}, headers=headers).get_json()
+    student_id = make_student()
+    major_id = client.get(f"/api/v1/students/{student_id}", headers=headers).get_json()["major_id"]
+    return {"headers": headers, "other": other, "chat_id": chat["id"], "student_id": student_id, "major_id": major_id}
+
+
+def _call(client, world, case):
+    method, path, *rest = case
+    body = rest[-1]
+    if rest[0] == "student":
+        body = student_payload(world["major_id"], **body)
+    body = {key: world["other"] if value == "other" else value for key, value in body.items()}
+    if "member_ids" in body:
+        body["member_ids"] = [world["other"] if value == "other" else value for value in body["member_ids"]]
+    url = path.format(chat_id=world["chat_id"], student_id=world["student_id"])
+    response = client.open(url, method=method.upper(), json=body, headers=world["headers"])
+    return path, body, response
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=lambda case: f"{case[0]} {case[1]} {case[-1]}"[:80])
+def test_what_the_server_refuses_the_document_refuses(spec, client, world, case):
+    path, body, response = _call(client, world, case)
+    assert response.status_code in (413, 422), (response.status_code, response.get_json())
+    assert not document_accepts(spec, case[0], path, body), body
+
+
+@pytest.mark.parametrize("case", ACCEPTED, ids=lambda case: f"{case[0]} {case[1]} {case[-1]}"[:80])
+def test_what_the_document_accepts_the_server_accepts(spec, client, world, case):
+    path, body, response = _call(client, world, case)
+    assert document_accepts(spec, case[0], path, body), body
+    assert response.status_code in (200, 201), (response.status_code, response.get_json())
+
+
+def test_the_enrollment_year_bound_follows_the_calendar(spec):
+    year = body_schema(spec, "post", "/api/v1/students")["properties"]["enrollment_year"]
+    assert (year["minimum"], year["maximum"]) == (2002, THIS_YEAR)
+
+
+def test_what_json_schema_cannot_say_is_in_the_descriptions(spec):
+    """Rules of the database, the date or two query parameters, for client authors."""
+    paths = spec["paths"]
+    assert "not both" in paths["/api/v1/chats/{chat_id}/messages"]["get"]["description"]
+    assert "not both" in paths["/api/v1/messages/{user_id}"]["get"]["description"]
+    assert "`last_seq`" in paths["/api/v1/chats/{chat_id}/read"]["post"]["description"]
+    assert "reply_to" in paths["/api/v1/chats/{chat_id}/messages"]["post"]["description"]
+    assert "age of" in paths["/api/v1/students"]["post"]["description"]
+    assert "current_password" in paths["/api/v1/users/me/password"]["post"]["description"]
+    cursor = next(p for p in paths["/api/v1/majors"]["get"]["parameters"] if p["name"] == "cursor")
+    assert cursor["schema"]["pattern"] == "^[A-Za-z0-9_-]*$" and "next_cursor" in cursor["description"]
+
+
+def test_unknown_query_parameters_are_refused_like_unknown_fields(client, make_user, auth):
+    headers = auth.headers(make_user())
+    response = client.get("/api/v1/users?q=ann&page=2", headers=headers)
+    assert response.status_code == 422
+    assert "page" in str(response.get_json()["error"]["fields"])

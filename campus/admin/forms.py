@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from campus.admin.labels import action_label, target_label
+from campus.core.forms import email_address
 from campus.core.schemas import MAX_SAFE_INTEGER
 from campus.roles.labels import role_label
 
@@ -77,3 +78,11 @@ class ActiveForm(FlaskForm):
     """Activate or deactivate; the wanted state is in the form so a replay can't flip it back."""
 
     active = HiddenField(validators=[DataRequired(), AnyOf(["0", "1"])])
+
+
+class InviteForm(FlaskForm):
+    """An invitation to create an account (the way in when registration is closed)."""
+
+    email = StringField(
+        _l("Invite by email"), validators=[DataRequired(), Length(max=254), _no_control_characters, email_address]
+    )

@@ -10,12 +10,13 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 
 from campus.admin import services
-from campus.admin.forms import ActiveForm, AuditFilterForm, RoleForm, UserFilterForm
+from campus.admin.forms import ActiveForm, AuditFilterForm, InviteForm, RoleForm, UserFilterForm
 from campus.admin.labels import action_label, target_label, value_label
 from campus.core.errors import CampusError
 from campus.core.pages import page_links, page_permission_required
 from campus.extensions import db
 from campus.roles.labels import permission_label, role_label
+from campus.users import registration
 from campus.users import services as users
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -54,8 +55,31 @@ def users_list():
     if form.validate():
         result = services.list_users(q=form.q.data, role=form.role.data or None, cursor=form.cursor.data or None)
     return render_template(
-        "admin/users.html", form=form, users=result["items"], links=page_links(".users_list", result["next_cursor"])
+        "admin/users.html",
+        form=form,
+        invite_form=InviteForm(formdata=None),
+        users=result["items"],
+        links=page_links(".users_list", result["next_cursor"]),
     )
+
+
+@bp.route("/users/invitations", methods=["POST"])
+@page_permission_required("users.manage")
+def invite():
+    form = InviteForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+    else:
+        try:
+            registration.invite(g.current_user, form.email.data)
+        except CampusError as error:
+            db.session.rollback()
+            for messages in (error.fields or {"_": [error.message]}).values():
+                for message in messages:
+                    flash(message, "error")
+        else:
+            flash(_("An invitation is on its way to %(email)s.", email=form.email.data.strip().lower()), "success")
+    return redirect(url_for(".users_list"))
 
 
 @bp.route("/users/<int:user_id>")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import g, jsonify
 
-from campus.chat import campus_chats, chats, messages
+from campus.chat import campus_chats, chats, history, messages, reactions
 from campus.chat.flood import check_flood
 from campus.chat.schemas import (
     AddMemberSchema,
@@ -21,6 +21,7 @@ from campus.chat.schemas import (
     MessageBodyFields,
     MessageListSchema,
     MessageSchema,
+    ReactBodySchema,
     ReadBodySchema,
     RenameChatSchema,
 )
@@ -34,7 +35,7 @@ CHAT_USE = "chat.use"
 
 
 def _history_args(args: dict) -> dict:
-    return {key: args[key] for key in ("before", "after", "limit", "cursor")}
+    return {key: args[key] for key in ("before", "after", "around", "limit", "cursor")}
 
 
 # History pages are already in their JSON shape (`MessageListSchema`, built by hand for speed,
@@ -46,8 +47,14 @@ def _history_args(args: dict) -> dict:
 @chats_api.arguments(CreateChatSchema)
 @chats_api.response(201, ChatSchema)
 @chats_api.alt_response(200, schema=ChatSchema, description="The existing private chat of this pair")
+@chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
 def create_chat(data):
-    """A private chat with `user_id` (201 new, 200 existing), or a group you own (201)."""
+    """A private chat with `user_id` (201 new, 200 existing), or a group you own (201).
+
+    A private chat names `user_id` and no `title` or `member_ids`; a group a `title` and no
+    `user_id` (the body's `oneOf`). A user that does not exist is a 404.
+    """
+    check_flood(g.current_user.id)
     if data["type"] == "private":
         chat, created = chats.create_private_chat(g.current_user, data["user_id"])
         return chat, 201 if created else 200
@@ -82,8 +89,10 @@ def get_chat(chat_id):
 @permission_required(CHAT_USE)
 @chats_api.arguments(RenameChatSchema)
 @chats_api.response(200, ChatSchema)
+@chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
 def rename_chat(data, chat_id):
     """Rename a group (its owner and admins)."""
+    check_flood(g.current_user.id)
     return chats.rename_chat(g.current_user, chat_id, data["title"])
 
 
@@ -92,8 +101,10 @@ def rename_chat(data, chat_id):
 @chats_api.arguments(AddMemberSchema)
 @chats_api.response(201, ChatSchema)
 @chats_api.alt_response(200, schema=ChatSchema, description="Already a member")
+@chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
 def add_member(data, chat_id):
     """Add a member (group owners and admins); a teacher adds themselves to a campus chat."""
+    check_flood(g.current_user.id)
     chat, added = chats.add_member(g.current_user, chat_id, data["user_id"])
     return chat, 201 if added else 200
 
@@ -101,8 +112,10 @@ def add_member(data, chat_id):
 @chats_api.route("/<int:chat_id>/members/<int:user_id>", methods=["DELETE"])
 @permission_required(CHAT_USE)
 @chats_api.response(204)
+@chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
 def remove_member(chat_id, user_id):
     """Remove a member; removing yourself is leaving."""
+    check_flood(g.current_user.id)
     chats.remove_member(g.current_user, chat_id, user_id)
 
 
@@ -111,8 +124,12 @@ def remove_member(chat_id, user_id):
 @chats_api.arguments(HistoryArgsSchema, location="query")
 @chats_api.response(200, MessageListSchema)
 def list_messages(args, chat_id):
-    """A page of messages in ascending `seq`: the newest, or `before` / `after` a `seq`."""
-    return jsonify(messages.history(g.current_user, chat_id, **_history_args(args)))
+    """A page of messages in ascending `seq`: the newest, or `before` / `after` / `around` a `seq`.
+
+    Give at most one of `before`, `after` and `around` (a 422 on `_schema`). `cursor` is the
+    previous page's `next_cursor`, unchanged; one the server did not make is a 422.
+    """
+    return jsonify(history.history(g.current_user, chat_id, **_history_args(args)))
 
 
 @chats_api.route("/<int:chat_id>/messages", methods=["POST"])
@@ -122,10 +139,26 @@ def list_messages(args, chat_id):
 @chats_api.alt_response(200, schema=MessageSchema, description="The stored message for a repeated client_id")
 @chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
 def send_message(data, chat_id):
-    """Send a message (as `send_message` on the socket; members' sockets receive it)."""
+    """Send a message (as `send_message` on the socket; members' sockets receive it).
+
+    A body, an attachment or both (the body's `anyOf`); a body of only whitespace counts as none.
+    `reply_to` must be a message of the same chat and `attachment_id` an upload of yours that no
+    message has taken yet (else a 422 on that field; someone else's upload, or none, is a 404).
+    """
     check_flood(g.current_user.id)
     message, created = messages.send_message(g.current_user, chat_id, **data)
     return message, 201 if created else 200
+
+
+@chats_api.route("/<int:chat_id>/messages/<int:message_id>/reactions", methods=["POST"])
+@permission_required(CHAT_USE)
+@chats_api.arguments(ReactBodySchema)
+@chats_api.response(200, MessageSchema)
+@chats_api.alt_response(429, schema=ErrorSchema, description="Flood limit: the same per-user budget as socket events")
+def react(data, chat_id, message_id):
+    """Add (`on: true`) or take back a reaction (as `react` on the socket)."""
+    check_flood(g.current_user.id)
+    return reactions.react(g.current_user, message_id, data["emoji"], data["on"], chat_id=chat_id)
 
 
 @chats_api.route("/<int:chat_id>/read", methods=["POST"])
@@ -133,7 +166,10 @@ def send_message(data, chat_id):
 @chats_api.arguments(ReadBodySchema)
 @chats_api.response(200)
 def mark_read(data, chat_id):
-    """Move my read marker forward to `seq`."""
+    """Move my read marker forward to `seq`.
+
+    `seq` may not exceed the chat's `last_seq` (a 422); a lower one than the marker changes nothing.
+    """
     messages.mark_read(g.current_user, chat_id, data["seq"])
     return {"ok": True}
 
@@ -143,5 +179,8 @@ def mark_read(data, chat_id):
 @messages_api.arguments(HistoryArgsSchema, location="query")
 @messages_api.response(200, MessageListSchema)
 def private_messages(args, user_id):
-    """The messages of my private chat with `user_id` (empty when we never talked)."""
-    return jsonify(messages.private_history(g.current_user, user_id, **_history_args(args)))
+    """The messages of my private chat with `user_id` (empty when we never talked).
+
+    Paged as `GET /chats/{chat_id}/messages`: `before` or `after`, not both; cursors unchanged.
+    """
+    return jsonify(history.private_history(g.current_user, user_id, **_history_args(args)))

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from campus.chat import notify
 from campus.chat.access import member_chat_ids
+from campus.chat.chat_payloads import chat_fields, describe_chat
 from campus.chat.chats import retitle
 from campus.chat.models import COHORT, GROUP, MAJOR, MEMBER, Chat, ChatMember
-from campus.chat.payloads import chat_fields, describe_chat
 from campus.chat.revs import next_rev
 from campus.core.errors import Forbidden
 from campus.core.models import utcnow

@@ -16,10 +16,10 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from campus.audit.services import record
-from campus.chat import notify
+from campus.chat import notify, system_lines
 from campus.chat.access import membership
+from campus.chat.chat_payloads import chat_fields, describe_chat, members_of
 from campus.chat.models import ADMIN, GROUP, MEMBER, OWNER, PRIVATE, Chat, ChatMember, Message
-from campus.chat.payloads import chat_fields, describe_chat, members_of
 from campus.chat.revs import next_rev
 from campus.chat.schemas import ChatListItemSchema
 from campus.core.api import decode_cursor, encode_cursor
@@ -47,6 +47,16 @@ def _active_user(user_id: int) -> User:
     return other
 
 
+def _new_chat(user: Principal, **columns: Any) -> Chat:
+    """A chat created by `user` now, at rev 1, added to the session (not yet flushed)."""
+    now = utcnow()
+    chat = Chat(
+        created_by_id=user.id, rev=1, changed_rev=1, created_at=now, updated_at=now, last_activity_at=now, **columns
+    )
+    db.session.add(chat)
+    return chat
+
+
 def create_private_chat(user: Principal, other_id: int) -> tuple[dict[str, Any], bool]:
     """The one private chat of the pair (with oneself: Saved messages); `(chat, created)`."""
     key = private_key(user.id, other_id)
@@ -55,18 +65,7 @@ def create_private_chat(user: Principal, other_id: int) -> tuple[dict[str, Any],
         return describe_chat(existing), False
     if other_id != user.id:
         _active_user(other_id)
-    now = utcnow()
-    chat = Chat(
-        type=PRIVATE,
-        key=key,
-        created_by_id=user.id,
-        rev=1,
-        changed_rev=1,
-        created_at=now,
-        updated_at=now,
-        last_activity_at=now,
-    )
-    db.session.add(chat)
+    chat = _new_chat(user, type=PRIVATE, key=key)
     try:
         db.session.flush()
         for member_id in sorted({user.id, other_id}):
@@ -93,18 +92,7 @@ def create_group_chat(user: Principal, title: str, member_ids: Iterable[int] = (
             raise ValidationError(
                 fields={"member_ids": [_("No such user: %(ids)s.", ids=", ".join(map(str, missing)))]}
             )
-    now = utcnow()
-    chat = Chat(
-        type=GROUP,
-        title=title,
-        created_by_id=user.id,
-        rev=1,
-        changed_rev=1,
-        created_at=now,
-        updated_at=now,
-        last_activity_at=now,
-    )
-    db.session.add(chat)
+    chat = _new_chat(user, type=GROUP, title=title)
     db.session.flush()
     db.session.add(ChatMember(chat_id=chat.id, user_id=user.id, role=OWNER, joined_rev=1))
     for other in others:
@@ -190,9 +178,11 @@ def rename_chat(user: Principal, chat_id: int, title: str) -> dict[str, Any]:
     if chat.title == title:
         return describe_chat(chat)
     retitle(chat.id, title)
+    line = system_lines.add_line(chat.id, user.id, system_lines.RENAMED, title=title)
     db.session.commit()
     described = describe_chat(db.session.get(Chat, chat.id))
     notify.chat_renamed(described)
+    notify.message_created(line)
     return described
 
 
@@ -208,21 +198,27 @@ def add_member(user: Principal, chat_id: int, user_id: int) -> tuple[dict[str, A
     if member.role not in (OWNER, ADMIN):
         raise Forbidden(_("Only the group's owner and admins add members."))
     _active_user(user_id)
-    return _add(chat, user_id, MEMBER)
+    return _add(chat, user_id, MEMBER, actor_id=user.id)
 
 
-def _add(chat: Chat, user_id: int, role: str) -> tuple[dict[str, Any], bool]:
+def _add(chat: Chat, user_id: int, role: str, actor_id: int | None = None) -> tuple[dict[str, Any], bool]:
     if db.session.get(ChatMember, (chat.id, user_id)) is not None:
         return describe_chat(chat), False
+    line = None
     try:
         last_seq, rev = next_rev(chat.id, chat_change=True)
         db.session.add(ChatMember(chat_id=chat.id, user_id=user_id, role=role, joined_rev=rev, last_read_seq=last_seq))
+        if actor_id is not None and system_lines.wanted(chat):
+            db.session.flush()
+            line = system_lines.add_line(chat.id, actor_id, system_lines.MEMBER_ADDED, user_id=user_id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return describe_chat(db.session.get(Chat, chat.id)), False
     described = describe_chat(db.session.get(Chat, chat.id))
     notify.member_added(described, user_id)
+    if line is not None:
+        notify.message_created(line)
     return described, True
 
 
@@ -248,10 +244,10 @@ def remove_member(user: Principal, chat_id: int, user_id: int) -> None:
         if not allowed or (target.role == OWNER and member.role != OWNER and not user.can("chat.moderate")):
             raise Forbidden(_("You may not remove this member."))
         record(user.id, "chat.member_removed", "user", user_id, {"chat_id": chat.id, "role": target.role}, None)
-    _remove(chat, target)
+    _remove(chat, target, actor_id=user.id)
 
 
-def _remove(chat: Chat, target: ChatMember) -> None:
+def _remove(chat: Chat, target: ChatMember, actor_id: int | None = None) -> None:
     user_id = target.user_id
     notify.member_leaving(chat.id, user_id)
     next_rev(chat.id, chat_change=True)
@@ -273,5 +269,13 @@ def _remove(chat: Chat, target: ChatMember) -> None:
         )
         if heir is not None:
             heir.role = OWNER
+    line = None
+    if actor_id is not None and system_lines.wanted(chat):
+        if actor_id == user_id:
+            line = system_lines.add_line(chat.id, actor_id, system_lines.MEMBER_LEFT)
+        else:
+            line = system_lines.add_line(chat.id, actor_id, system_lines.MEMBER_REMOVED, user_id=user_id)
     db.session.commit()
     notify.member_removed(describe_chat(db.session.get(Chat, chat.id)), user_id)
+    if line is not None:
+        notify.message_created(line)

@@ -9,6 +9,9 @@ listener, where there is no app.
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+
 
 class Connections:
     """The sockets connected to this worker: user and revocation keys by socket id."""
@@ -17,19 +20,35 @@ class Connections:
         self._user_of_sid: dict[str, int] = {}
         # The revocation keys whose revocation ends each socket (see `campus.chat.rooms.end_sessions`).
         self._tokens_of_sid: dict[str, frozenset[str]] = {}
+        self._per_user: Counter[int] = Counter()
+        self._lock = threading.Lock()
         # Bumped whenever sessions end on this worker: a connect that overlapped one checks its
         # credentials again before it completes.
         self.sessions_ended = 0
 
     def opened(self, sid: str, user_id: int, tokens: frozenset[str]) -> None:
         """Record a connected socket of `user_id`, ended by the revocation of any of `tokens`."""
-        self._user_of_sid[sid] = user_id
-        self._tokens_of_sid[sid] = tokens
+        with self._lock:
+            if sid not in self._user_of_sid:
+                self._per_user[user_id] += 1
+            self._user_of_sid[sid] = user_id
+            self._tokens_of_sid[sid] = tokens
 
     def closed(self, sid: str) -> int | None:
         """Forget a socket; the user it was connected for (None if unknown here)."""
-        self._tokens_of_sid.pop(sid, None)
-        return self._user_of_sid.pop(sid, None)
+        with self._lock:
+            self._tokens_of_sid.pop(sid, None)
+            user_id = self._user_of_sid.pop(sid, None)
+            if user_id is not None:
+                self._per_user[user_id] -= 1
+                if self._per_user[user_id] <= 0:
+                    del self._per_user[user_id]
+            return user_id
+
+    def count_of(self, user_id: int) -> int:
+        """How many sockets of `user_id` are connected here."""
+        with self._lock:
+            return self._per_user.get(user_id, 0)
 
     def user_of(self, sid: str) -> int | None:
         """The user of a connected socket (None if unknown here)."""

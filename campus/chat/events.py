@@ -17,14 +17,17 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from campus.chat import NAMESPACE, notify, rooms
 from campus.chat.access import load_actor, member_chat_ids
 from campus.chat.connections import connections
-from campus.chat.flood import check_flood
+from campus.chat.flood import charge_flood, check_flood
 from campus.chat.messages import delete_message, edit_message, mark_read, send_message, typing
 from campus.chat.packets import UNDECODABLE_EVENT
-from campus.chat.presence import last_seen, presence, went_offline
+from campus.chat.presence import came_online, last_seen, presence, went_away
+from campus.chat.reactions import react
 from campus.chat.schemas import (
     EditMessageSchema,
     MessageIdSchema,
+    ReactSchema,
     ReadSchema,
+    ReauthenticateSchema,
     SendMessageSchema,
     SyncSchema,
     TypingSchema,
@@ -37,13 +40,18 @@ from campus.core.sockets import acked, authenticate_socket, chat_room, error_ack
 from campus.extensions import db
 from campus.users.tokens import revocation_keys
 
-SEND, EDIT, DELETE, READ, TYPING, SYNC = (
+# The refusal code of a connect over SOCKETIO_MAX_PER_USER or SOCKETIO_MAX_PER_ADDRESS.
+TOO_MANY_CONNECTIONS = "too_many_connections"
+
+SEND, EDIT, DELETE, READ, TYPING, SYNC, REAUTHENTICATE, REACT = (
     SendMessageSchema(),
     EditMessageSchema(),
     MessageIdSchema(),
     ReadSchema(),
     TypingSchema(),
     SyncSchema(),
+    ReauthenticateSchema(),
+    ReactSchema(),
 )
 
 
@@ -79,7 +87,9 @@ class ChatNamespace(Namespace):
     def on_connect(self, auth=None):
         """Authenticate, join the user's room and their chats' rooms; announce them online."""
         ended_before = connections.sessions_ended
+        self._check_address_cap()
         user, claims = authenticate_socket(auth)
+        self._check_user_cap(user.id)
         room = user_room(user.id)
         # Rooms do not survive a reconnect: join the user's own room and every chat's, from the
         # database, under the user's move lock (see campus.chat.rooms).
@@ -90,12 +100,37 @@ class ChatNamespace(Namespace):
             for chat_id in chat_ids:
                 join_room(chat_room(chat_id))
         connections.opened(request.sid, user.id, self._session_tokens(auth, claims))
+        self._end_at_expiry(request.sid, claims)
         if connections.sessions_ended != ended_before:
             # A logout may have been applied here before this socket was in the user's room.
             self._check_still_signed_in(auth)
-        if presence().connected(user.id):
+        if presence().connected(user.id) and came_online(user.id):
             notify.presence(chat_ids, user.id, True, last_seen(user.id))
         return True
+
+    @staticmethod
+    def _end_at_expiry(sid: str, claims: dict | None) -> None:
+        """The socket ends when the access token it was opened (or re-authenticated) with expires."""
+        guard = current_app.extensions.get("campus_socket_guard")
+        expires = (claims or {}).get("exp")
+        if guard is not None:
+            guard.end_at(sid, float(expires) if isinstance(expires, (int, float)) else None)
+
+    @staticmethod
+    def _check_address_cap() -> None:
+        """`SOCKETIO_MAX_PER_ADDRESS` connections from one client address on this worker (0: no
+        cap); the connection over it is refused and, never authenticated, soon closed."""
+        cap = current_app.config["SOCKETIO_MAX_PER_ADDRESS"]
+        guard = current_app.extensions.get("campus_socket_guard")
+        if cap and guard is not None and guard.connections_from(request.remote_addr) > cap:
+            raise ConnectionRefusedError("unauthorized", {"code": TOO_MANY_CONNECTIONS})
+
+    @staticmethod
+    def _check_user_cap(user_id: int) -> None:
+        """`SOCKETIO_MAX_PER_USER` sockets of one user on this worker (0: no cap)."""
+        cap = current_app.config["SOCKETIO_MAX_PER_USER"]
+        if cap and connections.count_of(user_id) >= cap:
+            raise ConnectionRefusedError("unauthorized", {"code": TOO_MANY_CONNECTIONS})
 
     @staticmethod
     def _session_tokens(auth, claims: dict) -> frozenset[str]:
@@ -133,9 +168,9 @@ class ChatNamespace(Namespace):
     def on_disconnect(self, *_reason):
         """Forget the socket; announce the user offline when it was their last."""
         user_id = connections.closed(request.sid)
+        self._end_at_expiry(request.sid, None)
         if user_id is not None and presence().disconnected(user_id):
-            chat_ids, seen = went_offline(user_id)
-            notify.presence(chat_ids, user_id, False, seen)
+            went_away(user_id, lambda chat_ids, seen: notify.presence(chat_ids, user_id, False, seen))
 
     def _user(self):
         """The caller, read from the database, after the flood check."""
@@ -170,6 +205,13 @@ class ChatNamespace(Namespace):
         return {"ok": True, "message": delete_message(user, payload["message_id"])}
 
     @acked
+    def on_react(self, data=None, *_extra):
+        """`react`: add or take back a reaction; acked with the message."""
+        user = self._user()
+        payload = load_or_raise(REACT, data)
+        return {"ok": True, "message": react(user, payload["message_id"], payload["emoji"], payload["on"])}
+
+    @acked
     def on_read(self, data=None, *_extra):
         """`read`: move the caller's read marker forward."""
         user = self._user()
@@ -186,9 +228,29 @@ class ChatNamespace(Namespace):
         return {"ok": True}
 
     @acked
+    def on_reauthenticate(self, data=None, *_extra):
+        """`reauthenticate`: a new access token of the same user, before the current one expires,
+        keeps the socket open until the new one does."""
+        user = self._user()
+        payload = load_or_raise(REAUTHENTICATE, data)
+        try:
+            renewed, claims = resolve_token(payload["token"], "access")
+        except AuthError as error:
+            raise Forbidden(error.message) from None
+        if renewed.id != user.id:
+            raise Forbidden(_("The token is another user's."))
+        sid = request.sid
+        renewed_keys = set(revocation_keys(claims)) if claims.get("jti") else set()
+        connections.opened(sid, user.id, connections.opened_with(sid) | renewed_keys)
+        self._end_at_expiry(sid, claims)
+        return {"ok": True, "expires_at": claims.get("exp")}
+
+    @acked
     def on_sync(self, data=None, *_extra):
         """`sync`: acked with what changed above each cursor."""
         user = self._user()
         payload = load_or_raise(SYNC, data)
         cursors = {int(chat_id): rev for chat_id, rev in payload["cursors"].items()}
-        return {"ok": True, "chats": sync(user, cursors)}
+        chats, cost = sync(user, cursors)
+        charge_flood(user.id, cost - 1)  # the call's own event was taken by `_user`
+        return {"ok": True, "chats": chats}

@@ -27,8 +27,10 @@ class EventBudget:
         self._buckets: dict[int, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def take(self, user_id: int, rate: float, burst: float) -> bool:
-        """Take one event from the user's bucket; False when it is empty."""
+    def take(self, user_id: int, rate: float, burst: float, cost: float = 1) -> bool:
+        """Take one event from the user's bucket; False when it is empty. `cost` events are
+        taken when the bucket holds at least one: an expensive call may leave it in debt, which
+        the next events wait out."""
         now = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(user_id, (burst, now))
@@ -36,15 +38,27 @@ class EventBudget:
             if tokens < 1:
                 self._buckets[user_id] = (tokens, now)
                 return False
-            self._buckets[user_id] = (tokens - 1, now)
+            self._buckets[user_id] = (max(tokens - cost, -burst), now)
             if len(self._buckets) > 100_000:  # forget idle users now and then
                 self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
             return True
 
 
+def _budget() -> EventBudget:
+    app = current_app
+    return app.extensions.get("campus_chat_budget") or app.extensions.setdefault("campus_chat_budget", EventBudget())
+
+
 def check_flood(user_id: int) -> None:
     """Take one event from the user's budget; `RateLimited` when it is spent."""
-    app = current_app
-    budget = app.extensions.get("campus_chat_budget") or app.extensions.setdefault("campus_chat_budget", EventBudget())
-    if not budget.take(user_id, app.config["CHAT_EVENT_RATE"], app.config["CHAT_EVENT_BURST"]):
+    config = current_app.config
+    if not _budget().take(user_id, config["CHAT_EVENT_RATE"], config["CHAT_EVENT_BURST"]):
         raise RateLimited(_("Too many events; slow down."))
+
+
+def charge_flood(user_id: int, events: float) -> None:
+    """Take `events` more from the user's budget for work already done (a large `sync`),
+    possibly leaving it in debt: the next events are refused until it refills."""
+    if events > 0:
+        config = current_app.config
+        _budget().take(user_id, config["CHAT_EVENT_RATE"], config["CHAT_EVENT_BURST"], cost=events)

@@ -1,4 +1,4 @@
-"""Messages: send, edit, delete, history pages, read markers and typing.
+"""Messages: send, edit, delete, read markers and typing (history pages: `campus.chat.history`).
 
 Each call is one short unit of work; its events go out through `notify` only after the commit.
 `send_message`, `mark_read` and `typing` are the frequent events: they run the prebuilt
@@ -7,35 +7,30 @@ statements below.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import gettext as _
 from sqlalchemy import Boolean, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from campus.audit.services import record
+from campus.chat import mentions as chat_mentions
 from campus.chat import notify
-from campus.chat.access import membership, require_member
-from campus.chat.chats import private_key
-from campus.chat.models import MAJOR, Chat, ChatMember, ChatMute, Message
+from campus.chat.access import membership
+from campus.chat.message_parts import reply_from_values
+from campus.chat.models import MAJOR, SYSTEM, Chat, ChatMember, ChatMute, Message
 from campus.chat.moderation import Muted, active_mute, may_moderate
 from campus.chat.payloads import (
     MessagePayload,
     MessageValues,
     message_from_orm,
-    message_from_row,
     message_from_values,
-    select_messages,
 )
 from campus.chat.revs import next_rev
 from campus.chat.schemas import MAX_BODY
 from campus.chat.uploads import delete_files, release_deleted, take_for_message
-from campus.core.api import decode_cursor, encode_cursor
 from campus.core.errors import Forbidden, NotFound, TooLarge, ValidationError
 from campus.core.models import utcnow
 from campus.core.security import Principal
 from campus.extensions import db
-from campus.users.models import User
 
 # --- prebuilt statements for the frequent events --------------------------------------------
 # Built once with bindparam()s over table columns and run on the session's connection (in its
@@ -69,8 +64,9 @@ _TAKE_MESSAGE_NUMBERS = (
     .returning(_chats.c.last_seq, _chats.c.rev)
 )
 
-_MESSAGE_IN_CHAT = select(_messages.c.id).where(
-    _messages.c.id == bindparam("message"), _messages.c.chat_id == bindparam("chat")
+# The message a reply answers, in the same chat: its quote's columns (`REPLY_COLUMNS`).
+_MESSAGE_IN_CHAT = select(_messages.c.seq, _messages.c.sender_id, _messages.c.body, _messages.c.deleted_at).where(
+    _messages.c.id == bindparam("message"), _messages.c.chat_id == bindparam("chat"), _messages.c.kind.is_(None)
 )
 
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
@@ -129,6 +125,7 @@ def send_message(
     body: str | None = None,
     attachment_id: int | None = None,
     reply_to: int | None = None,
+    mentions: list[int] | None = None,
 ) -> tuple[MessagePayload, bool]:
     """Store a message and broadcast it; `(message, created)`.
 
@@ -157,11 +154,13 @@ def send_message(
                 raise Muted(mute)
             raise Forbidden(_("Only teachers and admins post in announcement chats."))
         seq, rev = numbers
-        if (
-            reply_to is not None
-            and connection.execute(_MESSAGE_IN_CHAT, {"message": reply_to, "chat": chat_id}).first() is None
-        ):
-            raise ValidationError(fields={"reply_to": ["No such message in this chat."]})
+        reply = None
+        if reply_to is not None:
+            original = connection.execute(_MESSAGE_IN_CHAT, {"message": reply_to, "chat": chat_id}).first()
+            if original is None:
+                raise ValidationError(fields={"reply_to": ["No such message in this chat."]})
+            reply = reply_from_values(reply_to, *original)
+        mentioned, everyone = chat_mentions.resolve(connection, user, chat_id, body, mentions or [])
         if attachment_id is not None:
             try:
                 attachment = take_for_message(user.id, attachment_id, now)
@@ -184,11 +183,16 @@ def send_message(
             "created_at": now,
             "edited_at": None,
             "deleted_at": None,
+            "kind": None,
+            "data": None,
+            "mentions": mentioned,
+            "mentions_all": everyone,
+            "reactions": None,
         }
         message_id = connection.execute(_INSERT_MESSAGE, values).scalar_one()
         # Sending implies having read the chat up to one's own message.
         connection.execute(_SET_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
-        payload = message_from_values(message_id, values, attachment)
+        payload = message_from_values(message_id, values, attachment, reply)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -212,6 +216,8 @@ def _message_for_member(message_id: int, user_id: int) -> tuple[Message, Chat, C
     ).first()
     if row is None:
         raise NotFound(_("Message not found."))
+    if row[0].kind == SYSTEM:
+        raise ValidationError(_("A system line can't be changed."), fields={"message_id": [_("A system line.")]})
     return row[0], row[1], row[2]
 
 
@@ -294,50 +300,3 @@ def typing(user: Principal, chat_id: int, is_typing: bool, skip_sid: str | None 
     if state.kind == MAJOR and not user.can("chat.post_announcements"):
         raise Forbidden(_("Only teachers and admins post in announcement chats."))
     notify.typing(chat_id, user.id, is_typing, skip_sid=skip_sid)
-
-
-# --- history --------------------------------------------------------------------------------
-
-
-def history(
-    user: Principal,
-    chat_id: int,
-    *,
-    before: int | None = None,
-    after: int | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> dict[str, Any]:
-    """A page of messages, ascending `seq`: the newest, those before `before` or after `after`.
-
-    `next_cursor` continues in the same direction (older pages for `before`/newest, newer for `after`).
-    """
-    require_member(chat_id, user.id)
-    if cursor:
-        direction, value = decode_cursor(cursor, (("before", "after"), int))
-        before, after = (value, None) if direction == "before" else (None, value)
-    query = select_messages().where(Message.chat_id == chat_id)
-    connection = db.session.connection()
-    if after is not None:
-        rows = connection.execute(query.where(Message.seq > after).order_by(Message.seq).limit(limit + 1)).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_cursor = encode_cursor(["after", rows[-1].seq]) if more else None
-    else:
-        if before is not None:
-            query = query.where(Message.seq < before)
-        rows = connection.execute(query.order_by(Message.seq.desc()).limit(limit + 1)).all()
-        more = len(rows) > limit
-        rows = rows[:limit][::-1]
-        next_cursor = encode_cursor(["before", rows[0].seq]) if more else None
-    return {"items": [message_from_row(row) for row in rows], "next_cursor": next_cursor}
-
-
-def private_history(user: Principal, other_id: int, **page: Any) -> dict[str, Any]:
-    """The messages of the caller's private chat with `other_id` (empty when they never talked)."""
-    if db.session.get(User, other_id) is None:
-        raise NotFound(_("No such user."))
-    chat_id = db.session.scalar(select(Chat.id).where(Chat.key == private_key(user.id, other_id)))
-    if chat_id is None:
-        return {"items": [], "next_cursor": None}
-    return history(user, chat_id, **page)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -29,6 +30,7 @@ from campus.core.models import UTCDateTime, utcnow
 from campus.extensions import db
 
 PRIVATE, GROUP = "private", "group"
+SYSTEM = "system"  # Message.kind of a system line ("A added B"); NULL for what people write
 OWNER, ADMIN, MEMBER = "owner", "admin", "member"
 MAJOR, COHORT = "major", "cohort"
 
@@ -112,8 +114,17 @@ class Message(db.Model):
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pinned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # docs/design.md#conversations: a system line's kind and structured data, the users a message
+    # mentions, and its reactions ({emoji: [user_id, ...]}) — kept on the row, so history and
+    # sync read them with the message and a reaction is a change of the message (its rev).
+    kind: Mapped[str | None] = mapped_column(String(10))
+    data: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    mentions: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
+    mentions_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reactions: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     attachment: Mapped[Upload | None] = relationship(lazy="joined")
+    original: Mapped[Message | None] = relationship(remote_side=[id], lazy="select")
 
     def __repr__(self) -> str:
         return f"<Message {self.id} chat={self.chat_id} seq={self.seq}>"

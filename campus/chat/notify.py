@@ -34,6 +34,11 @@ def message_deleted(message: dict) -> None:
     _emit("message_deleted", message, chat_room(message["chat_id"]))
 
 
+def message_reacted(message: dict) -> None:
+    """`message_reacted` (its reactions changed) to the chat's members."""
+    _emit("message_reacted", message, chat_room(message["chat_id"]))
+
+
 def read(chat_id: int, user_id: int, seq: int) -> None:
     """A member's new read marker, to the chat's members."""
     _emit("read", {"chat_id": chat_id, "user_id": user_id, "seq": seq}, chat_room(chat_id))

@@ -4,24 +4,20 @@ A `<message>` is built by hand, by one named builder per source — an ORM `Mess
 (`message_from_orm`), a row of `MESSAGE_COLUMNS` (`message_from_row`), the values just inserted
 (`message_from_values`). Sends, history pages and sync answers are the hot paths of docs/design.md#hot-paths
 and marshmallow costs ~70 µs a message; `MessageSchema` documents the same shape (OpenAPI) and a
-test keeps every builder equal to it. A `<chat>` goes through `ChatSchema`, with its members read
-in one query.
+test keeps every builder equal to it. `<chat>` is built in `campus.chat.chat_payloads`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypedDict
 
 from sqlalchemy import Row, Select, select
+from sqlalchemy.orm import aliased
 
-from campus.chat.models import Chat, ChatMember, Message, Upload
-from campus.chat.presence import presence
-from campus.chat.schemas import ChatSchema
+from campus.chat.message_parts import ReactionPayload, ReplyPayload, reactions_list, reply_from_values
+from campus.chat.models import Message, Upload
 from campus.core.schemas import dump_time
-from campus.extensions import db
-from campus.users.models import User
 
 
 class AttachmentPayload(TypedDict):
@@ -55,6 +51,12 @@ class MessagePayload(TypedDict):
     created_at: str
     edited_at: str | None
     deleted_at: str | None
+    kind: str
+    data: dict[str, Any] | None
+    mentions: list[int]
+    mentions_all: bool
+    reactions: list[ReactionPayload]
+    reply: ReplyPayload | None
     pinned_at: str | None
     deleted_by_moderator: bool
 
@@ -73,6 +75,11 @@ class MessageValues(TypedDict):
     created_at: datetime
     edited_at: datetime | None
     deleted_at: datetime | None
+    kind: str | None
+    data: dict[str, Any] | None
+    mentions: list[int] | None
+    mentions_all: bool
+    reactions: dict[str, list[int]] | None
 
 
 # The columns of `<message>`, in `_message`'s order, then its attachment's (`select_messages`):
@@ -90,6 +97,11 @@ MESSAGE_COLUMNS = (
     Message.created_at,
     Message.edited_at,
     Message.deleted_at,
+    Message.kind,
+    Message.data,
+    Message.mentions,
+    Message.mentions_all,
+    Message.reactions,
     Message.pinned_at,
     Message.deleted_by_id,
 )
@@ -105,12 +117,24 @@ ATTACHMENT_COLUMNS = (
     Upload.note,
 )
 _ATTACHMENT_AT = MESSAGE_COLUMNS.index(Message.attachment_id)
+# The message a reply answers, joined in the same statement (its quote: `reply`).
+Original = aliased(Message, name="original")
+REPLY_COLUMNS = (
+    Original.seq.label("reply_seq"),
+    Original.sender_id.label("reply_sender_id"),
+    Original.body.label("reply_body"),
+    Original.deleted_at.label("reply_deleted_at"),
+)
 
 
 def select_messages() -> Select:
-    """`SELECT` of `MESSAGE_COLUMNS` and `ATTACHMENT_COLUMNS`, messages joined to their uploads;
-    add the WHERE and ORDER BY."""
-    return select(*MESSAGE_COLUMNS, *ATTACHMENT_COLUMNS).outerjoin(Upload, Upload.id == Message.attachment_id)
+    """`SELECT` of `MESSAGE_COLUMNS`, `ATTACHMENT_COLUMNS` and `REPLY_COLUMNS`: messages joined to
+    their uploads and to the messages they reply to; add the WHERE and ORDER BY."""
+    return (
+        select(*MESSAGE_COLUMNS, *ATTACHMENT_COLUMNS, *REPLY_COLUMNS)
+        .outerjoin(Upload, Upload.id == Message.attachment_id)
+        .outerjoin(Original, Original.id == Message.reply_to)
+    )
 
 
 def upload_url(upload_id: int) -> str:
@@ -177,9 +201,16 @@ def _message(
     created_at: datetime,
     edited_at: datetime | None,
     deleted_at: datetime | None,
-    pinned_at: datetime | None = None,
-    deleted_by_id: int | None = None,
+    kind: str | None,
+    data: dict[str, Any] | None,
+    mentions: list[int] | None,
+    mentions_all: bool,
+    reactions: dict[str, list[int]] | None,
+    pinned_at: datetime | None,
+    deleted_by_id: int | None,
+    reply: ReplyPayload | None,
 ) -> MessagePayload:
+    deleted = deleted_at is not None
     return {
         "id": message_id,
         "chat_id": chat_id,
@@ -193,6 +224,12 @@ def _message(
         "created_at": dump_time(created_at),
         "edited_at": dump_time(edited_at),
         "deleted_at": dump_time(deleted_at),
+        "kind": kind or "message",
+        "data": data,
+        "mentions": [] if deleted else list(mentions or ()),
+        "mentions_all": bool(mentions_all) and not deleted,
+        "reactions": [] if deleted else reactions_list(reactions),
+        "reply": reply,
         "pinned_at": dump_time(pinned_at),
         # Set only when someone other than the sender deleted it (docs/design.md#moderation).
         "deleted_by_moderator": deleted_by_id is not None,
@@ -214,25 +251,44 @@ def message_from_orm(message: Message) -> MessagePayload:
         message.created_at,
         message.edited_at,
         message.deleted_at,
+        message.kind,
+        message.data,
+        message.mentions,
+        message.mentions_all,
+        message.reactions,
         message.pinned_at,
         message.deleted_by_id,
+        _reply_of(message),
     )
+
+
+def _reply_of(message: Message) -> ReplyPayload | None:
+    original = message.original if message.reply_to is not None else None
+    if original is None:
+        return None
+    return reply_from_values(original.id, original.seq, original.sender_id, original.body, original.deleted_at)
 
 
 def message_from_row(row: Row) -> MessagePayload:
     """`<message>` from a row of `select_messages()` (history pages, sync answers)."""
     values = tuple(row)
     end = len(MESSAGE_COLUMNS)
+    uploads_end = end + len(ATTACHMENT_COLUMNS)
     upload_id = values[_ATTACHMENT_AT]
-    attachment = None if upload_id is None else attachment_from_values(upload_id, *values[end:])
-    return _message(*values[:_ATTACHMENT_AT], attachment, *values[_ATTACHMENT_AT + 1 : end])
+    attachment = None if upload_id is None else attachment_from_values(upload_id, *values[end:uploads_end])
+    # Callers may add columns after these (search's score).
+    reply = reply_from_values(row.reply_to, *values[uploads_end : uploads_end + len(REPLY_COLUMNS)])
+    return _message(*values[:_ATTACHMENT_AT], attachment, *values[_ATTACHMENT_AT + 1 : end], reply)
 
 
 def message_from_values(
-    message_id: int, values: MessageValues, attachment: AttachmentPayload | None = None
+    message_id: int,
+    values: MessageValues,
+    attachment: AttachmentPayload | None = None,
+    reply: ReplyPayload | None = None,
 ) -> MessagePayload:
-    """`<message>` from the values the send path has just inserted, the id they got and the
-    attachment it took."""
+    """`<message>` from the values the send path has just inserted, the id they got, the
+    attachment it took and the quote of the message it answers."""
     return _message(
         message_id,
         values["chat_id"],
@@ -246,58 +302,12 @@ def message_from_values(
         values["created_at"],
         values["edited_at"],
         values["deleted_at"],
+        values["kind"],
+        values["data"],
+        values["mentions"],
+        values["mentions_all"],
+        values["reactions"],
+        None,
+        None,
+        reply,
     )
-
-
-_chat_schema = ChatSchema()
-
-
-def chat_fields(chat: Chat) -> dict[str, Any]:
-    """The chat's own fields of `<chat>` (no members)."""
-    return {
-        name: getattr(chat, name)
-        for name in ("id", "type", "title", "kind", "major_id", "enrollment_year", "last_seq", "rev")
-    }
-
-
-def members_of(chat_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """The members of each chat with their names, read markers and presence, in one query."""
-    members: dict[int, list[dict[str, Any]]] = {}
-    rows = db.session.execute(
-        select(
-            ChatMember.chat_id,
-            ChatMember.user_id,
-            ChatMember.role,
-            ChatMember.last_read_seq,
-            User.first_name,
-            User.last_name,
-            User.last_seen_at,
-        )
-        .join(User, User.id == ChatMember.user_id)
-        .where(ChatMember.chat_id.in_(list(chat_ids)))
-        .order_by(ChatMember.chat_id, ChatMember.joined_rev, ChatMember.user_id)
-    ).all()
-    online = presence().online_among({row.user_id for row in rows})
-    for chat_id, user_id, role, last_read_seq, first_name, last_name, last_seen in rows:
-        members.setdefault(chat_id, []).append(
-            {
-                "user_id": user_id,
-                "role": role,
-                "first_name": first_name,
-                "last_name": last_name,
-                "last_read_seq": last_read_seq,
-                "online": user_id in online,
-                "last_seen": last_seen,
-            }
-        )
-    return members
-
-
-def chat_payload(chat: Chat, members: list[dict[str, Any]]) -> dict[str, Any]:
-    """`<chat>` from the chat and its members as `members_of` reads them."""
-    return _chat_schema.dump({**chat_fields(chat), "members": members})
-
-
-def describe_chat(chat: Chat) -> dict[str, Any]:
-    """`<chat>` with its members, as sent to clients."""
-    return chat_payload(chat, members_of([chat.id]).get(chat.id, []))

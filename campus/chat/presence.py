@@ -13,6 +13,10 @@ count (logged), never to a refused connection. Delivery never depends on presenc
 
 When a user's last socket closes, the time is kept as `users.last_seen_at` (`went_offline`), what
 the `presence` event and `<chat>`'s members show as `last_seen`.
+
+Announcements are for real changes only: going offline is announced `PRESENCE_OFFLINE_GRACE`
+seconds after the last socket closed, if none came back meanwhile — a reconnect (a page reload, a
+token's expiry, a network blip) announces nothing, neither "offline" nor "online" again.
 """
 
 from __future__ import annotations
@@ -178,6 +182,57 @@ def presence() -> PresenceCounter:
             counter = PresenceCounter()
         counter = app.extensions.setdefault("campus_chat_presence", counter)
     return counter
+
+
+class OfflineGrace:
+    """Users whose last socket closed and whose going offline is not announced yet."""
+
+    def __init__(self) -> None:
+        self._pending: dict[int, object] = {}
+        self._lock = threading.Lock()
+
+    def start(self, user_id: int) -> object:
+        with self._lock:
+            self._pending[user_id] = ticket = object()
+            return ticket
+
+    def take(self, user_id: int, ticket: object | None = None) -> bool:
+        """End the user's grace (only `ticket`'s, when given); True if it was running."""
+        with self._lock:
+            if user_id not in self._pending or (ticket is not None and self._pending[user_id] is not ticket):
+                return False
+            del self._pending[user_id]
+            return True
+
+
+def _grace() -> OfflineGrace:
+    app = current_app
+    return app.extensions.get("campus_chat_offline") or app.extensions.setdefault("campus_chat_offline", OfflineGrace())
+
+
+def came_online(user_id: int) -> bool:
+    """A user's first socket here: True when that is news to announce (they were announced
+    offline, or never online), False when it ends their grace after a disconnect."""
+    return not _grace().take(user_id)
+
+
+def went_away(user_id: int, announce) -> None:
+    """A user's last socket closed: `announce(chat_ids, last_seen)` once the grace is over, if
+    they did not come back (at once without a grace)."""
+    grace = current_app.config["PRESENCE_OFFLINE_GRACE"]
+    if grace <= 0:
+        announce(*went_offline(user_id))
+        return
+    ticket = _grace().start(user_id)
+    app = current_app._get_current_object()
+
+    def after_grace() -> None:
+        socketio.sleep(grace)
+        with app.app_context():
+            if _grace().take(user_id, ticket) and not presence().is_online(user_id):
+                announce(*went_offline(user_id))
+
+    socketio.start_background_task(after_grace)
 
 
 def went_offline(user_id: int) -> tuple[list[int], str]:

@@ -43,3 +43,21 @@ def on_sessions_ended(_sender, user_id: int, token_ids: list[str] | None = None,
     """Receiver of `campus.users.signals.sessions_ended`: logged out, password changed,
     deactivated — the sockets opened with those credentials are disconnected."""
     notify.sessions_ended(user_id, token_ids)
+
+
+def members_sharing_a_chat(viewer_id: int, user_ids: list[int]) -> set[int]:
+    """For `campus.users.contacts`: the users among `user_ids` who are in a chat with the viewer."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import aliased
+
+    from campus.chat.models import ChatMember
+    from campus.extensions import db
+
+    mine, theirs = aliased(ChatMember), aliased(ChatMember)
+    query = (
+        select(theirs.user_id)
+        .join(mine, mine.chat_id == theirs.chat_id)
+        .where(mine.user_id == viewer_id, theirs.user_id.in_(user_ids))
+        .distinct()
+    )
+    return set(db.session.scalars(query))

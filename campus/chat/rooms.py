@@ -23,12 +23,14 @@ with one of the revoked tokens (`end_sessions`), as `campus.chat.connections` re
 from __future__ import annotations
 
 import threading
+import time
 
 import socketio
 from socketio.base_manager import BaseManager
 
 from campus.chat import NAMESPACE
 from campus.chat.connections import connections
+from campus.core.metrics import QUEUE_LAG_SECONDS
 from campus.core.sockets import chat_room, user_room
 from campus.extensions import socketio as flask_socketio
 
@@ -84,7 +86,17 @@ def _queue_manager_class(base: type) -> type:
     class QueueManager(base):
         """A message-queue manager whose workers apply user moves to their own sockets."""
 
+        def _publish(self, data):
+            # Stamped after this worker handled it: only the other workers see the stamp.
+            if isinstance(data, dict) and data.get("method") == "emit":
+                data["sent_at"] = time.time()
+            return super()._publish(data)
+
         def _handle_emit(self, message):
+            sent_at = message.get("sent_at")
+            if isinstance(sent_at, float):
+                # Wall clocks of two machines: NTP's skew is well below the buckets that matter.
+                QUEUE_LAG_SECONDS.observe(max(0.0, time.time() - sent_at))
             if message.get("event") == MOVE_EVENT:
                 data = message.get("data")
                 data = data[0] if isinstance(data, list) and data else data

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from campus.core.api import list_schema
-from campus.core.schemas import MAX_SAFE_INTEGER, Bool, Id, Int, StrictSchema, Text, UTCDateTimeField
+from campus.core.api import cursor_field, list_schema
+from campus.core.schemas import MAX_SAFE_INTEGER, NO_NUL, NOT_BLANK, Bool, Id, Int, StrictSchema, Text, UTCDateTimeField
 
 MAX_BODY = 4000  # code points (docs/design.md#chats-and-messages); longer is `too_large`, checked by the service
 CLIENT_ID = validate.Length(min=1, max=64)
@@ -13,6 +15,10 @@ TITLE = validate.Length(min=1, max=100)
 SEQ = validate.Range(min=0)
 MAX_SYNC_CHATS = 500
 MAX_GROUP_MEMBERS = 500
+# The reactions a message may get (the page's picker, in this order; docs/protocol.md#reactions).
+REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🎉", "🙏", "👀")
+REPLY_QUOTE = 200  # code points of the original that a reply's `reply` quotes
+MAX_MENTIONS = 50
 
 
 class TimeField(UTCDateTimeField):
@@ -50,6 +56,22 @@ def _deleted_by_moderator(message) -> bool:
     return message.deleted_by_id is not None
 
 
+class ReplySchema(Schema):
+    """A reply's quote of the message it answers."""
+
+    id = fields.Integer()
+    seq = fields.Integer(metadata={"description": "load history around it with `around=<seq>`"})
+    sender_id = fields.Integer(allow_none=True)
+    body = fields.String(allow_none=True, metadata={"description": f"its first {REPLY_QUOTE} characters"})
+    deleted = fields.Boolean()
+
+
+class ReactionSchema(Schema):
+    emoji = fields.String(metadata={"enum": list(REACTIONS)})
+    count = fields.Integer()
+    user_ids = fields.List(fields.Integer())
+
+
 class MessageSchema(Schema):
     """`<message>`: a deleted message keeps its place with no body. Services build it by hand
     (`campus.chat.payloads`); this documents it (OpenAPI), and a test keeps the two equal."""
@@ -73,6 +95,14 @@ class MessageSchema(Schema):
         _deleted_by_moderator,
         metadata={"type": "boolean", "description": "deleted by someone other than its sender"},
     )
+    kind = fields.String(
+        metadata={"enum": ["message", "system"], "description": "`system`: a line such as “A added B”"}
+    )
+    data = fields.Dict(allow_none=True, metadata={"description": "a system line's structured data"})
+    mentions = fields.List(fields.Integer(), metadata={"description": "the ids of the members it mentions"})
+    mentions_all = fields.Boolean(metadata={"description": "`@all`: it mentions every member"})
+    reactions = fields.List(fields.Nested(ReactionSchema))
+    reply = fields.Nested(ReplySchema, allow_none=True, metadata={"description": "the quote of `reply_to`"})
 
 
 class MemberSchema(Schema):
@@ -130,10 +160,35 @@ MessageListSchema = list_schema(MessageSchema, "MessageListSchema")
 class MessageBodyFields(StrictSchema):
     """A body (not stripped: leading spaces may matter) and/or an attachment, optional reply."""
 
+    # A body of only whitespace counts as none (checked by the service).
+    OPENAPI: ClassVar[dict] = {
+        "anyOf": [
+            {
+                "title": "with a body",
+                "required": ["body"],
+                "properties": {"body": {"type": "string", "pattern": NOT_BLANK}},
+            },
+            {
+                "title": "with an attachment",
+                "required": ["attachment_id"],
+                "properties": {"attachment_id": {"type": "integer"}},
+            },
+        ]
+    }
+
     client_id = Text(required=True, validate=CLIENT_ID)
-    body = Text(load_default=None, allow_none=True, strip=False)
+    body = Text(
+        load_default=None,
+        allow_none=True,
+        strip=False,
+        metadata={
+            "openapi": {"maxLength": MAX_BODY, "pattern": NO_NUL},
+            "description": f"At most {MAX_BODY} code points (longer is a 413 `too_large`).",
+        },
+    )
     attachment_id = Id(load_default=None, allow_none=True)
     reply_to = Id(load_default=None, allow_none=True)
+    mentions = fields.List(Id(), load_default=list, validate=validate.Length(max=MAX_MENTIONS))
 
 
 class SendMessageSchema(MessageBodyFields):
@@ -149,13 +204,26 @@ class MessageIdSchema(StrictSchema):
     message_id = Id(required=True)
 
 
+class ReactBodySchema(StrictSchema):
+    emoji = fields.String(required=True, validate=validate.OneOf(REACTIONS, error="Not one of the reactions."))
+    on = Bool(required=True)
+
+
+class ReactSchema(ReactBodySchema):
+    message_id = Id(required=True)
+
+
 class ReadSchema(StrictSchema):
     chat_id = Id(required=True)
     seq = Int(required=True, validate=[SEQ])
 
 
 class ReadBodySchema(StrictSchema):
-    seq = Int(required=True, validate=[SEQ])
+    seq = Int(
+        required=True,
+        validate=[SEQ],
+        metadata={"description": "At most the chat's `last_seq` (above it is a 422); a marker never moves back."},
+    )
 
 
 class TypingSchema(StrictSchema):
@@ -172,7 +240,31 @@ class SyncSchema(StrictSchema):
     )
 
 
+class ReauthenticateSchema(StrictSchema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=8192))
+
+
 class CreateChatSchema(StrictSchema):
+    OPENAPI: ClassVar[dict] = {
+        "oneOf": [
+            {
+                "title": "private",
+                "required": ["type", "user_id"],
+                "properties": {
+                    "type": {"enum": ["private"]},
+                    "user_id": {"type": "integer"},
+                    "title": {"enum": [None]},
+                    "member_ids": {"maxItems": 0},
+                },
+            },
+            {
+                "title": "group",
+                "required": ["type", "title"],
+                "properties": {"type": {"enum": ["group"]}, "user_id": {"enum": [None]}, "title": {"type": "string"}},
+            },
+        ]
+    }
+
     type = fields.String(required=True, validate=validate.OneOf(["private", "group"]))
     user_id = Id(load_default=None)
     title = Text(load_default=None, validate=TITLE)
@@ -212,15 +304,17 @@ def query_int(**kwargs) -> fields.Integer:
 class HistoryArgsSchema(StrictSchema):
     before = query_int(load_default=None, min=1)
     after = query_int(load_default=None)
+    around = query_int(load_default=None, min=1)
     limit = query_int(load_default=50, min=1, max=100)
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    cursor = cursor_field(200)
 
     @validates_schema
     def one_direction(self, data, **kwargs):
-        if data.get("before") is not None and data.get("after") is not None:
-            raise ValidationError("Give before or after, not both.", "_schema")
+        given = [name for name in ("before", "after", "around") if data.get(name) is not None]
+        if len(given) > 1:
+            raise ValidationError("Give one of before, after and around.", "_schema")
 
 
 class ChatListArgsSchema(StrictSchema):
     limit = query_int(load_default=50, min=1, max=100)
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    cursor = cursor_field(200)

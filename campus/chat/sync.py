@@ -3,27 +3,36 @@ reconnect."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
+from campus.chat.chat_payloads import chat_payload, members_of
 from campus.chat.models import Chat, ChatMember, Message
-from campus.chat.payloads import chat_payload, members_of, message_from_row, select_messages
+from campus.chat.payloads import message_from_row, select_messages
 from campus.core.security import Principal
 from campus.extensions import db
 
-# A sync that would replay more changed messages than this answers `reset` instead.
-SYNC_MAX_MESSAGES = 500
+# A chat whose changes are replayed costs the flood budget one event more per this many
+# messages (and per chat), on top of the call's own event: see `sync_cost`.
+MESSAGES_PER_EVENT = 50
 
 
-def sync(user: Principal, cursors: dict[int, int]) -> list[dict[str, Any]]:
-    """`sync` (docs/protocol.md): per requested chat, what changed above the client's cursor.
+def sync(user: Principal, cursors: dict[int, int]) -> tuple[list[dict[str, Any]], int]:
+    """`sync` (docs/protocol.md): per requested chat, what changed above the client's cursor;
+    and the call's cost in flood-budget events.
 
     Messages whose rev is above the cursor, in their current state and ascending seq; the chat
     when it changed itself; `left` when the caller is not a member (also for chats that never
-    existed: nothing is revealed); `reset` when the gap is too large to replay or the cursor is
-    ahead of the chat (a restored database).
+    existed: nothing is revealed); `reset` when the gap is too large to replay, or would take the
+    answer past `CHAT_SYNC_MAX_MESSAGES` / `CHAT_SYNC_MAX_BYTES` for the whole call, or the
+    cursor is ahead of the chat (a restored database). A reset chat is reloaded through history.
     """
+    config = current_app.config
+    messages_left, bytes_left = config["CHAT_SYNC_MAX_MESSAGES"], config["CHAT_SYNC_MAX_BYTES"]
+    replayed_chats = replayed_messages = 0
     chats = {
         chat.id: chat
         for chat in db.session.scalars(
@@ -61,13 +70,26 @@ def sync(user: Principal, cursors: dict[int, int]) -> list[dict[str, Any]]:
             select_messages()
             .where(Message.chat_id == chat_id, Message.rev > cursor)
             .order_by(Message.rev)
-            .limit(SYNC_MAX_MESSAGES + 1)
+            .limit(messages_left + 1)
         ).all()
-        if len(rows) > SYNC_MAX_MESSAGES:
+        replayed_chats += 1
+        if len(rows) > messages_left:
             answer["reset"] = True
             continue
         rows.sort(key=lambda m: m.seq)
-        answer["messages"] = [message_from_row(row) for row in rows]
-        if chat.changed_rev > cursor:
-            answer["chat"] = chat_payload(chat, members.get(chat_id, []))
-    return answers
+        messages = [message_from_row(row) for row in rows]
+        changed_chat = chat_payload(chat, members.get(chat_id, [])) if chat.changed_rev > cursor else None
+        size = len(json.dumps([messages, changed_chat], separators=(",", ":"), default=str))
+        if size > bytes_left:
+            answer["reset"] = True
+            continue
+        messages_left, bytes_left = messages_left - len(messages), bytes_left - size
+        replayed_messages += len(messages)
+        answer["messages"], answer["chat"] = messages, changed_chat
+    return answers, sync_cost(replayed_chats, replayed_messages)
+
+
+def sync_cost(chats: int, messages: int) -> int:
+    """A sync's cost in flood-budget events: one for the call, one per chat whose changes were
+    read, one per `MESSAGES_PER_EVENT` messages replayed."""
+    return 1 + chats + -(-messages // MESSAGES_PER_EVENT)

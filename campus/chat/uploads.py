@@ -20,14 +20,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from flask import copy_current_request_context, current_app, has_request_context
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 
 from campus.chat.models import ChatMember, Message, Upload
 from campus.chat.payloads import AttachmentPayload, attachment_from_orm, attachment_from_values
-from campus.core.concurrency import offload
-from campus.core.errors import NotFound, TooLarge, ValidationError
+from campus.chat.upload_limits import check_quota, limit_for, too_large
+from campus.core.concurrency import offload_in_request
+from campus.core.errors import NotFound, ValidationError
 from campus.core.models import utcnow
 from campus.core.security import Principal
 from campus.extensions import db
@@ -62,43 +63,6 @@ INLINE_MIMES = frozenset(
 HEAD_BYTES = 8192
 
 
-def limit_for(kind: str) -> int:
-    """The largest upload of a kind, in bytes (`media`: audio or video, not known yet)."""
-    config = current_app.config
-    names = {
-        IMAGE: "UPLOAD_MAX_IMAGE_BYTES",
-        AUDIO: "UPLOAD_MAX_AUDIO_BYTES",
-        VIDEO: "UPLOAD_MAX_VIDEO_BYTES",
-        MEDIA: "UPLOAD_MAX_VIDEO_BYTES",
-        FILE: "UPLOAD_MAX_FILE_BYTES",
-    }
-    return int(config[names[kind]])
-
-
-def largest_upload() -> int:
-    """The largest file any kind allows (what a request may carry)."""
-    return max(limit_for(kind) for kind in (IMAGE, AUDIO, VIDEO, FILE))
-
-
-def _too_large(kind: str) -> TooLarge:
-    megabytes = "%g" % (limit_for(kind) / (1024 * 1024))
-    return TooLarge(_("The file is too large: at most %(size)s MB for this kind.", size=megabytes))
-
-
-def stored_bytes(user_id: int) -> int:
-    """What the user keeps stored now (attached or not)."""
-    return int(db.session.scalar(select(func.coalesce(func.sum(Upload.size), 0)).where(Upload.owner_id == user_id)))
-
-
-def check_quota(user_id: int, incoming: int) -> None:
-    """413 `quota_exceeded` when `incoming` more bytes would pass UPLOAD_QUOTA_BYTES."""
-    if stored_bytes(user_id) + incoming > current_app.config["UPLOAD_QUOTA_BYTES"]:
-        raise TooLarge(
-            _("Your storage for attachments is full; delete some messages with files first."),
-            code="quota_exceeded",
-        )
-
-
 @dataclass
 class _Stored:
     """What was written for an upload (removed again if the commit fails)."""
@@ -115,11 +79,8 @@ class _Stored:
 
 
 def _in_thread(fn, *args):
-    """CPU-heavy work (decoding a 40 Mpx photo) off the event loop, with the request's context
-    (translated error messages) — but never storage writes: S3 talks over the network."""
-    if has_request_context():
-        fn = copy_current_request_context(fn)
-    return offload(fn, *args)
+    """CPU-heavy work (decoding a 40 Mpx photo) off the event loop — never storage writes."""
+    return offload_in_request(fn, *args)
 
 
 def _store_image(source: Path, filename: str) -> _Stored:
@@ -151,7 +112,7 @@ def _store_media(source: Path, found: FileType, workdir: Path) -> _Stored:
     info = probe_media(source, found, workdir)
     size = info.path.stat().st_size
     if size > limit_for(info.kind):
-        raise _too_large(info.kind)
+        raise too_large(info.kind)
     key = storage.new_key(info.ext)
     storage.write_file(AREA, key, info.path, info.mime)
     thumb_key = None
@@ -207,7 +168,7 @@ def create_upload(user: Principal, source: Path, filename: str | None, *, note: 
         found = sniff_attachment(head, filename, complete=size <= HEAD_BYTES)
         check_not_polyglot(file, found)
     if size > limit_for(found.kind):
-        raise _too_large(found.kind)
+        raise too_large(found.kind)
     check_quota(user.id, size)
     with tempfile.TemporaryDirectory(prefix="campus-upload-") as workdir:
         if found.kind == IMAGE:

@@ -14,7 +14,7 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
-from campus.chat import uploads
+from campus.chat import upload_limits, uploads
 from campus.chat.schemas import AttachmentSchema
 from campus.core.api import api_blueprint, multipart
 from campus.core.errors import TooLarge, UnsupportedMediaType, ValidationError
@@ -25,7 +25,7 @@ uploads_api = api_blueprint("uploads_api", __name__, "/uploads", "Chat attachmen
 
 # Room for the multipart framing around the file (boundaries, part headers, the `note` field).
 MULTIPART_OVERHEAD = 64 * 1024
-NOTE_VALUES = {"true": True, "1": True, "false": False, "0": False, "": False}
+NOTE_VALUES = {"true": True, "false": False}  # as the document says: anything else is a 422
 
 UPLOAD_BODY = {
     "required": True,
@@ -43,7 +43,8 @@ UPLOAD_BODY = {
                         "decided by the content and must agree with the name's extension",
                     },
                     "note": {
-                        "type": "boolean",
+                        "type": "string",
+                        "enum": list(NOTE_VALUES),
                         "description": "true for a voice or video note recorded in the client",
                     },
                 },
@@ -82,7 +83,7 @@ def create_upload():
     """
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType(_("Send the file as multipart/form-data, in the field 'file'."))
-    limit = uploads.largest_upload() + MULTIPART_OVERHEAD
+    limit = upload_limits.largest_upload() + MULTIPART_OVERHEAD
     if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
         # eventlet and gevent de-chunk the body but don't say so; werkzeug would read it as empty.
         request.environ["wsgi.input_terminated"] = True
@@ -92,8 +93,8 @@ def create_upload():
         raise TooLarge(_("The file is too large."))
     user = g.current_user
     if request.content_length:
-        uploads.check_quota(user.id, max(0, request.content_length - MULTIPART_OVERHEAD))
-    note = NOTE_VALUES.get(request.form.get("note", "").strip().lower())
+        upload_limits.check_quota(user.id, max(0, request.content_length - MULTIPART_OVERHEAD))
+    note = NOTE_VALUES.get(request.form.get("note", "false"))
     if note is None:
         raise ValidationError(fields={"note": [_("Give true or false.")]})
     received = request.files.get("file")

@@ -4,13 +4,35 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, g, render_template
+from flask import Blueprint, current_app, g, render_template, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
 from campus.chat import NAMESPACE
+from campus.chat.unread import unread_total
 from campus.core.pages import page_permission_required
+from campus.extensions import db
 
 bp = Blueprint("chat_views", __name__)
+
+
+@bp.app_context_processor
+def chat_unread():
+    """`chat_unread()` for the layout: the signed-in user's unread total (0 for others), read
+    only when a page's template asks."""
+
+    def total() -> int:
+        user = g.get("current_user")
+        if user is None or not user.can("chat.use"):
+            return 0
+        try:
+            return unread_total(user.id)
+        except SQLAlchemyError:
+            # An error page after a failed transaction still renders, without the count.
+            db.session.rollback()
+            return 0
+
+    return {"chat_unread": total}
 
 
 def page_strings() -> dict[str, str]:
@@ -128,6 +150,37 @@ def search_strings() -> dict[str, str]:
     }
 
 
+def conversation_strings() -> dict[str, str]:
+    """The page's words for replies, mentions, reactions and system lines (docs/protocol.md#conversations)."""
+    return {
+        "reply": _("Reply"),
+        "replying_to": _("Replying to {name}"),
+        "cancel_reply": _("Cancel the reply"),
+        "in_reply_to": _("In reply to"),
+        "show_original": _("Show the message it answers"),
+        "jump_failed": _("That message is too far back to show here."),
+        "react": _("React"),
+        "react_with": _("React with {emoji}"),
+        "reactions": _("Reactions"),
+        "reaction_label": _("{emoji} {count}: {names}"),
+        "mentioned_you": _("{name} mentioned you"),
+        "someone": _("Someone"),
+        "new_messages": _("New messages"),
+        "unread_word": _("unread"),
+        "account_deactivated": _("Your account has been deactivated. Ask an administrator to restore it."),
+        "seen_by": _("Seen by {count}"),
+        "waiting_for_connection": _("waiting for the connection…"),
+        "characters_left": _("{count} characters left"),
+        "too_long_by": _("{count} characters too many"),
+        "edit_hint": _("Enter saves, Shift+Enter starts a new line, Escape cancels."),
+        "chat_not_found": _("That chat is not one of yours, or it is gone."),
+        "system_member_added": _("{actor} added {user}"),
+        "system_member_removed": _("{actor} removed {user}"),
+        "system_member_left": _("{actor} left the group"),
+        "system_renamed": _("{actor} renamed the group to “{title}”"),
+    }
+
+
 def upload_limits() -> dict[str, int]:
     """Bytes per kind, so the page refuses a file too large before sending it (the server checks)."""
     config = current_app.config
@@ -135,20 +188,28 @@ def upload_limits() -> dict[str, int]:
 
 
 @bp.route("/chat")
+@bp.route("/chat/<int:chat_id>", endpoint="chat_open")
 @page_permission_required("chat.use")
-def chat():
-    """The chat page; the signed-in user's id and the translated strings go to its JS as JSON."""
+def chat(chat_id: int | None = None):
+    """The chat page, `/chat/<id>` with that chat open (the page opens it if the user is in it:
+    nothing about a chat is in the page itself); the signed-in user's id and the translated
+    strings go to its JS as JSON."""
     config = current_app.config
     user = g.current_user
     page_config = {
         "user": {"id": user.id, "first_name": user.first_name, "last_name": user.last_name},
         "api": "/api/v1",
+        "page_url": url_for("chat_views.chat"),
+        "open_chat": chat_id,
         "namespace": NAMESPACE,
         # Only decides whether an announcement chat shows a composer; the server checks each send.
         "can_post_announcements": user.can("chat.post_announcements"),
         # Likewise only which moderation buttons show (docs/protocol.md#moderation).
         "can_moderate": user.can("chat.moderate"),
         "can_join_campus": user.can("chat.join_campus"),
+        # Whether the @ list offers @all in every group (the group's owner and admins get it
+        # there anyway); the server checks each send (campus.chat.mentions).
+        "can_mention_all": user.can("chat.post_announcements") or user.can("chat.moderate"),
         # The access cookie's remaining life and a fresh one's: the page refreshes ahead of expiry,
         # so no API call goes out with an expired token (the browser logs every 401 as an error).
         "access": {
@@ -161,7 +222,7 @@ def chat():
             "access_header": config["JWT_ACCESS_CSRF_HEADER_NAME"],
             "refresh_header": config["JWT_REFRESH_CSRF_HEADER_NAME"],
         },
-        "strings": {**page_strings(), **attachment_strings(), **search_strings()},
+        "strings": {**page_strings(), **attachment_strings(), **search_strings(), **conversation_strings()},
         "uploads": upload_limits(),
     }
     return render_template("chat/index.html", page_config=page_config)

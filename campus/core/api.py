@@ -12,12 +12,14 @@ import json
 import math
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
+from apispec import BasePlugin
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from webargs.flaskparser import FlaskParser
 
 from campus.core.errors import CampusError, TooLarge, UnsupportedMediaType, ValidationError
 
@@ -76,11 +78,56 @@ def check_json_body() -> None:
         raise BadJSON("The JSON body is nested too deeply.")
 
 
+class StrictParser(FlaskParser):
+    """Unknown query parameters are a 422, as unknown body fields are (webargs would drop them,
+    so the server would be looser than its document)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": None,
+        "querystring": None,
+    }
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+
 def api_blueprint(name: str, import_name: str, url_prefix: str, description: str = "") -> Blueprint:
     """A flask-smorest blueprint under /api/v1 with the body checks installed."""
-    blp = Blueprint(name, import_name, url_prefix="/api/v1" + url_prefix, description=description)
+    blp = ApiBlueprint(name, import_name, url_prefix="/api/v1" + url_prefix, description=description)
     blp.before_request(check_json_body)
     return blp
+
+
+# --- the OpenAPI document as strict as validation ----------------------------------------------
+
+
+class DocumentRules(BasePlugin):
+    """Says in the OpenAPI document what a schema's own code checks (docs/design.md#the-openapi-document).
+
+    A schema class may carry `OPENAPI = {...}`: JSON Schema keys (`oneOf`, `anyOf`, `not`) merged
+    into its component, for rules between fields that marshmallow checks in a `validates_schema`.
+    """
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        rules = getattr(schema if isinstance(schema, type) else type(schema), "OPENAPI", None)
+        return dict(rules) if rules else None
+
+
+def field_rules(self, field: fields.Field, ret: dict, **kwargs) -> dict:
+    """apispec attribute function: a field's `metadata["openapi"]` (a dict, or a callable giving
+    one when the bound moves, like "this year") joins its property."""
+    rules = field.metadata.get("openapi")
+    if callable(rules):
+        rules = rules()
+    return dict(rules or {})
+
+
+def install_document_rules(api) -> None:
+    """After `api.init_app`: the per-field rules above (the schema-level ones are a plugin)."""
+    api.ma_plugin.converter.add_attribute_function(field_rules)
 
 
 class ErrorDetailSchema(Schema):
@@ -90,7 +137,7 @@ class ErrorDetailSchema(Schema):
         keys=fields.String(),
         values=fields.List(fields.String()),
         data_key="fields",
-        metadata={"description": "Problems per field; only on 422"},
+        metadata={"description": "Problems per field: on 422, and on a 409 naming the field already in use"},
     )
 
 
@@ -103,11 +150,23 @@ class ErrorSchema(Schema):
 # --- keyset pagination --------------------------------------------------------------------
 
 
+def cursor_field(max_length: int = 500) -> fields.String:
+    """The `cursor` query parameter: opaque, base64url as `encode_cursor` writes it."""
+    return fields.String(
+        load_default=None,
+        validate=validate.Length(max=max_length),
+        metadata={
+            "openapi": {"pattern": "^[A-Za-z0-9_-]*$"},
+            "description": "The `next_cursor` of the previous page, unchanged; any other value is a 422.",
+        },
+    )
+
+
 class PageArgsSchema(Schema):
     """`limit` (default 50, max 100) and an opaque `cursor`."""
 
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    cursor = cursor_field()
 
 
 def list_schema(items: type[Schema] | fields.Field, name: str) -> type[Schema]:

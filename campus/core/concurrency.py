@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app
+from flask import copy_current_request_context, current_app, has_request_context
 
 T = TypeVar("T")
 
@@ -27,6 +27,15 @@ def offload(fn: Callable[..., T], *args) -> T:
 
         return gevent.get_hub().threadpool.apply(fn, args)
     return fn(*args)
+
+
+def offload_in_request(fn: Callable[..., T], *args) -> T:
+    """`offload` with the request's context in the thread (configuration, translated error
+    messages): for CPU-heavy steps such as decoding and re-encoding an image — never for I/O
+    the hub can wait on cooperatively (storage writes, S3)."""
+    if has_request_context():
+        fn = copy_current_request_context(fn)
+    return offload(fn, *args)
 
 
 def cooperative_pause() -> Callable[[], None]:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,18 @@ class RateLimited(CampusError):
     code = "rate_limited"
     message = "Too many requests; slow down."
 
+    def __init__(self, message: str | None = None, *, code: str | None = None, retry_after: int | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
+
+class NotReady(CampusError):
+    """The server lacks something it needs to answer (reference data, a backing service)."""
+
+    status = 503
+    code = "not_ready"
+    message = "The service is not ready; try again later."
+
 
 def field_messages(messages: Any, prefix: str | None = None) -> dict[str, list[str]]:
     """marshmallow's error messages as docs/design.md#error-shapes's `{"<field>": ["<problem>", …]}`.
@@ -126,6 +138,7 @@ HTTP_CODES = {
     422: "validation_error",
     429: "rate_limited",
     500: "internal_error",
+    503: "not_ready",
 }
 
 
@@ -144,7 +157,9 @@ def error_response(status: int, body: dict[str, Any]):
 
 
 def handle_campus_error(error: CampusError):
-    return error_response(error.status, error.to_dict())
+    response = error_response(error.status, error.to_dict())
+    retry_after = getattr(error, "retry_after", None)
+    return (*response, {"Retry-After": str(retry_after)}) if retry_after else response
 
 
 def handle_http_exception(error: HTTPException):
@@ -160,6 +175,9 @@ def handle_http_exception(error: HTTPException):
         body = {"code": "validation_error", "message": "Validation failed.", "fields": fields}
     elif status == 429:
         body["message"] = "Too many requests; slow down."
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+        return {"error": {"code": "untrusted_host", "message": "This host is not served here."}}, 400
     response = error_response(status, body)
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response = (*response, {"Allow": ", ".join(error.valid_methods)})

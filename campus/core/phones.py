@@ -5,6 +5,16 @@ from __future__ import annotations
 import phonenumbers
 from flask import current_app, has_app_context
 
+# How the OpenAPI document describes a phone field: "phone" is Campus's own format (a number
+# `phonenumbers` deems valid); the pattern is the characters such a number is written with.
+PHONE_DOCUMENT = {
+    "format": "phone",
+    "pattern": r"^\+?[0-9][0-9 ()./-]{3,30}$",
+    "maxLength": 32,
+    "description": "A valid phone number in any common form (`+7 912 345-67-89`, or national in the "
+    "server's default region, PHONE_DEFAULT_REGION); stored and answered in E.164 (`+79123456789`).",
+}
+
 
 def default_region() -> str:
     return current_app.config["PHONE_DEFAULT_REGION"] if has_app_context() else "RU"

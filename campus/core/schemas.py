@@ -14,6 +14,10 @@ from typing import ClassVar
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 MAX_SAFE_INTEGER = 2**53 - 1  # what a JavaScript client can hold exactly
+# What `Text` accepts, for the OpenAPI document (ECMA-262 regexes): no NUL; with a minimum
+# length, something besides whitespace (the value is stripped before its length is checked).
+NO_NUL = r"^[^\u0000]*$"
+NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 
 
 class Text(fields.String):
@@ -27,6 +31,12 @@ class Text(fields.String):
     def __init__(self, *args, strip: bool = True, **kwargs):
         self.strip = strip
         super().__init__(*args, **kwargs)
+        if "openapi" not in self.metadata:
+            self.metadata = {**self.metadata, "openapi": {"pattern": NOT_BLANK if self._needs_text() else NO_NUL}}
+
+    def _needs_text(self) -> bool:
+        """Stripped with a minimum length, which whitespace alone can't meet once stripped."""
+        return self.strip and any(isinstance(rule, validate.Length) and (rule.min or 0) > 0 for rule in self.validators)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -11,6 +13,7 @@ from flask import current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_socketio import ConnectionRefusedError
 
+from campus.core import metrics
 from campus.core.errors import AuthError, CampusError, Forbidden
 from campus.core.security import Principal, check_csrf, resolve_token
 
@@ -116,31 +119,61 @@ def _rollback() -> None:
     current_app.extensions["sqlalchemy"].session.rollback()
 
 
+class InFlight:
+    """Events being handled in this worker: a draining worker waits for them (`campus.ops.shutdown`)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def add(self, delta: int) -> None:
+        with self._lock:
+            self.count += delta
+
+
+in_flight = InFlight()
+
 ACK_CODES = {"validation_error", "not_found", "forbidden", "rate_limited", "too_large", "internal_error"}
 
 
 def acked(handler: Callable) -> Callable:
     """Wrap an event handler: domain errors become error acks, surprises an `internal_error` ack.
 
-    Codes outside §4's ack set (e.g. `conflict`) are reported as the nearest one in it.
+    Codes outside §4's ack set (e.g. `conflict`) are reported as the nearest one in it. Each
+    event is counted by its outcome and its ack timed (`campus.core.metrics`).
     """
+    event = handler.__name__.removeprefix("on_")
 
     @wraps(handler)
     def wrapper(self, *args):
+        start = time.perf_counter()
+        in_flight.add(1)
         try:
-            return handler(self, *args)
-        except CampusError as error:
-            _rollback()
-            if error.code not in ACK_CODES:
-                error = (
-                    Forbidden(error.message)
-                    if error.status in (401, 403)
-                    else CampusError(error.message, code="validation_error")
-                )
-            return error_ack(error)
-        except Exception:
-            _rollback()
-            log.exception("socket event %s failed", handler.__name__)
-            return error_ack(CampusError("Something went wrong on our side.", code="internal_error"))
+            ack = _handle(handler, self, *args)
+        finally:
+            in_flight.add(-1)
+        outcome = (
+            ack.get("error", {}).get("code", "error") if isinstance(ack, dict) and ack.get("ok") is False else "ok"
+        )
+        metrics.record_event(self.namespace, event, outcome, time.perf_counter() - start)
+        return ack
 
     return wrapper
+
+
+def _handle(handler: Callable, namespace, *args):
+    try:
+        return handler(namespace, *args)
+    except CampusError as error:
+        _rollback()
+        if error.code not in ACK_CODES:
+            error = (
+                Forbidden(error.message)
+                if error.status in (401, 403)
+                else CampusError(error.message, code="validation_error")
+            )
+        return error_ack(error)
+    except Exception:
+        _rollback()
+        log.exception("socket event %s failed", handler.__name__)
+        return error_ack(CampusError("Something went wrong on our side.", code="internal_error"))

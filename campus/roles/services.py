@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from campus.core.errors import NotReady
 from campus.core.i18n import N_
 from campus.extensions import db
 from campus.roles.models import Permission, Role
@@ -80,8 +81,17 @@ def seed_roles() -> None:
 
 
 def get_role(name: str) -> Role:
-    """The seeded role with this name (LookupError when the roles are not seeded)."""
+    """The seeded role with this name (a 503 `NotReady` when the roles are missing: the start-up
+    check refuses such a database, so only a database changed under a running server sees it)."""
     role = db.session.scalar(select(Role).where(Role.name == name))
     if role is None:
-        raise LookupError(f"role {name!r} is not seeded; run `flask seed roles`")
+        raise NotReady(f"Role {name!r} is missing: run `flask db upgrade` (or `flask seed roles`).")
     return role
+
+
+def missing_reference_data() -> list[str]:
+    """What the role table lacks in the database: one line per missing role or permission."""
+    have_permissions = set(db.session.scalars(select(Permission.name)))
+    have_roles = set(db.session.scalars(select(Role.name)))
+    missing = [f"permission {name!r}" for name in PERMISSIONS if name not in have_permissions]
+    return missing + [f"role {name!r}" for name in ROLE_NAMES if name not in have_roles]

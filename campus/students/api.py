@@ -50,7 +50,13 @@ def list_students(args):
 @students_api.arguments(StudentWriteSchema)
 @students_api.response(201, StudentSchema)
 def create_student(data):
-    """Add a student record (admins)."""
+    """Add a student record (admins).
+
+    Rules the body's schema can't say, each a 422 on its field: `date_of_birth` gives an age of
+    14–100 today; `course` is at most the years since `enrollment_year` + 1; `phone_number` is a
+    number `phonenumbers` deems valid; `major_id` and `user_id` name existing rows. An email, or a
+    user, that another record already has is a 409.
+    """
     return services.create_student(g.current_user.id, data)
 
 
@@ -79,7 +85,10 @@ def get_student(student_id):
 @students_api.response(200, StudentSchema)
 def update_student(changes, student_id):
     """Admins change any field; a linked student may change only `phone_number` and `address` of
-    their own record (anything else is a 403)."""
+    their own record (anything else is a 403).
+
+    The rules of `POST /students` hold for the record as changed (a 422 on the field).
+    """
     viewer = g.current_user
     student = services.get_student(student_id)
     if viewer.can("directory.write"):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from campus.core.api import PageArgsSchema, list_schema
-from campus.core.phones import normalize_phone
+from campus.core.phones import PHONE_DOCUMENT, normalize_phone
 from campus.core.schemas import MAX_SAFE_INTEGER, Id, Int, StrictSchema, Text
 from campus.students import rules
 from campus.users.schemas import Email
@@ -20,6 +20,10 @@ SORTS = ("name", "-name", "enrollment_year", "-enrollment_year")
 
 class PhoneNumber(Text):
     """A required phone number in any common form, loaded as E.164 (`+79123456789`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("metadata", {"openapi": PHONE_DOCUMENT, "description": PHONE_DOCUMENT["description"]})
+        super().__init__(*args, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -43,12 +47,25 @@ class StudentWriteSchema(StrictSchema):
 
     first_name = Text(required=True, validate=NAME)
     last_name = Text(required=True, validate=NAME)
-    date_of_birth = StrictDate(required=True)
+    date_of_birth = StrictDate(
+        required=True,
+        metadata={"description": f"In the past; an age of {rules.MIN_AGE} to {rules.MAX_AGE} years today."},
+    )
     email = Email(required=True)
     phone_number = PhoneNumber(required=True)
     address = Text(required=True, validate=ADDRESS)
-    enrollment_year = Int(required=True)
-    course = Int(required=True, validate=[validate.Range(min=rules.MIN_COURSE, max=rules.MAX_COURSE)])
+    enrollment_year = Int(
+        required=True,
+        metadata={
+            "description": f"{rules.FIRST_ENROLLMENT_YEAR} to the current year.",
+            "openapi": lambda: {"minimum": rules.FIRST_ENROLLMENT_YEAR, "maximum": rules.today().year},
+        },
+    )
+    course = Int(
+        required=True,
+        validate=[validate.Range(min=rules.MIN_COURSE, max=rules.MAX_COURSE)],
+        metadata={"description": "At most the years since `enrollment_year` + 1."},
+    )
     major_id = Id(required=True)
     special_notes = Text(load_default="", validate=NOTES)
     user_id = Id(load_default=None, allow_none=True)

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 
 from campus.core.forms import email_address, plain_text
 from campus.core.phones import normalize_phone
+from campus.users.passwords import is_common
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 NAME_MAX = 100
@@ -41,6 +42,11 @@ def name_field(label):
     return StringField(label, filters=[strip], validators=[DataRequired(), Length(max=NAME_MAX), plain_text])
 
 
+def not_common(form, field) -> None:
+    if field.data and is_common(field.data):
+        raise ValidationError(_l("This password is one of the most common ones; choose another."))
+
+
 def new_password_fields(label):
     """A password and its confirmation."""
     password = PasswordField(
@@ -48,6 +54,7 @@ def new_password_fields(label):
         validators=[
             DataRequired(),
             Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("Use at least 8 and at most 128 characters.")),
+            not_common,
         ],
     )
     confirm = PasswordField(
@@ -65,6 +72,7 @@ class RegisterForm(FlaskForm):
     last_name = name_field(_l("Last name"))
     phone = PhoneField(_l("Phone (optional)"), filters=[strip], validators=[Optional(), Length(max=40), plain_text])
     password, confirm = new_password_fields(_l("Password"))
+    invitation = HiddenField()
 
 
 class LoginForm(FlaskForm):

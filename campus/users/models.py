@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campus.core.models import TimestampMixin, UTCDateTime
+from campus.core.models import TimestampMixin, UTCDateTime, utcnow
 from campus.extensions import db
 from campus.roles.models import Role
 
@@ -18,7 +18,9 @@ class User(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so the unique index is case-insensitive on every database.
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # Not unique: a uniqueness check would tell anyone whether a number belongs to an account
+    # (docs/design.md#account-hardening); Campus never finds an account by its phone.
+    phone: Mapped[str | None] = mapped_column(String(20))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -29,7 +31,17 @@ class User(TimestampMixin, db.Model):
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Bumped by "log out everywhere" and password changes: older tokens stop working.
     token_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # The same moment, for the main backend's tokens (which carry no generation): those issued
+    # (`iat`) before it are refused.
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner opened the mailed verification link (or accepted an invitation sent to the
+    # address); until then a self-registered account is a guest and no student record links to it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def full_name(self) -> str:
@@ -51,3 +63,21 @@ class RevokedToken(db.Model):
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class QueuedMail(db.Model):
+    """A mail waiting for the outbox worker (`campus.users.outbox`), composed when it is sent.
+
+    `kind` names its composer, `data` its arguments; nothing secret is stored (a reset link's
+    token is made at delivery)."""
+
+    __tablename__ = "mail_queue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(254))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(255))

@@ -5,15 +5,28 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from campus.core.api import list_schema
-from campus.core.phones import normalize_phone
+from campus.core.phones import PHONE_DOCUMENT, normalize_phone
 from campus.core.schemas import Bool, StrictSchema, Text, UTCDateTimeField
+from campus.users.passwords import is_common
 
 LANGUAGES = ("en", "ru")
-PASSWORD_RULES = validate.Length(min=8, max=128)
+
+
+def not_common(password: str) -> None:
+    if is_common(password):
+        raise ValidationError("This password is one of the most common ones; choose another.")
+
+
+PASSWORD_RULES = [validate.Length(min=8, max=128), not_common]
 
 
 class PhoneField(Text):
-    """A phone number in any common form, loaded as E.164."""
+    """A phone number in any common form, loaded as E.164; an empty one is none."""
+
+    def __init__(self, *args, **kwargs):
+        optional = {**PHONE_DOCUMENT, "pattern": "^$|" + PHONE_DOCUMENT["pattern"]}
+        kwargs.setdefault("metadata", {"openapi": optional, "description": PHONE_DOCUMENT["description"]})
+        super().__init__(*args, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -26,8 +39,11 @@ class PhoneField(Text):
 
 
 class Email(Text):
+    """An address, compared and stored in lower case."""
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validate", [validate.Email(), validate.Length(max=254)])
+        kwargs.setdefault("metadata", {"openapi": {"format": "email"}})
         super().__init__(*args, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -40,6 +56,14 @@ class RegisterSchema(StrictSchema):
     first_name = Text(required=True, validate=validate.Length(min=1, max=100))
     last_name = Text(required=True, validate=validate.Length(min=1, max=100))
     phone = PhoneField(load_default=None, allow_none=True)
+    invitation = Text(
+        validate=validate.Length(max=1000),
+        metadata={"description": "The token of an administrator's invitation (the mailed link's `invitation`)."},
+    )
+
+
+class InvitationSchema(StrictSchema):
+    email = Email(required=True)
 
 
 class TokenRequestSchema(StrictSchema):
@@ -67,6 +91,9 @@ class UserSchema(Schema):
     role = fields.Function(lambda user: user.role.name)
     language = fields.String(allow_none=True)
     is_active = fields.Boolean()
+    email_verified = fields.Boolean(
+        metadata={"description": "Whether the owner opened the mailed verification link; until then a guest."}
+    )
     external_id = fields.String(allow_none=True)
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()

@@ -6,8 +6,7 @@ import hashlib
 import hmac
 from typing import Any
 
-from flask import current_app, url_for
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select
@@ -16,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from campus.audit import services as audit
 from campus.core.database import commit_or_conflict, contains, fold
 from campus.core.errors import AuthError, Conflict, Forbidden, NotFound, ValidationError
-from campus.core.mail import send_mail
+from campus.core.models import utcnow
 from campus.extensions import db
 from campus.roles import services as roles
 from campus.roles.models import Role
-from campus.users import tokens
+from campus.users import contacts, outbox, signin, throttle, tokens
 from campus.users.models import User
 from campus.users.passwords import hash_password, needs_rehash, verify_password
 from campus.users.signals import announce_role_changed, announce_sessions_ended
@@ -41,18 +40,11 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def _check_unique(email: str | None = None, phone: str | None = None, exclude_id: int | None = None) -> None:
-    fields: dict[str, list[str]] = {}
-    for column, value, name in ((User.email, email, "email"), (User.phone, phone, "phone")):
-        if value is None:
-            continue
-        query = select(User.id).where(column == value)
-        if exclude_id:
-            query = query.where(User.id != exclude_id)
-        if db.session.scalar(query) is not None:
-            fields[name] = [_("Already in use.")]
-    if fields:
-        raise Conflict(_("Already in use."), code="conflict", fields=fields)
+def _check_unique_email(email: str) -> None:
+    """The email is an account's identity: a second account with it is a 409. (Phones are not
+    unique: checking would tell anyone whose number is registered.)"""
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(_("Already in use."), code="conflict", fields={"email": [_("Already in use.")]})
 
 
 def register_user(
@@ -64,11 +56,14 @@ def register_user(
     phone: str | None = None,
     language: str | None = None,
     role_name: str = roles.USER,
+    verified: bool = False,
 ) -> User:
-    """Create an account with the default role; the email must be new (409 otherwise)."""
+    """Create an account with `role_name`; the email must be new (409 otherwise). `verified`:
+    the address is known to be the owner's (an invitation, an administrator's account)."""
     email = email.strip().lower()
-    _check_unique(email=email, phone=phone)
+    _check_unique_email(email)
     user = User(
+        email_verified_at=utcnow() if verified else None,
         email=email,
         password_hash=hash_password(password),
         first_name=first_name,
@@ -96,15 +91,14 @@ def authenticate(email: str, password: str) -> User:
 
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
-    """Change the caller's own `PROFILE_FIELDS`; a phone another account has is a 409."""
+    """Change the caller's own `PROFILE_FIELDS` (any phone: whether another account has it is
+    nobody's business)."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationError(fields={name: ["Unknown field."] for name in sorted(unknown)})
-    if changes.get("phone"):
-        _check_unique(phone=changes["phone"], exclude_id=user.id)
     for name, value in changes.items():
         setattr(user, name, value)
-    commit_or_conflict(db.session, "This phone is already in use.")
+    db.session.commit()
     return user
 
 
@@ -113,13 +107,21 @@ def change_password(user: User, current_password: str, new_password: str) -> dic
 
     Returns fresh tokens for the caller's own session.
     """
-    if not verify_password(user.password_hash, current_password):
+    if not signin.guarded_password_check(user.id, lambda: verify_password(user.password_hash, current_password)):
         raise ValidationError(fields={"current_password": [_("Wrong password.")]})
-    user.password_hash = hash_password(new_password)
+    _set_password(user, new_password, "user.password_changed")
+    return tokens.issue_tokens(user)
+
+
+def _set_password(user: User, password: str, action: str) -> None:
+    """Store a new password, end every session, audit it and mail the owner (a change they did
+    not make is then noticed)."""
+    user.password_hash = hash_password(password)
     tokens.revoke_all_tokens(user)
+    audit.record(user.id, action, "user", user.id)
+    outbox.queue("password_changed", user.email, user_id=user.id)
     db.session.commit()
     announce_sessions_ended(user.id)
-    return tokens.issue_tokens(user)
 
 
 def logout(user: User, claims: dict[str, Any], *, everywhere: bool = False) -> None:
@@ -127,6 +129,7 @@ def logout(user: User, claims: dict[str, Any], *, everywhere: bool = False) -> N
     user_id = user.id
     if everywhere:
         tokens.revoke_all_tokens(user)
+        audit.record(user_id, "user.logged_out_everywhere", "user", user_id)
         revoked = None
         db.session.commit()
     else:
@@ -140,24 +143,31 @@ def logout(user: User, claims: dict[str, Any], *, everywhere: bool = False) -> N
     announce_sessions_ended(user_id, revoked)
 
 
-def search_users(query: str, *, limit: int = 20, exclude_id: int | None = None) -> list[User]:
-    """Active users whose name or email contains `query` (case-insensitive, Cyrillic too)."""
+def search_users(viewer: User, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Active users to start a chat with: by name (case-insensitive, Cyrillic too), or by their
+    exact full email; staff (`users.manage`) also by part of an email. `last_seen_at` only of
+    people who share a chat with the viewer (docs/design.md#user-search)."""
     needle = query.strip().casefold()
     if not needle:
         return []
-    name = fold(User.first_name + " " + User.last_name)
+    by_email = contains(fold(User.email), needle) if viewer.can("users.manage") else User.email == query.strip().lower()
     statement = (
         select(User)
-        .where(
-            User.is_active,
-            or_(contains(name, needle), contains(fold(User.email), needle)),
-        )
+        .where(User.is_active, or_(contains(fold(User.first_name + " " + User.last_name), needle), by_email))
         .order_by(User.last_name, User.first_name, User.id)
         .limit(limit)
     )
-    if exclude_id:
-        statement = statement.where(User.id != exclude_id)
-    return list(db.session.scalars(statement))
+    users = list(db.session.scalars(statement))
+    seen = contacts.contacts_among(viewer.id, [user.id for user in users if user.id != viewer.id]) | {viewer.id}
+    return [
+        {
+            "id": user.id,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "last_seen_at": user.last_seen_at if user.id in seen else None,
+        }
+        for user in users
+    ]
 
 
 # --- password reset -------------------------------------------------------------------------
@@ -180,19 +190,15 @@ def make_reset_token(user: User) -> str:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the account exists; say nothing either way."""
-    user = find_by_email(email)
-    if user is None or not user.is_active:
-        return
-    link = url_for("users_views.reset_password", token=make_reset_token(user), _external=True)
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    with force_locale(user.language or "en"):
-        subject = _("Reset your Campus password")
-        body = (
-            _("Open this link to choose a new password (valid for %(minutes)d minutes, once):", minutes=minutes)
-            + f"\n\n{link}\n"
-        )
-    send_mail(user.email, subject, body)
+    """Queue a reset mail for `email`, at most `PASSWORD_RESET_MAIL_LIMIT` per address; say nothing.
+
+    The request does the same work whether or not an account uses the address (one queued row,
+    or none once the limit is reached): the queue's composer looks the account up when sending.
+    """
+    email = email.strip().lower()
+    if throttle.hit(current_app.config["PASSWORD_RESET_MAIL_LIMIT"], "reset-mail", throttle.account_key(email)):
+        outbox.queue("password_reset", email)
+        db.session.commit()
 
 
 def user_from_reset_token(token: str) -> User:
@@ -213,10 +219,7 @@ def user_from_reset_token(token: str) -> User:
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password from a reset link and revoke every token of the user."""
     user = user_from_reset_token(token)
-    user.password_hash = hash_password(new_password)
-    tokens.revoke_all_tokens(user)
-    db.session.commit()
-    announce_sessions_ended(user.id)
+    _set_password(user, new_password, "user.password_reset")
     return user
 
 
@@ -299,7 +302,12 @@ def create_admin(
     user, old = find_by_email(email), None
     if user is None:
         user = register_user(
-            email=email, password=password, first_name=first_name, last_name=last_name, role_name=role_name
+            email=email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            role_name=role_name,
+            verified=True,
         )
         audit.record(None, "user.created_admin", "user", user.id, None, role_name)
     else:
@@ -309,6 +317,7 @@ def create_admin(
         user.role = roles.get_role(role_name)
         user.password_hash = hash_password(password)
         user.is_active = True
+        user.email_verified_at = user.email_verified_at or utcnow()
         audit.record(None, "user.role_changed", "user", user.id, old, role_name)
     db.session.commit()
     if old not in (None, role_name):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt as pyjwt
@@ -12,6 +13,7 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from campus.core.errors import AuthError
 from campus.core.models import utcnow
@@ -21,17 +23,76 @@ from campus.users.models import RevokedToken, User
 SESSION_PREFIX = "sid:"
 
 
-def issue_tokens(user: User, *, refresh: bool = True, session_id: str | None = None) -> dict[str, str]:
+def issue_tokens(
+    user: User, *, refresh: bool = True, session_id: str | None = None, auth_time: int | None = None
+) -> dict[str, str]:
     """A fresh access token (and refresh token) carrying the user's current token generation.
 
-    Tokens of one sign-in share a session id (`sid`): a pair, and the access tokens refreshed
-    from it (pass the refresh token's `session_id`). Logging out with any of them ends them all.
+    Tokens of one sign-in share a session id (`sid`) and the time of the sign-in (`auth_time`):
+    a pair, and the tokens refreshed from it (`continue_session`). Logging out with any of them
+    ends them all.
     """
-    claims = {"gen": user.token_generation, "sid": session_id or uuid.uuid4().hex}
+    claims = {
+        "gen": user.token_generation,
+        "sid": session_id or uuid.uuid4().hex,
+        "auth_time": auth_time or int(time.time()),
+    }
     tokens = {"access_token": create_access_token(identity=str(user.id), additional_claims=claims)}
     if refresh:
-        tokens["refresh_token"] = create_refresh_token(identity=str(user.id), additional_claims=claims)
+        tokens["refresh_token"] = _refresh_token(user, claims["sid"], claims["auth_time"])
     return tokens
+
+
+def _refresh_token(user: User, session_id: str | None, auth_time: int | None, extra: dict | None = None) -> str:
+    """A refresh token living `JWT_REFRESH_IDLE_DAYS` (unused that long, the sign-in ends), never
+    beyond `JWT_REFRESH_TOKEN_EXPIRES` after the sign-in."""
+    now = int(time.time())
+    auth_time = auth_time if isinstance(auth_time, int) else now
+    config = current_app.config
+    ends = auth_time + int(config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
+    lifetime = min(ends - now, int(config["JWT_REFRESH_IDLE"].total_seconds()))
+    if lifetime <= 0:
+        raise AuthError("This sign-in has ended; sign in again.", code="token_expired")
+    claims = {
+        "gen": user.token_generation,
+        "sid": session_id or uuid.uuid4().hex,
+        "auth_time": auth_time,
+        **(extra or {}),
+    }
+    return create_refresh_token(
+        identity=str(user.id), additional_claims=claims, expires_delta=timedelta(seconds=lifetime)
+    )
+
+
+def continue_session(
+    user: User, claims: dict[str, Any], *, refresh: bool = True, previous: str | None = None
+) -> dict[str, str]:
+    """Tokens that carry on the sign-in of a refresh token's `claims` (its `sid`, `auth_time`);
+    `previous`: the `jti` of the refresh token being rotated, carried as `prev`."""
+    pair = issue_tokens(user, refresh=False, session_id=claims.get("sid"), auth_time=claims.get("auth_time"))
+    if refresh:
+        extra = {"prev": previous} if previous else {}
+        pair["refresh_token"] = _refresh_token(user, claims.get("sid"), claims.get("auth_time"), extra)
+    return pair
+
+
+def rotate(user: User, claims: dict[str, Any]) -> dict[str, str]:
+    """A new pair for a refresh token of this sign-in (docs/design.md#refresh-token-rotation).
+
+    The new refresh token names the one it replaces (`prev`); using it spends that one (onto the
+    blocklist by its `jti` alone), so a replaced token presented again is recognised as reuse
+    (`resolve_token`). A client that never takes the new token up keeps its old one working.
+    """
+    previous = claims.get("prev")
+    if isinstance(previous, str) and db.session.get(RevokedToken, previous) is None:
+        expires = utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+        db.session.add(RevokedToken(jti=previous, user_id=user.id, expires_at=expires))
+    pair = continue_session(user, claims, previous=claims["jti"])
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent rotation spent it first
+        db.session.rollback()
+    return pair
 
 
 def resolve_token(token: str, token_type: str | tuple[str, ...] = "access") -> tuple[User, dict[str, Any]]:
@@ -63,7 +124,12 @@ def resolve_token(token: str, token_type: str | tuple[str, ...] = "access") -> t
         user = None
     if user is None:
         raise AuthError("Invalid token.", code="token_invalid")
-    if claims.get("gen") != user.token_generation or _is_blocklisted(claims):
+    if claims.get("gen") != user.token_generation:
+        raise AuthError("Token has been revoked.", code="token_revoked")
+    revoked = _blocklisted_keys(claims)
+    if revoked:
+        if claims["type"] == "refresh" and revoked == {claims["jti"]}:
+            _end_reused_session(user, claims)
         raise AuthError("Token has been revoked.", code="token_revoked")
     _require_active(user)
     return user, claims
@@ -101,7 +167,7 @@ def _resolve_external(token: str, accepted: tuple[str, ...]) -> tuple[User, dict
         raise AuthError("Unknown user.", code="token_invalid")
     claims["jti"] = _external_jti(token, claims)
     claims.pop("sid", None)  # sessions are Campus's own; the main backend's tokens end one by one
-    if _is_blocklisted(claims):
+    if _is_blocklisted(claims) or _issued_before_revocation(user, claims):
         raise AuthError("Token has been revoked.", code="token_revoked")
     _require_active(user)
     return user, claims
@@ -130,10 +196,34 @@ def revocation_keys(claims: dict[str, Any]) -> list[str]:
     return [claims["jti"], SESSION_PREFIX + session_id] if isinstance(session_id, str) else [claims["jti"]]
 
 
+def _blocklisted_keys(claims: dict[str, Any]) -> set[str]:
+    """Which of the token's revocation keys (itself, its sign-in session) are blocklisted."""
+    keys = revocation_keys(claims)
+    return set(db.session.scalars(select(RevokedToken.jti).where(RevokedToken.jti.in_(keys))))
+
+
 def _is_blocklisted(claims: dict[str, Any]) -> bool:
     """Whether the token, or the sign-in session it belongs to, has been revoked."""
-    keys = revocation_keys(claims)
-    return db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti.in_(keys)).limit(1)) is not None
+    return bool(_blocklisted_keys(claims))
+
+
+def _end_reused_session(user: User, claims: dict[str, Any]) -> None:
+    """A rotated refresh token came back: two holders have it, one of them a thief. End the whole
+    sign-in — the new pair included — so whoever really owns it signs in again."""
+    from campus.users.signals import announce_sessions_ended
+
+    if not isinstance(claims.get("sid"), str):
+        return
+    key = SESSION_PREFIX + claims["sid"]
+    if db.session.get(RevokedToken, key) is None:
+        expires = utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+        db.session.add(RevokedToken(jti=key, user_id=user.id, expires_at=expires))
+        try:
+            db.session.commit()
+        except IntegrityError:  # a concurrent reuse ended it first
+            db.session.rollback()
+            return
+        announce_sessions_ended(user.id, [key])
 
 
 def revoke_token(user: User, claims: dict[str, Any]) -> list[str]:
@@ -153,5 +243,19 @@ def revoke_token(user: User, claims: dict[str, Any]) -> list[str]:
 
 
 def revoke_all_tokens(user: User) -> None:
-    """Every token issued so far stops working (log out everywhere, password change)."""
+    """Every token issued so far stops working (log out everywhere, password change): Campus's
+    by their generation, the main backend's by their `iat`."""
     user.token_generation += 1
+    user.tokens_valid_after = utcnow()
+
+
+def _issued_before_revocation(user: User, claims: dict[str, Any]) -> bool:
+    """A main-backend token issued (`iat`, whole seconds) no later than the user's last "log out
+    everywhere" or password change; one without `iat` once there has been one. The second of the
+    change itself counts as before: refusing a token minted right after is the safe side."""
+    if user.tokens_valid_after is None:
+        return False
+    issued_at = claims.get("iat")
+    if not isinstance(issued_at, (int, float)) or isinstance(issued_at, bool):
+        return True
+    return issued_at <= user.tokens_valid_after.timestamp()

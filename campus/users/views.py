@@ -10,14 +10,14 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 
-from campus.core.errors import AuthError, CampusError
+from campus.core.errors import AuthError, CampusError, RateLimited
 from campus.core.forms import ConfirmForm, show_error
 from campus.core.pages import page_login_required, page_permission_required
 from campus.core.phones import format_phone
 from campus.core.security import resolve_token
 from campus.extensions import limiter
 from campus.roles.labels import role_label
-from campus.users import services
+from campus.users import registration, services, signin
 from campus.users.forms import (
     ForgotPasswordForm,
     LanguageForm,
@@ -84,27 +84,60 @@ def keep_cookies_from_view() -> None:
 def register():
     if g.current_user is not None:
         return redirect(url_for("pages.home"))
-    form = RegisterForm()
-    if form.validate_on_submit():
+    invitation = request.values.get("invitation") or None
+    form = RegisterForm(invitation=invitation)
+    if invitation is not None:
         try:
-            user = services.register_user(
-                email=form.email.data,
-                password=form.password.data,
-                first_name=form.first_name.data,
-                last_name=form.last_name.data,
-                phone=form.phone.data,
-            )
+            invited = registration.invitation_email(invitation)
+        except CampusError as error:
+            return render_template("users/reset_link_invalid.html", message=error.message), 400
+        if request.method == "GET":
+            form.email.data = invited
+    elif not registration.registration_open():
+        return render_template("users/register.html", form=form, closed=True), 403
+    if form.validate_on_submit():
+        fields = {name: getattr(form, name).data for name in ("email", "password", "first_name", "last_name", "phone")}
+        try:
+            user = registration.register(invitation=invitation, **fields)
         except CampusError as error:
             show_error(form, error)
         else:
-            flash(_("Welcome to Campus, %(name)s!", name=user.first_name), "success")
+            if user.email_verified or user.role.name != "guest":
+                flash(_("Welcome to Campus, %(name)s!", name=user.first_name), "success")
+            else:
+                flash(
+                    _("Welcome! Open the link we mailed to %(email)s to start using Campus.", email=user.email), "info"
+                )
             keep_cookies_from_view()
             return sign_in(redirect(url_for("pages.home")), user)
-    return render_template("users/register.html", form=form)
+    return render_template("users/register.html", form=form, closed=False)
+
+
+@bp.route("/verify-email/<token>")
+def verify_email(token):
+    """The mailed verification link: the address is proven, a guest account becomes a user."""
+    try:
+        registration.verify_email(token)
+    except CampusError as error:
+        return render_template("users/reset_link_invalid.html", message=error.message), 400
+    flash(_("Your address is confirmed. Welcome to Campus!"), "success")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/verify-email", methods=["POST"])
+@page_login_required
+def resend_verification():
+    try:
+        registration.send_verification(g.current_user)
+    except CampusError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("A new link is on its way to %(email)s.", email=g.current_user.email), "info")
+    return redirect(url_for("users_views.profile"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
+@signin.login_limit()
 def login():
     next_page = safe_next(request.values.get("next"))
     if g.current_user is not None:
@@ -112,13 +145,24 @@ def login():
     form = LoginForm(next=next_page)
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except AuthError:
-            # Unknown email, wrong password, deactivated account: one answer for all.
-            form.form_errors.append(_("Wrong email or password."))
+            user = signin.guarded_sign_in(form.email.data, form.password.data, services.authenticate)
+        except AuthError as error:
+            # Unknown email and wrong password get one answer; "deactivated" comes only after
+            # the right password, so it tells an outsider nothing.
+            inactive = error.code == "inactive"
+            form.form_errors.append(error.message if inactive else _("Wrong email or password."))
+        except RateLimited as error:
+            form.form_errors.append(error.message)
+            return render_template("users/login.html", form=form), 429, {"Retry-After": str(error.retry_after)}
         else:
             keep_cookies_from_view()
             response = sign_in(redirect(next_page or url_for("pages.home")), user)
+            signin.remember_device(response, user.email)
+            # A language picked on the sign-in page (the switch's cookie) is the newer choice:
+            # the account takes it, as the switch does for a signed-in user.
+            chosen = request.cookies.get(LANGUAGE_COOKIE)
+            if chosen in current_app.config["LANGUAGES"] and chosen != user.language and user.can("profile.edit"):
+                services.update_profile(user, {"language": chosen})
             return remember_language(response, user.language) if user.language else response
     return render_template("users/login.html", form=form)
 

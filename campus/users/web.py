@@ -7,9 +7,10 @@ refresh token's lifetime without noticing.
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlparse
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 
 from campus.core.errors import AuthError
@@ -41,9 +42,15 @@ def load_page_user() -> None:
             g.clear_auth_cookies = True
             return
         g.current_user = user
-        g.refreshed_access = tokens.issue_tokens(user, refresh=False, session_id=refresh_claims.get("sid"))[
-            "access_token"
-        ]
+        # The refresh cookie slides too: a browser in use stays signed in, one left idle for
+        # JWT_REFRESH_IDLE_DAYS does not.
+        try:
+            pair = tokens.continue_session(user, refresh_claims)
+        except AuthError:
+            g.current_user = None
+            g.clear_auth_cookies = True
+            return
+        g.refreshed_access, g.refreshed_refresh = pair["access_token"], pair["refresh_token"]
         from flask_jwt_extended import decode_token
 
         g.token_claims = decode_token(g.refreshed_access)
@@ -54,13 +61,20 @@ def store_page_cookies(response):
     """`after_request`: set a refreshed access cookie, or clear cookies that no longer work."""
     if g.get("refreshed_access"):
         set_access_cookies(response, g.refreshed_access)
+        if g.get("refreshed_refresh"):
+            set_refresh_cookies(response, g.refreshed_refresh)
     elif g.get("clear_auth_cookies"):
         unset_jwt_cookies(response)
     return response
 
 
 def sign_in(response, user: User):
-    """Put a fresh token pair in the response's cookies."""
+    """Put a fresh token pair in the response's cookies, and start a new form CSRF secret: a
+    token planted in the browser before signing in (session fixation) is worth nothing after."""
+    # Flask-WTF keeps the secret in the session under its field name (and caches the signed
+    # token in `g`); a new one, rather than none, keeps the page's session cookie.
+    session["csrf_token"] = secrets.token_hex(20)
+    g.pop("csrf_token", None)
     pair = tokens.issue_tokens(user)
     set_access_cookies(response, pair["access_token"])
     set_refresh_cookies(response, pair["refresh_token"])

@@ -1,7 +1,7 @@
 """moderation: pinned and moderator-deleted messages, mutes
 
 Revision ID: 0060_moderation
-Revises: 0040_uploads
+Revises: 0050_conversations
 Create Date: 2026-12-06 21:55:19.313842
 
 """
@@ -13,7 +13,7 @@ import campus.core.models
 
 # revision identifiers, used by Alembic.
 revision = "0060_moderation"
-down_revision = "0040_uploads"
+down_revision = "0050_conversations"
 branch_labels = None
 depends_on = None
 

@@ -30,8 +30,11 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    """The real server of a module's tests (the chat's sign up many users: no login limit)."""
-    server = LiveServer(tmp_path_factory.mktemp("live"), env=LIFTED_LOGIN_LIMIT).start()
+    """The real server of a module's tests (the chat's sign up many users: no login limit; a
+    closed page is announced offline within a second, not after the production grace)."""
+    server = LiveServer(
+        tmp_path_factory.mktemp("live"), env={**LIFTED_LOGIN_LIMIT, "PRESENCE_OFFLINE_GRACE": "0.5"}
+    ).start()
     yield server
     server.stop()
 

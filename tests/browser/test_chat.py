@@ -168,6 +168,7 @@ def test_markup_in_a_message_is_shown_as_text(open_chat_page, chat_user):
     alice_page, bob_page = open_chat_page(alice), open_chat_page(bob)
     alice_page.locator("#new-private-button").click()
     pick_user(alice_page, "private", bob)
+    expect(alice_page.locator("#conversation-title")).to_have_text(bob.name)
     send(alice_page, payload)
     open_conversation(bob_page, alice.name)
     for page in (alice_page, bob_page):

@@ -251,3 +251,25 @@ def test_http_sends_share_the_sockets_flood_limit(app, api, make_user, connect, 
         "hi",
         "bob's own budget",
     ]
+
+
+def test_chat_management_takes_from_the_flood_budget(app, api, make_user, chats):
+    """Creating chats, adding and removing members and renaming spend the same per-user budget
+    as messages: a flood of them is a 429 that changes nothing."""
+    app.config.update(CHAT_EVENT_RATE=0.0001, CHAT_EVENT_BURST=4)
+    ann, bob = make_user(), make_user()
+    group = api.post(ann, "/chats", json={"type": "group", "title": "G", "member_ids": []})
+    chat_id = group.get_json()["id"]
+    added = api.post(ann, f"/chats/{chat_id}/members", json={"user_id": bob})
+    renamed = api.patch(ann, f"/chats/{chat_id}", json={"title": "H"})
+    removed = api.delete(ann, f"/chats/{chat_id}/members/{bob}")
+    assert [r.status_code for r in (group, added, renamed, removed)] == [201, 201, 200, 204]
+    refused = [
+        api.post(ann, "/chats", json={"type": "private", "user_id": bob}),
+        api.post(ann, f"/chats/{chat_id}/members", json={"user_id": bob}),
+        api.patch(ann, f"/chats/{chat_id}", json={"title": "I"}),
+        api.delete(ann, f"/chats/{chat_id}/members/{ann}"),
+    ]
+    assert [error(response, 429) for response in refused] == ["rate_limited"] * 4
+    assert api.get(bob, f"/chats/{chat_id}").status_code == 404
+    assert api.get(ann, f"/chats/{chat_id}").get_json()["title"] == "H"

@@ -263,7 +263,7 @@ def test_the_hand_built_payloads_with_an_attachment_are_the_documented_shape(app
     with app.app_context():
         message = db.session.get(Message, acked["id"])
         row = db.session.execute(select_messages().where(Message.id == acked["id"])).one()
-        documented = MessageSchema().dump(message)
+        documented = MessageSchema().dump(message_from_orm(message))
         assert documented == message_from_orm(message) == message_from_row(row) == acked
 
 

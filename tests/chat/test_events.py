@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from campus.chat import messages as chat_messages
-from campus.chat import sync as chat_sync
 from campus.chat.chats import add_member, remove_member, rename_chat
 from campus.chat.models import Chat, ChatMember, Message
 from campus.extensions import db
@@ -57,6 +56,13 @@ def test_send_is_acked_with_the_stored_message_and_broadcast_to_members(app, mak
         "deleted_at",
         "pinned_at",
         "deleted_by_moderator",
+        # docs/protocol.md#conversations
+        "kind",
+        "data",
+        "mentions",
+        "mentions_all",
+        "reactions",
+        "reply",
     }
     assert (message["chat_id"], message["seq"], message["sender_id"], message["client_id"], message["body"]) == (
         chat_id,
@@ -128,7 +134,8 @@ def test_every_event_on_a_chat_checks_membership(app, make_user, connect, chats,
         {"chat_id": chat_id, "rev": 0, "messages": [], "chat": None, "left": True, "reset": False}
     ]
     assert owner_socket.received() == []
-    assert [(m.body, m.deleted_at) for m in stored_messages(app, chat_id)] == [("hello", None)]
+    # (the removal's system line aside)
+    assert [(m.body, m.deleted_at) for m in stored_messages(app, chat_id) if m.kind is None] == [("hello", None)]
 
 
 def test_a_message_is_broadcast_and_acked_only_after_its_commit(app, make_user, connect, chats, monkeypatch):
@@ -446,7 +453,7 @@ def test_a_removed_member_stops_receiving_at_once(app, make_user, connect, chats
         removed = sock.events("chat_updated")
         assert [(e["change"], e["chat"]["id"]) for e in removed] == [("member_removed", chat_id)]
         assert sock.events("message") == [] and sock.events("typing") == []
-    assert [m["body"] for m in stays_socket.events("message")] == ["secret plans"]
+    assert [m["body"] for m in stays_socket.events("message") if m["kind"] == "message"] == ["secret plans"]
     assert error_code(send(leaves_socket, chat_id, "l-1")) == "not_found"
 
 
@@ -460,7 +467,7 @@ def test_an_added_member_receives_without_reconnecting(app, make_user, connect, 
     send(owner_socket, chat_id, "welcome", "welcome!")
 
     assert [e["change"] for e in newcomer_socket.events("chat_updated")] == ["member_added"]
-    assert [m["body"] for m in newcomer_socket.events("message")] == ["welcome!"]
+    assert [m["body"] for m in newcomer_socket.events("message") if m["kind"] == "message"] == ["welcome!"]
 
 
 def test_a_new_chat_reaches_the_other_side_without_reconnecting(app, make_user, connect, chats):
@@ -535,7 +542,7 @@ def test_sync_resets_when_the_gap_is_too_large_or_the_cursor_is_ahead(app, make_
     sock = connect(ann)
     for n in range(4):
         send(sock, chat_id, f"g-{n}")
-    monkeypatch.setattr(chat_sync, "SYNC_MAX_MESSAGES", 3)
+    app.config.update(CHAT_SYNC_MAX_MESSAGES=3)
 
     too_far = sock.ack("sync", {"cursors": {str(chat_id): 0}})["chats"][0]
     close = sock.ack("sync", {"cursors": {str(chat_id): too_far["rev"] - 2}})["chats"][0]
@@ -599,8 +606,11 @@ def test_presence_goes_to_users_who_share_a_chat(app, make_user, connect, chats)
 
 
 def test_the_hand_built_message_payload_is_the_documented_shape(app, make_user, connect, chats):
+    from campus.chat.message_parts import reply_from_values
     from campus.chat.payloads import message_from_orm, message_from_row, message_from_values, select_messages
     from campus.chat.schemas import MessageSchema
+
+    reply_names = ("reply_seq", "reply_sender_id", "reply_body", "reply_deleted_at")
 
     ann = make_user()
     chat_id = chats.private(ann, ann)
@@ -611,14 +621,16 @@ def test_the_hand_built_message_payload_is_the_documented_shape(app, make_user, 
     sock.ack("delete_message", {"message_id": first["id"]})
     with app.app_context():
         rows = db.session.execute(select_messages().where(Message.chat_id == chat_id).order_by(Message.seq)).all()
-    messages = stored_messages(app, chat_id)
-    assert len(rows) == len(messages) == 2
-    for message, row in zip(messages, rows, strict=True):
-        documented = MessageSchema().dump(message)
-        values = {name: value for name, value in row._mapping.items() if name != "id"}
-        assert message_from_orm(message) == documented
-        assert message_from_row(row) == documented
-        assert message_from_values(row.id, values) == documented
+        messages = list(db.session.scalars(select(Message).where(Message.chat_id == chat_id).order_by(Message.seq)))
+        assert len(rows) == len(messages) == 2
+        for message, row in zip(messages, rows, strict=True):
+            documented = MessageSchema().dump(message_from_orm(message))
+            values = {name: value for name, value in row._mapping.items() if name != "id"}
+            reply = reply_from_values(row.reply_to, *(values.pop(name) for name in reply_names))
+            assert message_from_orm(message) == documented
+            assert message_from_row(row) == documented
+            assert message_from_values(row.id, values, reply=reply) == documented
+    assert documented["reply"] == {"id": first["id"], "seq": 1, "sender_id": ann, "body": None, "deleted": True}
 
 
 def test_error_messages_follow_the_language_of_the_connection(app, make_user, connect):

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from campus.chat.presence import PresenceCounter, SharedPresence
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.redis
 
@@ -65,3 +66,30 @@ def test_one_worker_counts_sockets():
     counter = PresenceCounter()
     assert [counter.connected(1), counter.connected(1)] == [True, False]
     assert [counter.disconnected(1), counter.disconnected(1)] == [False, True]
+
+
+def presence_changes(sock, user_id):
+    return [event["online"] for event in sock.events("presence") if event["user_id"] == user_id]
+
+
+def test_a_reconnect_within_the_grace_announces_nothing(app, make_user, connect, chats):
+    app.config.update(PRESENCE_OFFLINE_GRACE=60)
+    ann, bob = make_user(), make_user()
+    chats.private(ann, bob)
+    bob_socket = connect(bob)
+    for _ in range(3):  # a page reloaded, a token expired, a network blip
+        connect(ann).disconnect()
+    ann_socket = connect(ann)
+    assert presence_changes(bob_socket, ann) == [True]
+    assert ann_socket.ack("sync", {"cursors": {}})["ok"] is True
+
+
+def test_going_offline_is_announced_after_the_grace(app, make_user, connect, chats):
+    app.config.update(PRESENCE_OFFLINE_GRACE=0.2)
+    ann, bob = make_user(), make_user()
+    chats.private(ann, bob)
+    bob_socket = connect(bob)
+    connect(ann).disconnect()
+    wait_until(lambda: presence_changes(bob_socket, ann) == [True, False], "ann announced offline")
+    connect(ann)
+    wait_until(lambda: presence_changes(bob_socket, ann) == [True, False, True], "ann announced online again")

@@ -116,8 +116,9 @@ def test_an_animated_gif_keeps_its_frames_and_loses_its_comment(client, ann):
 def test_a_recorded_note_is_marked_as_one(client, ann):
     body = upload(client, ann, encoded("webm", audio="libopus"), "voice-note.webm", note="true").get_json()
     assert body["note"] is True and body["kind"] == "audio"
-    bad = upload(client, ann, encoded("webm", audio="libopus"), "voice-note.webm", note="maybe")
-    assert bad.status_code == 422 and "note" in bad.get_json()["error"]["fields"]
+    for other in ("maybe", "1", "TRUE", ""):  # the document's enum, exactly
+        bad = upload(client, ann, encoded("webm", audio="libopus"), "voice-note.webm", note=other)
+        assert bad.status_code == 422 and "note" in bad.get_json()["error"]["fields"], other
 
 
 def test_a_browser_recording_without_duration_becomes_seekable(client, ann, tmp_path):

@@ -45,6 +45,10 @@ def test_sync_returns_exactly_the_missed_changes_in_seq_order(live, api):
         answer = cid_socket.sync({chat_id: cursor})[chat_id]
 
     missed = sorted(latest.values(), key=lambda message: message["seq"])
+    # The rename's system line is the last change (docs/protocol.md#system-lines).
+    *_, line = answer["messages"]
+    assert line["kind"] == "system" and line["data"]["title"] == "Lab 3 (moved)" and line["rev"] == renamed["rev"]
+    missed.append(line)
     assert answer["messages"] == missed  # each once, in its current state, in ascending seq
     assert [m["seq"] for m in answer["messages"]] == sorted(m["seq"] for m in answer["messages"])
     assert kept["id"] not in {m["id"] for m in answer["messages"]}

@@ -15,7 +15,11 @@ from campus.serving import cooperative_postgres
 from config import DEFAULT_JWT_SECRET, DEFAULT_SECRET, ProductionConfig, database_url
 from tests.support.server import ROOT
 
-GOOD_SECRETS = {"SECRET_KEY": "a-real-secret", "JWT_SECRET_KEY": "a-real-jwt-secret-long-enough-for-hs256"}
+GOOD_SECRETS = {
+    "SECRET_KEY": "a-real-secret-of-at-least-32-bytes",
+    "JWT_SECRET_KEY": "a-real-jwt-secret-long-enough-for-hs256",
+    "PUBLIC_URL": "https://campus.example.edu",
+}
 
 
 def production(tmp_path, **attrs):
@@ -27,6 +31,7 @@ def production(tmp_path, **attrs):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
             "SOCKETIO_ASYNC_MODE": "threading",
             "MEDIA_ROOT": str(tmp_path / "media"),
+            "MAIL_QUEUE_INTERVAL": 0,
             **attrs,
         },
     )
@@ -48,6 +53,29 @@ def test_production_refuses_the_default_secrets(tmp_path, defaults):
 def test_production_starts_with_real_secrets(tmp_path):
     app = create_app(production(tmp_path))
     assert not app.debug and app.config["JWT_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "JWT_SECRET_KEY"])
+def test_production_refuses_a_secret_shorter_than_32_bytes(tmp_path, name):
+    with pytest.raises(RuntimeError, match=f"{name} must be at least 32 bytes"):
+        create_app(production(tmp_path, **{name: "x" * 31}))
+    assert create_app(production(tmp_path, **{name: "x" * 32}))
+
+
+@pytest.mark.parametrize("url", [None, "", "campus.example.edu", "ftp://campus.example.edu", "https://"])
+def test_production_requires_a_public_url(tmp_path, url):
+    with pytest.raises(RuntimeError, match="Set PUBLIC_URL"):
+        create_app(production(tmp_path, PUBLIC_URL=url))
+
+
+def test_production_accepts_only_the_public_hosts(tmp_path):
+    app = create_app(production(tmp_path, JWT_COOKIE_SECURE=False))
+    client = app.test_client()
+    assert client.get("/login", base_url="https://campus.example.edu").status_code == 200
+    refused = client.get("/login", base_url="https://evil.example")
+    assert refused.status_code == 400
+    listed = create_app(production(tmp_path, TRUSTED_HOSTS=["campus.example.edu", "campus.example.ru"]))
+    assert listed.test_client().get("/login", base_url="https://campus.example.ru").status_code == 200
 
 
 def wsgi_run(tmp_path, **env) -> subprocess.CompletedProcess:

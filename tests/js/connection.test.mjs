@@ -18,7 +18,7 @@ function connection({ expiring = false, refreshes = true } = {}) {
   const io = (namespace, options) => { calls.options = { namespace, ...options }; return socket; };
   const handlers = { log: [] };
   const record = (name) => (...args) => handlers.log.push([name, ...args]);
-  const conn = new Connection({ io, namespace: "/chat", api, csrfToken: () => "csrf-" + calls.refresh, now: () => timers.now });
+  const conn = new Connection({ io, namespace: "/chat", api, csrfToken: () => "csrf-" + calls.refresh, now: () => timers.now, timers });
   conn.connect({ connect: record("connect"), disconnect: record("disconnect"), unauthorized: record("unauthorized"), trouble: record("trouble"), events: { message: record("message") } });
   return { conn, socket, timers, calls, handlers };
 }
@@ -54,6 +54,20 @@ test("token_expired: refresh and connect again (once per pause); other refusals 
   socket.fire("connect_error", refusal("token_revoked"));
   await flush();
   assert.deepEqual(handlers.log.at(-1), ["unauthorized", "token_revoked"]);
+});
+
+test("too_many_connections is trouble, tried again after a pause, not a sign-out", async () => {
+  const { conn, socket, timers, handlers } = connection();
+  socket.fire("connect_error", refusal("too_many_connections"));
+  await flush();
+  assert.deepEqual(handlers.log.at(-1), ["trouble"]);
+  assert.equal(socket.connectCalls, 0);
+  timers.advance(30000);
+  assert.equal(socket.connectCalls, 1);
+  socket.fire("connect_error", refusal("too_many_connections"));
+  conn.close();
+  timers.advance(30000);
+  assert.equal(socket.connectCalls, 1);
 });
 
 test("a failed refresh is a sign-out; network trouble is left to the client's own retries", async () => {
@@ -98,7 +112,7 @@ test("signed out by a refusal: the page says so, closes the socket, and stays si
   assert.equal(p.socket.connectCalls, 1);
   p.socket.fire("connect_error", refusal("token_revoked"));
   await flush();
-  assert.equal(p.view.named("signedOut").length, 1);
+  assert.deepEqual(p.view.named("signedOut"), [["token_revoked"]]);
   assert.equal(p.socket.disconnectCalls, 1);
   p.socket.fire("connect_error", new Error("xhr poll error"));
   assert.deepEqual(p.view.named("connection").at(-1), ["reconnecting"]);   // from the drop, not after

@@ -203,10 +203,28 @@ export class FakeServer {
     });
   }
 
-  /** GET /chats/{id}/messages?before=…&limit=…: ascending seq. */
-  page(chatId, { before = Infinity, limit = 50 } = {}) {
-    const messages = Array.from(this.chats.get(chatId).messages.values()).filter((message) => message.seq < before).sort((a, b) => a.seq - b.seq);
-    return { items: messages.slice(-limit).map((message) => ({ ...message })), next_cursor: null };
+  /** GET /chats/{id}/messages?before=…|after=…|around=…&limit=…: ascending seq. */
+  page(chatId, { before = Infinity, after = null, around = null, limit = 50 } = {}) {
+    const all = Array.from(this.chats.get(chatId).messages.values()).sort((a, b) => a.seq - b.seq);
+    const copy = (messages) => ({ items: messages.map((message) => ({ ...message })), next_cursor: null });
+    if (after !== null) return copy(all.filter((message) => message.seq > after).slice(0, limit));
+    if (around !== null) {
+      const older = all.filter((message) => message.seq < around).slice(-Math.floor(limit / 2));
+      return copy(older.concat(all.filter((message) => message.seq >= around).slice(0, limit - older.length)));
+    }
+    return copy(all.filter((message) => message.seq < before).slice(-limit));
+  }
+
+  /** `react`: the message's reactions change and it takes the chat's next rev. */
+  react(messageId, userId, emoji) {
+    for (const chat of this.chats.values()) {
+      const message = chat.messages.get(messageId);
+      if (!message) continue;
+      chat.rev += 1;
+      Object.assign(message, { reactions: [{ emoji, count: 1, user_ids: [userId] }], rev: chat.rev });
+      return { ...message };
+    }
+    return null;
   }
 }
 
@@ -228,8 +246,10 @@ export function fakeApi(server, userId) {
       const chat = server.chats.get(Number(parts[1]));
       if (!chat || !chat.members.some((member) => member.user_id === userId)) throw new ApiError(404, { error: { code: "not_found", message: "Not found." } });
       if (parts.length === 2) return server.chatPayload(chat);
-      const before = url.searchParams.has("before") ? Number(url.searchParams.get("before")) : Infinity;
-      return server.page(chat.id, { before, limit: Number(url.searchParams.get("limit") || 50) });
+      const number = (name, otherwise) => (url.searchParams.has(name) ? Number(url.searchParams.get(name)) : otherwise);
+      return server.page(chat.id, {
+        before: number("before", Infinity), after: number("after", null), around: number("around", null), limit: number("limit", 50),
+      });
     },
   };
 }

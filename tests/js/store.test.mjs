@@ -231,6 +231,19 @@ describe("unread counts and read markers", () => {
     assert.equal(store.markRead(chat), null);
   });
 
+  test("markRead up to what is shown: the marker stops there, the rest stays unread", () => {
+    const { store, chat } = withOpenChat();
+    for (const seq of [1, 2, 3, 4]) store.applyMessage(message(seq));
+    chat.unread = 4;
+    store.applyMessage(message(5, { sender_id: ME }));
+    assert.equal(store.markRead(chat, 2), 2);
+    assert.deepEqual([chat.myRead, chat.unread], [2, 2]);
+    assert.equal(store.markRead(chat, 2), null);
+    assert.equal(store.markRead(chat, 0), null);   // nothing on screen: nothing read
+    assert.equal(store.markRead(chat, 5), 5);
+    assert.deepEqual([chat.myRead, chat.unread], [5, 0]);
+  });
+
   test("read events: one's own (another tab) clears the count, others' turn ticks into seen", () => {
     const { store, chat } = withOpenChat();
     store.applyMessage(message(1, { sender_id: ME }));
@@ -241,6 +254,17 @@ describe("unread counts and read markers", () => {
     store.applyRead({ chat_id: 7, user_id: ME, seq: 2 });
     assert.equal(chat.unread, 0);
     assert.equal(store.applyRead({ chat_id: 99, user_id: BOB, seq: 1 }), null);
+  });
+
+  test("in a group, seen by says which current members read it", () => {
+    const { store, chat } = withOpenChat();
+    chat.members = [{ user_id: ME }, { user_id: BOB }, { user_id: 3 }, { user_id: 4 }];
+    store.applyMessage(message(1, { sender_id: ME }));
+    assert.deepEqual(store.seenBy(chat, chat.messages.get(1)), []);
+    store.applyRead({ chat_id: 7, user_id: 4, seq: 1 });
+    store.applyRead({ chat_id: 7, user_id: BOB, seq: 3 });
+    store.applyRead({ chat_id: 7, user_id: 99, seq: 3 });   // no longer a member
+    assert.deepEqual(store.seenBy(chat, chat.messages.get(1)), [BOB, 4]);
   });
 });
 
@@ -283,5 +307,16 @@ describe("the chat list", () => {
     assert.equal(store.removeChat(2).id, 2);
     assert.equal(store.removeChat(2), null);
     assert.deepEqual(store.sortedChats().map((chat) => chat.id), [1, 3]);
+  });
+
+  test("a listed chat without messages goes after those with activity, whenever the page loaded", () => {
+    let clock = new Date("2030-01-01T00:00:00Z");
+    const store = new ChatStore({ me: { id: ME }, t: (key) => key, now: () => clock });
+    store.applyChat({ id: 5, members: [], last_message: null }, { fromList: true });
+    store.applyChat({ id: 1, members: [], last_message: { ...message(1), chat_id: 1, created_at: "2026-01-01T08:00:00Z" } }, { fromList: true });
+    assert.deepEqual(store.sortedChats().map((chat) => chat.id), [1, 5]);
+    clock = new Date("2031-01-01T00:00:00Z");
+    store.applyChat({ id: 9, members: [] });   // created while the page is open: new, first
+    assert.deepEqual(store.sortedChats().map((chat) => chat.id), [9, 1, 5]);
   });
 });

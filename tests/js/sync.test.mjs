@@ -365,3 +365,49 @@ describe("live events", () => {
     assert.deepEqual(bodies(chat), ["typo"]);
   });
 });
+
+describe("conversations (docs/protocol.md#conversations)", () => {
+  test("message_reacted is applied like an edit: the newer rev wins, the cursor moves", async () => {
+    const p = await connectedPage({ server: serverWithChat(1) });
+    const chat = await openChat7(p);
+    const reacted = p.server.react(100, BOB, "👍");
+    p.socket.fire("message_reacted", reacted);
+    assert.deepEqual(chat.messages.get(1).reactions, [{ emoji: "👍", count: 1, user_ids: [BOB] }]);
+    assert.equal(chat.cursor, p.server.chats.get(7).rev);
+    assert.equal(p.store.hasGap(chat), false);
+  });
+
+  test("a reply's original far back is loaded around its seq, then up to what is held", async () => {
+    const p = await connectedPage({ server: serverWithChat(300) });
+    const chat = await openChat7(p);
+    assert.equal(chat.firstSeq, 251);
+
+    assert.equal(await p.sync.loadAround(chat, 10), true);
+
+    const paths = p.api.calls.map(([, path]) => path).filter((path) => path.includes("around") || path.includes("after"));
+    assert.deepEqual(paths.slice(0, 2), ["/chats/7/messages?around=10&limit=50", "/chats/7/messages?after=50&limit=100"]);
+    assert.equal(chat.firstSeq, 1);
+    const seqs = Array.from(chat.messages.keys()).sort((a, b) => a - b);
+    assert.deepEqual(seqs, Array.from({ length: 300 }, (_, index) => index + 1));   // one run, no hole
+  });
+
+  test("an original too far back is not loaded: the conversation keeps no hole", async () => {
+    const p = await connectedPage({ server: serverWithChat(300) });
+    const chat = await openChat7(p);
+    assert.equal(await p.sync.loadAround(chat, 10, { maxPages: 1 }), false);
+    assert.equal(chat.firstSeq, 251);
+    assert.equal(chat.messages.has(10), false);
+    assert.equal(await p.sync.loadAround(chat, 260), true);   // already held: no request
+  });
+
+  test("a reply and its mentions go out with the message and survive a reload of the tab", async () => {
+    const storage = memoryStorage();
+    const p = await connectedPage({ server: serverWithChat(1), storage });
+    p.socket.answers.send_message = undefined;
+    p.sync.send(7, "@Bob yes", null, { reply_to: 100, mentions: [BOB] });
+    const sent = p.socket.emitted("send_message").at(-1);
+    assert.deepEqual([sent.reply_to, sent.mentions, sent.body], [100, [BOB], "@Bob yes"]);
+    const kept = JSON.parse(Array.from(storage.items.values())[0]);
+    assert.deepEqual(kept[0].extra, { reply_to: 100, mentions: [BOB] });
+  });
+});

@@ -6,12 +6,16 @@ inventing addresses.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
 from tests.server.clients import ChatClient
 from tests.support.chat_client import CampusApi
+from tests.support.pages import CSRF_INPUT
 from tests.support.server import LiveServer
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.server
 
@@ -19,7 +23,8 @@ LIMIT = 2  # logins per minute per client address
 
 
 def start(tmp_path, *options: str) -> LiveServer:
-    return LiveServer(tmp_path, entry=("wsgi.py", *options), env={"LOGIN_RATE_LIMIT": f"{LIMIT} per minute"}).start()
+    env = {"LOGIN_RATE_LIMIT": f"{LIMIT} per minute", "TRUSTED_HOSTS": "127.0.0.1,campus.example.edu"}
+    return LiveServer(tmp_path, entry=("wsgi.py", *options), env=env).start()
 
 
 def login(server: LiveServer, client_address: str) -> int:
@@ -87,3 +92,43 @@ def test_behind_a_proxy_the_handshake_accepts_the_public_origin_only(server_behi
     assert handshake("https://campus.example.edu") == 200
     assert handshake("http://campus.example.edu") == 400
     assert handshake("https://evil.example") == 400
+
+
+def test_behind_a_proxy_a_forwarded_host_from_the_client_is_not_believed(server_behind_nginx):
+    """nginx passes Host and never sets X-Forwarded-Host: one that arrives came from the client."""
+    response = requests.get(
+        server_behind_nginx.url + "/socket.io/?EIO=4&transport=polling",
+        timeout=30,
+        headers={
+            "Host": "campus.example.edu",
+            "X-Forwarded-Host": "evil.example",
+            "X-Forwarded-Proto": "https",
+            "Origin": "https://evil.example",
+        },
+    )
+    assert response.status_code == 400
+
+
+def test_a_host_outside_trusted_hosts_is_refused(server_behind_nginx):
+    response = requests.get(server_behind_nginx.url + "/login", timeout=30, headers={"Host": "evil.example"})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "untrusted_host"
+
+
+def test_a_reset_link_is_built_from_the_public_url_whatever_the_request_says(server_behind_nginx):
+    server = server_behind_nginx
+    email = "victim@example.test"
+    CampusApi(server.url).register("victim", email=email)
+    browser = requests.Session()
+    page = browser.get(server.url + "/forgot-password", timeout=30)
+    token = CSRF_INPUT.search(page.text).group(1)
+    answer = browser.post(
+        server.url + "/forgot-password",
+        timeout=30,
+        data={"email": email, "csrf_token": token},
+        headers={"X-Forwarded-Host": "evil.example"},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302
+    assert eventually(lambda: "/reset-password/" in server.log_text())
+    links = re.findall(r"(\S+)/reset-password/", server.log_text())
+    assert links == [server.url]

@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from tests.support.accounts import PASSWORD, bearer
 from tests.support.chat_client import CampusApi
 from tests.support.database import throwaway_postgres_database
+from tests.support.directory import student_payload
+from tests.support.images import image_bytes
 from tests.support.server import LIFTED_LOGIN_LIMIT, LiveServer
 from tests.support.services_available import require_postgres
 from tests.support.waiting import eventually
@@ -163,3 +165,68 @@ def test_health_check_answers_while_passwords_are_hashed(sqlite_server):
     last_login = len(timeline) - timeline[::-1].index("login")
     beats = timeline[:last_login].count("beat")
     assert beats > 3 * LOGINS, f"/healthz answered only {beats} times during {LOGINS} logins"
+
+
+# --- image processing off the event loop -----------------------------------------------------
+
+PHOTOS = 4
+
+
+def test_health_check_answers_while_photos_are_processed(sqlite_server):
+    """Student photos of 36 Mpx (~0.5 s of decoding and re-encoding each) uploaded at once while
+    /healthz is polled: on the event loop the health check could only slip in between photos."""
+    email = "photo-admin@example.test"
+    sqlite_server.flask("users", "create-admin", email, "--password", PASSWORD, "--role", "admin")
+    api = CampusApi(sqlite_server.url)
+    headers = bearer(api.token_pair(email)["access_token"])
+    major = requests.post(
+        sqlite_server.url + "/api/v1/majors", json={"name": "Optics", "description": ""}, headers=headers, timeout=60
+    )
+    assert major.status_code == 201, major.text
+    students = [
+        requests.post(
+            sqlite_server.url + "/api/v1/students",
+            json=student_payload(major.json()["id"]),
+            headers=headers,
+            timeout=60,
+        ).json()["id"]
+        for _ in range(PHOTOS)
+    ]
+    photo = image_bytes("PNG", size=(6000, 6000))
+    lock = threading.Lock()
+    timeline: list[str] = []
+    uploads_done = threading.Event()
+
+    def record(event: str) -> None:
+        with lock:
+            timeline.append(event)
+
+    def upload(student_id: int) -> int:
+        response = requests.post(
+            f"{sqlite_server.url}/api/v1/students/{student_id}/photo",
+            files={"photo": ("big.png", photo, "image/png")},
+            headers=headers,
+            timeout=120,
+        )
+        record("photo")
+        return response.status_code
+
+    def heartbeat() -> None:
+        for _ in range(100_000):
+            if uploads_done.is_set():
+                return
+            if requests.get(sqlite_server.url + "/healthz", timeout=60).status_code == 200:
+                record("beat")
+
+    beating = threading.Thread(target=heartbeat)
+    with ThreadPoolExecutor(PHOTOS) as pool:
+        statuses = pool.map(upload, students)
+        beating.start()
+        statuses = list(statuses)
+    uploads_done.set()
+    beating.join(120)
+
+    assert statuses == [200] * PHOTOS
+    last_photo = len(timeline) - timeline[::-1].index("photo")
+    beats = timeline[:last_photo].count("beat")
+    assert beats > 3 * PHOTOS, f"/healthz answered only {beats} times during {PHOTOS} photo uploads"

@@ -203,3 +203,20 @@ def test_forwarded_headers_from_a_client_do_not_make_its_origin_ours(client):
 def test_a_wildcard_allow_list_is_refused_at_start_up():
     with pytest.raises(RuntimeError, match="refused"):
         origin_check(["https://app.example.edu", "*"])
+
+
+def test_sockets_over_the_users_cap_are_refused_with_too_many_connections(app, make_user, auth):
+    from campus.chat.connections import connections
+
+    user_id = make_user()
+    # The count is per process, and this module's other tests leave sockets of the same user id
+    # (each test's database starts again at 1) on apps that are gone: start from what is there.
+    app.config.update(SOCKETIO_MAX_PER_USER=connections.count_of(user_id) + 2)
+    first, second = (ChatConnection(app, auth={"token": auth.token(user_id)}) for _ in range(2))
+    assert first.connected and second.connected
+    assert ChatConnection(app, auth={"token": auth.token(user_id)}).refused_with() == "too_many_connections"
+    first.client.disconnect(namespace=NAMESPACE)
+    again = ChatConnection(app, auth={"token": auth.token(user_id)})
+    assert again.connected
+    for connection in (second, again):
+        connection.client.disconnect(namespace=NAMESPACE)

@@ -33,6 +33,7 @@ def make_user(app):
         first_name: str = "Test",
         last_name: str | None = None,
         active: bool = True,
+        verified: bool = True,
         **extra,
     ) -> int:
         n = next(counter)
@@ -43,10 +44,34 @@ def make_user(app):
                 first_name=first_name,
                 last_name=last_name or f"User{n}",
                 role_name=role,
+                verified=verified,
             )
             user.is_active = active
             for name, value in extra.items():
                 setattr(user, name, value)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def make_user_in():
+    """`make_user_in(app, role)` → id: an account in an app of the test's own (not `app`)."""
+    from campus.users.services import register_user
+
+    numbers = itertools.count(1)
+
+    def make(app, role: str = "user") -> int:
+        n = next(numbers)
+        with app.app_context():
+            user = register_user(
+                email=f"{role}{n}@example.test",
+                password=PASSWORD,
+                first_name="Test",
+                last_name=f"User{n}",
+                role_name=role,
+            )
             db.session.commit()
             return user.id
 

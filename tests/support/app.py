@@ -58,9 +58,30 @@ def dev_app(db_url, tmp_path):
     config = type(
         "DevTest",
         (DevelopmentConfig,),
-        {"SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"), **cheap_hashing},
+        {
+            "SQLALCHEMY_DATABASE_URI": db_url,
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "MAIL_QUEUE_INTERVAL": 0,  # no background sender in tests: they drain the queue
+            **cheap_hashing,
+        },
     )
     with app_for(config) as app:
+        yield app
+
+
+@pytest.fixture
+def unthrottled_app(db_url, tmp_path):
+    """The app with rate limits and the chat's flood budget lifted: for tests that send thousands
+    of requests or events from one address and one user (fuzzing)."""
+    # Not RATELIMIT_ENABLED=False: flask-limiter's one Limiter keeps it for the apps made after.
+    lifted = "1000000 per minute"
+    overrides = {
+        "LOGIN_RATE_LIMIT": lifted,
+        "UPLOAD_RATE_LIMIT": lifted,
+        "CHAT_EVENT_RATE": 1e9,
+        "CHAT_EVENT_BURST": 1e9,
+    }
+    with app_for(config_for(db_url, tmp_path, **overrides)) as app:
         yield app
 
 

@@ -83,6 +83,24 @@ def mails_in(log_text: str) -> list[str]:
     return re.findall(r"MAIL to=.*?(?=\n\d{4}-\d\d-\d\d |\Z)", log_text, flags=re.S)
 
 
+def mailed_reset_link(server, email: str) -> str:
+    """The reset link mailed to `email`, once the server's mail queue has sent it (its log)."""
+    from tests.support.waiting import eventually
+
+    found: list[str] = []
+
+    def sent() -> bool:
+        try:
+            found.append(reset_link(server.log_text(), email))
+        except AssertionError:
+            return False
+        return True
+
+    if not eventually(sent):
+        raise AssertionError(f"no reset mail for {email} in the server log")
+    return found[-1]
+
+
 def reset_link(log_text: str, email: str) -> str:
     for mail in reversed(mails_in(log_text)):
         if f"to={email}" in mail:

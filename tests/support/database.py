@@ -1,6 +1,6 @@
 """A fresh database for every test, migrated from `migrations/` (never from the models).
 
-SQLite by default: one migrated, role-seeded template file per run, copied for each test. With
+SQLite by default: one migrated template file per run (the migrations seed the roles), copied for each test. With
 CAMPUS_TEST_DATABASE_URL set to a PostgreSQL URL (CI's second pass), one throwaway database per
 run, emptied before each test.
 """
@@ -49,13 +49,11 @@ def throwaway_postgres_database(server_url: str, prefix: str = "campus_test") ->
         admin.dispose()
 
 
-def migrate_and_seed(url: str, tmp_path: Path) -> None:
-    from campus.roles.services import seed_roles
-
+def migrate(url: str, tmp_path: Path) -> None:
+    """`flask db upgrade`, nothing else: the migrations seed the roles and permissions."""
     app = create_app(config_for(url, tmp_path))
     with app.app_context():
         upgrade(directory=MIGRATIONS)
-        seed_roles()
         db.engine.dispose()
 
 
@@ -66,11 +64,11 @@ def database(tmp_path_factory):
     if TEST_DATABASE_URL.startswith("postgresql"):
         services_available.require_postgres(TEST_DATABASE_URL)
         with throwaway_postgres_database(TEST_DATABASE_URL) as test_url:
-            migrate_and_seed(test_url, tmp)
+            migrate(test_url, tmp)
             yield {"kind": "postgresql", "url": test_url}
     else:
         template = tmp / "template.db"
-        migrate_and_seed(f"sqlite:///{template}", tmp)
+        migrate(f"sqlite:///{template}", tmp)
         yield {"kind": "sqlite", "template": template}
 
 

@@ -114,6 +114,10 @@ class TcpProxy:
         except OSError:
             _close(client)
             return
+        self._pair(client, server)
+
+    def _pair(self, client: socket.socket, server: socket.socket) -> None:
+        """Forward between an accepted client and its upstream connection, in a thread."""
         server.settimeout(None)
         for sock in (client, server):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -1,6 +1,6 @@
 """The real server for tests: `python wsgi.py` (eventlet or gevent) on a free loopback port.
 
-    server = LiveServer(tmp_path).start()   # migrated, role-seeded SQLite unless database_url given
+    server = LiveServer(tmp_path).start()   # migrated SQLite unless database_url given
     requests.get(server.url + "/healthz")
     server.kill(); server.start()           # SIGKILL and restart on the same port and database
     server.flask("seed", "demo")            # a `flask` command on its database, as an operator runs it
@@ -50,9 +50,8 @@ def flask_command(database_url: str, *args: str) -> str:
 
 
 def prepare_database(url: str) -> None:
-    """Run the migrations and seed the roles, as `flask db upgrade && flask seed roles` would."""
+    """Run the migrations (which seed the roles), as `flask db upgrade` does."""
     flask_command(url, "db", "upgrade")
-    flask_command(url, "seed", "roles")
 
 
 def wait_until_healthy(process: subprocess.Popen, url: str, log_text: Callable[[], str], timeout: float = 30) -> None:
@@ -111,8 +110,9 @@ class LiveServer:
             **os.environ,
             "CAMPUS_CONFIG": "production",
             "SOCKETIO_ASYNC_MODE": self.mode,
-            "SECRET_KEY": "live-test-secret",
+            "SECRET_KEY": "live-test-secret-long-enough-for-production",
             "JWT_SECRET_KEY": "live-test-jwt-secret-long-enough-for-hs256",
+            "PUBLIC_URL": self.url,
             "DATABASE_URL": self.database_url,
             "MEDIA_ROOT": str(self.tmp_path / "media"),
             "MAIL_BACKEND": "log",
@@ -120,6 +120,10 @@ class LiveServer:
             "SESSION_COOKIE_SECURE": "false",
             "SOCKETIO_MESSAGE_QUEUE": "",
             "PYTHONUNBUFFERED": "1",
+            # Tests and benches register accounts over HTTP and chat at once, without opening a
+            # mailed link (tests/users/test_registration.py covers verification).
+            "REGISTRATION_MODE": "open",
+            "MAIL_QUEUE_INTERVAL": "0.5",  # mail is sent from the queue: soon, for the tests that read it
             **self.extra_env,
         }
 

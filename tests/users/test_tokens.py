@@ -376,3 +376,42 @@ def test_django_alg_none_token_is_refused(django):
         "iss": ISSUER,
     }
     assert_refused(django.me(f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."), "token_invalid")
+
+
+def logout_everywhere(django, user_id: int) -> None:
+    from campus.users.models import User
+    from campus.users.services import logout
+
+    with django.app.app_context():
+        logout(db.session.get(User, user_id), {}, everywhere=True)
+
+
+def test_django_tokens_issued_before_logging_out_everywhere_are_refused(django):
+    from datetime import datetime
+
+    from campus.users.models import User
+
+    local = django.make_user(external_id="501")
+    before = django.token(501, iat=int(time.time()) - 10)
+    assert django.me(before).status_code == 200
+    logout_everywhere(django, local)
+    assert_refused(django.me(before), "token_revoked")
+    assert_refused(django.me(django.token(501, iat=None)), "token_revoked")  # no iat: can't tell
+    with django.app.app_context():  # as if the logout was five seconds ago
+        db.session.get(User, local).tokens_valid_after = datetime.now(UTC) - timedelta(seconds=5)
+        db.session.commit()
+    assert django.me(django.token(501)).status_code == 200
+    assert_refused(django.me(before), "token_revoked")
+
+
+def test_django_tokens_issued_before_a_password_change_are_refused(django):
+    local = django.make_user(external_id="502", password="old password 1")
+    before = django.token(502)
+    changed = django.client.post(
+        "/api/v1/users/me/password",
+        headers=bearer(before),
+        json={"current_password": "old password 1", "new_password": "new password 22"},
+    )
+    assert changed.status_code == 200
+    assert_refused(django.me(before), "token_revoked")
+    assert local

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from campus.extensions import db
+from campus.users.models import User
 from tests.support.accounts import bearer
 
 
@@ -44,11 +46,13 @@ def test_patch_me_rejects_fields_users_may_not_set(client, make_user, auth, chan
     assert client.get("/api/v1/users/me", headers=auth.headers(user_id)).get_json()["role"] == "user"
 
 
-def test_patch_me_phone_taken_by_someone_else_is_a_conflict(client, make_user, auth):
-    make_user(phone="+79123456789")
+@pytest.mark.parametrize("registered", [True, False])
+def test_patch_me_does_not_tell_whether_a_phone_is_registered(client, make_user, auth, registered):
+    if registered:
+        make_user(phone="+79123456789")
     user_id = make_user()
     response = client.patch("/api/v1/users/me", headers=auth.headers(user_id), json={"phone": "89123456789"})
-    assert response.status_code == 409
+    assert response.status_code == 200 and response.get_json()["phone"] == "+79123456789"
 
 
 def test_password_change_needs_the_current_password(client, make_user, auth):
@@ -113,3 +117,40 @@ def test_guest_may_not_search_users(client, make_user, auth):
 def test_search_needs_a_query(client, make_user, auth):
     response = client.get("/api/v1/users", headers=auth.headers(make_user()))
     assert response.status_code == 422
+
+
+def search(client, auth, user_id: int, query: str) -> list[dict]:
+    response = client.get("/api/v1/users", query_string={"q": query}, headers=auth.headers(user_id))
+    assert response.status_code == 200
+    return response.get_json()["items"]
+
+
+def test_a_user_finds_people_by_name_or_exact_email_but_never_by_part_of_an_email(client, make_user, auth):
+    searcher = make_user(first_name="Sam", last_name="Searcher")
+    make_user("super_admin", first_name="Root", last_name="Owner", email="rector.office@example.test")
+    assert search(client, auth, searcher, "rector") == []
+    assert search(client, auth, searcher, "@example.test") == []
+    assert search(client, auth, searcher, "rector.office@example") == []
+    assert [u["last_name"] for u in search(client, auth, searcher, " Rector.Office@Example.test ")] == ["Owner"]
+    assert [u["last_name"] for u in search(client, auth, searcher, "root ow")] == ["Owner"]
+
+
+def test_staff_find_people_by_part_of_an_email(client, make_user, auth):
+    admin = make_user("admin", first_name="Ada", last_name="Admin")
+    make_user(first_name="Pat", last_name="Lee", email="pat.lee@example.test")
+    assert [u["last_name"] for u in search(client, auth, admin, "pat.lee@")] == ["Lee"]
+
+
+def test_last_seen_is_shown_only_to_people_who_share_a_chat(app, client, make_user, auth):
+    from datetime import UTC, datetime
+
+    from campus.chat.chats import create_private_chat
+
+    seen = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    searcher = make_user(first_name="Sam", last_name="Searcher")
+    friend = make_user(first_name="Kim", last_name="Friend", last_seen_at=seen)
+    make_user(first_name="Kim", last_name="Stranger", last_seen_at=seen)
+    with app.app_context():
+        create_private_chat(db.session.get(User, searcher), friend)
+    found = {u["last_name"]: u["last_seen_at"] for u in search(client, auth, searcher, "kim")}
+    assert found == {"Friend": "2026-12-01T09:30:00Z", "Stranger": None}

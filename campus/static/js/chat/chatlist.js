@@ -2,6 +2,7 @@
 
 import { describeAttachment } from "./attachments.js";
 import { $, el } from "./dom.js";
+import { systemText } from "./richtext.js";
 
 export function createChatList({ store, t, times, locale, openChat }) {
   const chatList = $("chat-list");
@@ -10,6 +11,7 @@ export function createChatList({ store, t, times, locale, openChat }) {
   function previewText(message) {
     if (!message) return "";
     if (message.deleted_at) return t(message.deleted_by_moderator ? "deleted_by_moderator" : "deleted");
+    if (message.kind === "system") return systemText(message.data, t);
     const text = message.body || describeAttachment(message.attachment, t);
     return (message.sender_id === store.me ? t("you") + ": " : "") + text;
   }

@@ -12,6 +12,7 @@ export const TYPING_IDLE_MS = 4000;      // stop announcing after this long with
 export const GAP_SYNC_DELAY_MS = 200;    // let a late broadcast arrive before syncing a gap
 export const SYNC_CHUNK = 200;           // chats per `sync` call (the server caps one call at 500)
 export const TOKEN_RETRY_PAUSE_MS = 5000;  // at most one refresh per token_expired refusal streak
+export const CAPPED_RETRY_MS = 30000;    // a connect refused with too_many_connections is tried again after this
 export const RETRYABLE = new Set(["rate_limited", "internal_error", "timeout"]);
 export const MAX_AUTOMATIC_TRIES = 3;
 

@@ -3,22 +3,24 @@
  * The page authenticates with its access cookie plus the CSRF double-submit value in `auth`: a
  * function, so every reconnect reads the current cookie (it changes on refresh), refreshing
  * first when the access cookie is about to expire. A refusal with `token_expired` refreshes and
- * connects again; any other refusal means signed out. A server-side disconnect (a worker
+ * connects again; `too_many_connections` (the user's or the address's socket cap) is trouble, tried
+ * again after a pause; any other refusal means signed out. A server-side disconnect (a worker
  * restarting) is not retried by the client by itself, so it is here.
  *
  * No DOM and no global `io`: the Socket.IO client function and the API are passed in. */
 
-import { ACK_TIMEOUT_MS, TOKEN_RETRY_PAUSE_MS } from "./config.js";
+import { ACK_TIMEOUT_MS, CAPPED_RETRY_MS, TOKEN_RETRY_PAUSE_MS } from "./config.js";
 
 export class Connection {
   /** `io`: the Socket.IO client; `api`: createApi()'s refresh functions; `csrfToken()`. */
-  constructor({ io, namespace, api, csrfToken, now = Date.now, ackTimeoutMs = ACK_TIMEOUT_MS }) {
+  constructor({ io, namespace, api, csrfToken, now = Date.now, ackTimeoutMs = ACK_TIMEOUT_MS, timers = globalThis }) {
     this.io = io;
     this.namespace = namespace;
     this.api = api;
     this.csrfToken = csrfToken;
     this.now = now;
     this.ackTimeoutMs = ackTimeoutMs;
+    this.timers = timers;
     this.socket = null;
     this.closed = false;
   }
@@ -47,6 +49,11 @@ export class Connection {
     socket.on("connect_error", async (err) => {
       if (err && err.message === "unauthorized") {
         const code = err.data && err.data.code;
+        if (code === "too_many_connections") {   // not signed out: too many tabs; try again later
+          handlers.trouble();
+          this.timers.setTimeout(() => { if (!this.closed) socket.connect(); }, CAPPED_RETRY_MS);
+          return;
+        }
         if (code === "token_expired" && this.now() - lastRefresh > TOKEN_RETRY_PAUSE_MS) {
           lastRefresh = this.now();
           if (await this.api.refreshAccess()) { socket.connect(); return; }

@@ -1,24 +1,42 @@
 /* Campus chat page: the open conversation — its head, its messages in seq order with the
  * pending ones below, the history note, and loading older messages while scrolling up. */
 
-import { $, el } from "./dom.js";
+import { $, debounce, el } from "./dom.js";
 import { createMessageNodes } from "./messages.js";
 
-export function createConversation({ store, sync, outbox, typing, t, times, canPostAnnouncements, notifications, chatList, messageActions }) {
+export function createConversation({
+  store, sync, outbox, typing, t, times, canPostAnnouncements, notifications, chatList, composing, pageUrl, messageActions,
+}) {
   const messageList = $("message-list");
   const pendingList = $("pending-list");
   const messagesBox = $("messages");
   const conversation = $("conversation");
   const app = $("chat-app");
-  const nodes = createMessageNodes({ store, sync, t, times, rerender: render, setStatus: notifications.setStatus, messageActions });
+  const nodes = createMessageNodes({
+    store, sync, t, times, rerender: render, setStatus: notifications.setStatus, onJump: jumpTo, onReply: composing.startReply,
+    messageActions,
+  });
   let wasNearBottom = true;
+  let dividerSeq = null;   // the first unread message when the open chat was opened
+  const jumpButton = $("jump-new");
 
   const isOpen = (chat) => chat.id === store.openChatId;
 
-  function open(chatId) {
+  /** The address of a chat (`/chat/<id>`), or of the page with none open. */
+  const addressOf = (chatId) => (chatId ? pageUrl.replace(/\/$/, "") + "/" + chatId : pageUrl);
+
+  /** Open a chat; `push` records it in the browser's history (not when going back to it). */
+  function open(chatId, { push = true } = {}) {
     const chat = store.chats.get(chatId);
     if (!chat) return;
+    if (push && location.pathname !== addressOf(chatId)) history.pushState({ chat: chatId }, "", addressOf(chatId));
     if (typing.announcing && typing.announcing !== chatId) typing.stop();
+    if (store.openChatId !== chatId) {
+      composing.reset();
+      // The first unread message as it was when the chat was opened: the divider stays there
+      // while the user reads (the read marker moves as messages are shown).
+      dividerSeq = chat.unread > 0 ? chat.myRead + 1 : null;
+    }
     store.openChatId = chatId;
     conversation.hidden = false;
     $("no-conversation").hidden = true;
@@ -26,11 +44,12 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     render();
     chatList.render();
     if (!chat.messages) sync.loadLatest(chat);
-    else { scrollToBottom(); sync.markRead(chat); }
+    else { scrollToStart(); sync.markRead(chat); }
     if (mayPost(chat)) $("composer-input").focus();
   }
 
-  function close() {
+  function close({ push = true } = {}) {
+    if (push && location.pathname !== addressOf(null)) history.pushState({ chat: null }, "", addressOf(null));
     typing.stop();
     store.openChatId = null;
     conversation.hidden = true;
@@ -57,6 +76,7 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     if (chat.messages) {
       const seqs = Array.from(chat.messages.keys()).sort((a, b) => a - b);
       messageList.append(...seqs.map((seq) => nodes.messageNode(chat, chat.messages.get(seq))));
+      placeDivider(chat);
     }
     pendingList.replaceChildren(...outbox.forChat(chat.id).map(nodes.pendingNode));
     renderHistoryNote(chat);
@@ -69,7 +89,11 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     $("conversation-title").textContent = store.chatName(chat);
     const status = $("conversation-status");
     const partner = store.privatePartner(chat);
-    if (partner !== null) {
+    if (app.dataset.connection !== "online") {
+      // Presence is unknown while the connection is down: say that, not a stale "online".
+      status.textContent = app.dataset.connection === "signed-out" ? "" : t("waiting_for_connection");
+      status.classList.remove("online");
+    } else if (partner !== null) {
       const state = store.presence.get(partner) || {};
       const lastSeen = times.parse(state.last_seen);
       status.textContent = state.online ? t("online") : lastSeen ? t("last_seen", { time: times.short(lastSeen) }) : "";
@@ -145,10 +169,94 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
       const message = chat.messages && chat.messages.get(Number(item.dataset.seq));
       if (!message) continue;
       const status = item.querySelector(".msg-status");
-      const wanted = store.ownStatus(chat, message);
-      if (status && status.dataset.status !== wanted) status.replaceWith(nodes.statusNode(wanted));
+      const wanted = nodes.ownStatusNode(chat, message);
+      if (status && (status.dataset.status !== wanted.dataset.status || status.dataset.seenBy !== wanted.dataset.seenBy)) status.replaceWith(wanted);
     }
   }
+
+  /** "Bob: text" (or the system line) in the live region, replacing the previous one. */
+  function announce(message) {
+    const item = messageList.querySelector('li[data-seq="' + message.seq + '"]');
+    const text = message.kind === "system" ? (item ? item.querySelector(".system-line").textContent : "")
+      : store.userName(message.sender_id) + ": " + (item && item.querySelector(".msg-body") ? item.querySelector(".msg-body").textContent : t("attachment"));
+    $("message-announcer").textContent = text;
+  }
+
+  /** Show the message with `seq` (a reply's original), loading history around it if needed. */
+  async function jumpTo(chat, seq) {
+    if (!chat.messages || !chat.messages.has(seq)) {
+      notifications.setStatus(t("loading"));
+      const found = await sync.loadAround(chat, seq);
+      if (!isOpen(chat)) return;
+      if (!found) { notifications.setStatus(t("jump_failed")); return; }
+      notifications.setStatus("");
+      render();
+    }
+    const node = messageList.querySelector('li[data-seq="' + seq + '"]');
+    if (!node) return;
+    node.scrollIntoView({ block: "center" });
+    node.classList.remove("flash");
+    void node.offsetWidth;   // restart the highlight
+    node.classList.add("flash");
+    node.focus({ preventScroll: true });
+  }
+
+  /** "New messages" above the first message that was unread when the chat was opened. */
+  function placeDivider(chat) {
+    const old = messageList.querySelector("li.new-divider");
+    if (old) old.remove();
+    // Only where the first unread message is held: above a later one it would say the wrong
+    // thing (the newest page did not reach back that far; the conversation then opens at its end).
+    if (dividerSeq === null || !chat.firstSeq || chat.firstSeq > dividerSeq) { jumpButton.hidden = true; return; }
+    const first = Array.from(messageList.querySelectorAll("li.msg")).find((item) =>
+      Number(item.dataset.seq) >= dividerSeq && Number(item.dataset.sender) !== store.me);
+    if (!first) return;
+    first.before(el("li", { className: "new-divider" }, el("span", {}, t("new_messages"))));
+    updateJumpButton();
+  }
+
+  /** The jump button shows while the divider is out of sight. */
+  function updateJumpButton() {
+    const divider = messageList.querySelector("li.new-divider");
+    if (!divider) { jumpButton.hidden = true; return; }
+    const box = messagesBox.getBoundingClientRect();
+    const at = divider.getBoundingClientRect();
+    jumpButton.hidden = at.bottom > box.top && at.top < box.bottom;
+  }
+
+  /** Where an opened conversation starts: at the divider when there is one, else the end. */
+  function scrollToStart() {
+    const divider = messageList.querySelector("li.new-divider");
+    if (divider) {
+      messagesBox.scrollTop = divider.offsetTop - messagesBox.offsetTop - 8;
+      wasNearBottom = messagesBox.scrollHeight - messagesBox.scrollTop - messagesBox.clientHeight < 120;
+    } else scrollToBottom();
+    updateJumpButton();
+  }
+
+  /** The highest seq of a message at least partly on screen (the read marker goes that far). */
+  function shownUpTo(chat) {
+    if (!isOpen(chat) || conversation.hidden) return 0;
+    const box = messagesBox.getBoundingClientRect();
+    const items = messageList.querySelectorAll("li.msg");
+    for (let index = items.length - 1; index >= 0; index -= 1) {
+      const at = items[index].getBoundingClientRect();
+      if (at.top < box.bottom - 4 && at.bottom > box.top) return Number(items[index].dataset.seq);
+    }
+    return 0;
+  }
+
+  const readWhileScrolling = debounce(() => {
+    const chat = store.chats.get(store.openChatId);
+    if (chat) sync.markRead(chat);
+  }, 150);
+
+  jumpButton.addEventListener("click", () => {
+    const divider = messageList.querySelector("li.new-divider");
+    if (divider) divider.scrollIntoView({ block: "start" });
+    const chat = store.chats.get(store.openChatId);
+    if (chat) sync.markRead(chat);
+  });
 
   function scrollToBottom() {
     messagesBox.scrollTop = messagesBox.scrollHeight;
@@ -158,22 +266,40 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     wasNearBottom = messagesBox.scrollHeight - messagesBox.scrollTop - messagesBox.clientHeight < 120;
     const chat = store.chats.get(store.openChatId);
     if (chat && messagesBox.scrollTop < 80) loadOlder(chat);
+    updateJumpButton();
+    readWhileScrolling();
   });
   $("back-button").addEventListener("click", () => { close(); chatList.render(); });
 
-  return {
-    open, close, render, renderHead, scrollToBottom, renderPending, removePending,
-    /** A message was stored: show it, following it down if the user was at the bottom. */
+  /** The chat the address names (`/chat/<id>`), or null. */
+  function chatInAddress() {
+    const match = location.pathname.match(/\/(\d+)\/?$/);
+    return match && location.pathname.startsWith(addressOf(null)) ? Number(match[1]) : null;
+  }
+
+  // Back and forward move between the chats opened here.
+  window.addEventListener("popstate", () => {
+    const chatId = chatInAddress();
+    // Through the returned `open`: main.js wraps it (pins and staff of the chat opened).
+    if (chatId && store.chats.has(chatId)) self.open(chatId, { push: false });
+    else if (!chatId && store.openChatId) { close({ push: false }); chatList.render(); }
+  });
+
+  const self = {
+    open, close, render, chatInAddress, addressOf, shownUpTo, renderHead, scrollToBottom, renderPending, removePending,
+    /** A message was stored: show it, following it down if the user was at the bottom; a new
+     * one from someone else is announced to screen readers once. */
     messageChanged(chat, message, isNew) {
       if (!isOpen(chat)) return;
       renderMessage(chat, message);
+      if (isNew && message.sender_id !== store.me) announce(message);
       if (isNew && wasNearBottom) scrollToBottom();
     },
     /** The newest page arrived. */
     loaded(chat) {
       if (!isOpen(chat)) return;
       render();
-      scrollToBottom();
+      scrollToStart();
       fillViewport(chat);
     },
     changed(chat) {
@@ -182,4 +308,5 @@ export function createConversation({ store, sync, outbox, typing, t, times, canP
     renderHistoryNote,
     refreshOwnStatuses,
   };
+  return self;
 }

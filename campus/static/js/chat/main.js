@@ -12,11 +12,12 @@
  *   outbox.js        unacknowledged messages, resent with their client_id│ (tests/js/)
  *   typing.js        who types, and announcing one's own typing          │
  *   sync.js          the reconnect procedure, gaps, live events          ┘
+ *   richtext.js      links, mentions, system lines, reactions, the @ list's text (no DOM)
  *   dom.js           DOM helpers
  *   attachments.js, uploads.js, recorder.js   attachments' names, uploading, recording (no DOM)
- *   chatlist.js, conversation.js, messages.js, composer.js, dialogs.js, notifications.js,
- *   attachview.js, attach.js, record.js, search.js (search in messages),
- *   moderation.js (pins, the pinned bar, mutes), campus.js (campus chats for teachers)
+ *   chatlist.js, conversation.js, messages.js, messagextras.js, composer.js, composing.js,
+ *   dialogs.js, notifications.js, attachview.js, attach.js, record.js, search.js (search in
+ *   messages), moderation.js (pins, the pinned bar, mutes), campus.js (campus chats for teachers)
  *                    what the user sees (the `view` below is their side of sync.js)
  */
 
@@ -25,6 +26,7 @@ import { createAttach } from "./attach.js";
 import { createCampusChats } from "./campus.js";
 import { createChatList } from "./chatlist.js";
 import { createComposer } from "./composer.js";
+import { createComposing } from "./composing.js";
 import { timeFormats, translator } from "./config.js";
 import { Connection } from "./connection.js";
 import { createConversation } from "./conversation.js";
@@ -73,13 +75,33 @@ const sync = new ChatSync({ store, outbox, typing, api, connection, view, visibl
 const openChat = (chatId) => conversation.open(chatId);
 const notifications = createNotifications({ store, typing, t, openChat });
 const chatList = createChatList({ store, t, times, locale, openChat });
+// Before the composer: its keys (the @ list, Escape for a reply) are handled first.
+const composing = createComposing({
+  store, t, locale,
+  mayMentionAll: (chat) => chat.type === "group" && (store.canManage(chat) || config.can_mention_all),
+});
 const conversation = createConversation({
-  store, sync, outbox, typing, t, times, canPostAnnouncements: config.can_post_announcements, notifications, chatList,
+  store, sync, outbox, typing, t, times, canPostAnnouncements: config.can_post_announcements, notifications, chatList, composing,
+  pageUrl: config.page_url,
   // Called while rendering, after `moderation` below exists.
   messageActions: { actions: (...args) => moderation.actions(...args), moderates: (chat) => moderation.moderates(chat) },
 });
+// `/chat/<id>`: opened once the chat list has it; not one of the user's chats → plain /chat.
+let wantedChat = config.open_chat || null;
+function openWantedChat(connectionState) {
+  if (!wantedChat) return;
+  if (store.chats.has(wantedChat)) {
+    const chatId = wantedChat;
+    wantedChat = null;
+    if (store.openChatId !== chatId) conversation.open(chatId, { push: false });
+  } else if (connectionState === "online") {
+    wantedChat = null;
+    history.replaceState({ chat: null }, "", conversation.addressOf(null));
+    notifications.setStatus(t("chat_not_found"));
+  }
+}
 const dialogs = createDialogs({ store, sync, api, t, times, conversation, chatList, canModerate: config.can_moderate });
-createComposer({ store, sync, typing, t, conversation, notifications, onSent: (entry) => campus.sent(entry) });
+createComposer({ store, sync, typing, t, conversation, notifications, composing, onSent: (entry) => campus.sent(entry) });
 const uploader = createUploader({
   base: config.api, csrf: config.csrf, cookie, limits: config.uploads, t,
   refreshAccess: api.refreshAccess, accessExpiring: api.accessExpiring,
@@ -94,18 +116,27 @@ const campus = createCampusChats({ api, store, sync, t, config, moderation, setS
 // Every way of opening a chat (the list, a notification, a search result) shows its pins, and
 // for a campus chat its staff.
 const openConversation = conversation.open;
-conversation.open = (chatId) => { openConversation(chatId); moderation.opened(chatId); campus.opened(chatId); };
+conversation.open = (chatId, options) => {
+  openConversation(chatId, options);
+  moderation.opened(chatId);
+  campus.opened(chatId);
+};
 
 Object.assign(view, {
-  connection: notifications.setConnection,
+  connection: (state) => {
+    notifications.setConnection(state);
+    if (store.openChatId) conversation.renderHead();
+    openWantedChat(state);
+  },
   failed: (error) => notifications.setStatus(t("action_failed", { message: error.message })),
   signedOut: notifications.showSignedOut,
-  listChanged: () => { chatList.render(); notifications.updateTitle(); },
+  listChanged: () => { chatList.render(); notifications.updateTitle(); openWantedChat(null); },
   chatChanged: (chat) => { if (chat.id === store.openChatId) conversation.renderHead(); },
   membersChanged: (chat) => dialogs.refreshMembers(chat),
   chatRemoved: (chat, notice) => {
     if (chat.id !== store.openChatId) return;
-    conversation.close();
+    conversation.close({ push: false });
+    history.replaceState({ chat: null }, "", conversation.addressOf(null));
     if (notice) notifications.setStatus(t("left_chat", { title: store.chatName(chat) }));
   },
   messageChanged: conversation.messageChanged,
@@ -123,6 +154,7 @@ Object.assign(view, {
     dialogs.refreshMembers(null);
   },
   notify: notifications.notify,
+  shownUpTo: (chat) => conversation.shownUpTo(chat),
 });
 
 document.addEventListener("visibilitychange", () => {

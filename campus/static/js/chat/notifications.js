@@ -3,23 +3,39 @@
  * typing, and the connection status line (with the signed-out notice). */
 
 import { describeAttachment } from "./attachments.js";
-import { $, pageVisible } from "./dom.js";
+import { $, el, pageVisible } from "./dom.js";
+import { mentionsMe, systemText } from "./richtext.js";
 
 export function createNotifications({ store, typing, t, openChat }) {
   const app = $("chat-app");
-  const baseTitle = document.title;
+  // The server wrote the unread total into the title and the "Chat" link; from here on the
+  // page keeps both current.
+  const baseTitle = document.title.replace(/^\(\d+\) /, "");
+  const chatLink = document.querySelector(".nav-chat");
 
   function updateTitle() {
     const total = store.totalUnread();
     document.title = total > 0 ? "(" + total + ") " + baseTitle : baseTitle;
+    if (!chatLink) return;
+    let badge = chatLink.querySelector(".nav-badge");
+    if (total > 0 && !badge) {
+      badge = el("span", { className: "nav-badge" }, "", el("span", { className: "visually-hidden" }, " " + t("unread_word")));
+      chatLink.append(" ", badge);
+    }
+    if (badge) {
+      badge.hidden = total === 0;
+      badge.firstChild.textContent = String(total);
+    }
   }
 
-  /** A desktop notification for a message that arrived while the page was hidden. */
+  /** A desktop notification for a message that arrived while the page was hidden; one that
+   * mentions the user says so (and is meant to pass a chat's mute, docs/protocol.md#mentions). */
   function notify(chat, message) {
     if (pageVisible() || !("Notification" in window) || Notification.permission !== "granted") return;
-    const text = (message.body || describeAttachment(message.attachment, t)).slice(0, 140);
+    const text = (message.kind === "system" ? systemText(message.data, t) : message.body || describeAttachment(message.attachment, t)).slice(0, 140);
+    const name = store.userName(message.sender_id);
     try {
-      const notification = new Notification(t("new_message_from", { name: store.userName(message.sender_id) }), {
+      const notification = new Notification(mentionsMe(message, store.me) ? t("mentioned_you", { name }) : t("new_message_from", { name }), {
         body: chat.type === "private" ? text : store.chatName(chat) + ": " + text,
         tag: "campus-chat-" + chat.id,
       });
@@ -59,9 +75,12 @@ export function createNotifications({ store, typing, t, openChat }) {
     setStatus(state === "online" ? t("online_status") : state === "reconnecting" ? t("reconnecting") : t("connecting"));
   }
 
-  function showSignedOut() {
+  /** The page's credentials no longer work; `code` "inactive": the account was deactivated. */
+  function showSignedOut(code) {
     app.dataset.connection = "signed-out";
-    setStatus(t("signed_out"));
+    const text = code === "inactive" ? t("account_deactivated") : t("signed_out");
+    setStatus(text);
+    $("signed-out").querySelector("p").textContent = text;
     $("signed-out").hidden = false;
   }
 

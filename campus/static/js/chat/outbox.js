@@ -58,8 +58,8 @@ export class Outbox {
   save() {
     if (!this.storage) return;
     try {
-      const entries = Array.from(this.entries.values(), ({ client_id, chat_id, body, attachment, created_at }) => (
-        attachment ? { client_id, chat_id, body, attachment, created_at } : { client_id, chat_id, body, created_at }));
+      const entries = Array.from(this.entries.values(), ({ client_id, chat_id, body, attachment, extra, created_at }) => ({
+        client_id, chat_id, body, created_at, ...(attachment ? { attachment } : {}), ...(extra ? { extra } : {}) }));
       if (entries.length) this.storage.setItem(this.key, JSON.stringify(entries));
       else this.storage.removeItem(this.key);
     } catch (error) {
@@ -76,10 +76,11 @@ export class Outbox {
     return Array.from(this.entries.values()).filter((entry) => entry.chat_id === chatId);
   }
 
-  /** A new message (a body, an uploaded `attachment`, or both), with its client_id for good;
-   * `pump()` sends it. */
-  add(chatId, body, attachment = null) {
+  /** A new message (a body, an uploaded `attachment`, or both; `extra`: `reply_to`, `mentions`),
+   * with its client_id for good; `pump()` sends it. */
+  add(chatId, body, attachment = null, extra = null) {
     const entry = { client_id: this.newId(), chat_id: chatId, body, attachment, status: "pending", created_at: this.now().toISOString() };
+    if (extra && Object.keys(extra).length) entry.extra = extra;
     this.entries.set(entry.client_id, entry);
     this.save();
     return entry;
@@ -118,6 +119,7 @@ export class Outbox {
     entry.tries = (entry.tries || 0) + 1;
     const payload = { chat_id: entry.chat_id, client_id: entry.client_id, body: entry.body || null };
     if (entry.attachment) payload.attachment_id = entry.attachment.id;
+    if (entry.extra) Object.assign(payload, entry.extra);
     link.emit(payload, (err, ack) => {
       if (this.inFlight === entry) this.inFlight = null;
       if (!this.entries.has(entry.client_id)) { this.pump(); return; }

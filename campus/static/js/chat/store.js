@@ -105,7 +105,9 @@ export class ChatStore {
   applyChat(data, { fromList = false } = {}) {
     let chat = this.chats.get(data.id);
     if (!chat) {
-      chat = chatRecord(data.id, this.now().toISOString());
+      // A chat listed without messages has no activity this page knows of (its place is not
+      // "when the page loaded"); one that appears while the page is open is new, so it goes first.
+      chat = chatRecord(data.id, fromList ? "" : this.now().toISOString());
       this.chats.set(data.id, chat);
       chat.cursor = data.rev || 0;
     }
@@ -276,17 +278,23 @@ export class ChatStore {
   /* ---------- reading ---------- */
 
   /**
-   * The user has seen every held message of `chat`: move their read marker to the highest held
-   * seq. Returns that seq when something changed (to announce with `read`), else null.
+   * The user has seen the held messages of `chat` up to `upTo` (all of them when null): move
+   * their read marker to the highest such seq. Returns that seq when something changed (to
+   * announce with `read`), else null. Others' messages held above it stay unread.
    */
-  markRead(chat) {
+  markRead(chat, upTo = null) {
     if (!chat.messages) return null;
     let highest = 0;
-    for (const seq of chat.messages.keys()) highest = Math.max(highest, seq);
-    if (highest <= chat.myRead && !chat.unread) return null;
+    let unseen = 0;
+    for (const [seq, message] of chat.messages) {
+      if (upTo === null || seq <= upTo) highest = Math.max(highest, seq);
+      else if (message.sender_id !== this.me && !message.deleted_at) unseen += 1;
+    }
+    const unread = upTo === null ? 0 : Math.min(chat.unread, unseen);
+    if (highest <= chat.myRead && chat.unread === unread) return null;
     chat.myRead = Math.max(chat.myRead, highest);
-    chat.unread = 0;
-    return highest;
+    chat.unread = unread;
+    return highest > 0 ? chat.myRead : 0;
   }
 
   /** A `read` event: `{chat, mine}` (mine: read in another tab or device), or null. */
@@ -306,5 +314,13 @@ export class ChatStore {
   ownStatus(chat, message) {
     for (const seq of chat.readMarkers.values()) if (seq >= message.seq) return "seen";
     return "sent";
+  }
+
+  /** The other current members whose read marker reached the message (a group's "Seen by"). */
+  seenBy(chat, message) {
+    const members = new Set(chat.members.map((member) => member.user_id));
+    const ids = [];
+    for (const [userId, seq] of chat.readMarkers) if (seq >= message.seq && userId !== this.me && members.has(userId)) ids.push(userId);
+    return ids.sort((a, b) => a - b);
   }
 }

@@ -37,12 +37,13 @@ export class ChatSync {
     this.connection.connect({
       connect: () => this.onConnect(),
       disconnect: () => this.onDisconnect(),
-      unauthorized: () => this.signOut(),
+      unauthorized: (code) => this.signOut(code),
       trouble: () => this.setConnection("reconnecting"),   // network trouble: the client retries
       events: {
         message: (message) => this.applyMessage(message, { live: true }),
         message_updated: (message) => this.applyMessage(message, { live: true }),
         message_deleted: (message) => this.applyMessage(message, { live: true }),
+        message_reacted: (message) => this.applyMessage(message, { live: true }),
         read: (data) => this.onRead(data),
         typing: (data) => this.onTyping(data),
         presence: (data) => this.onPresence(data),
@@ -56,10 +57,10 @@ export class ChatSync {
   }
 
   /** The server no longer takes this page's credentials: stop, and say so. */
-  signOut() {
+  signOut(code = null) {
     if (this.signedOut) return;
     this.signedOut = true;
-    this.view.signedOut();
+    this.view.signedOut(code);
     this.connection.close();
   }
 
@@ -273,10 +274,41 @@ export class ChatSync {
     }
   }
 
-  /** Every held message of `chat` is seen (it is on screen in a visible page). */
+  /**
+   * Make sure the message with `seq` is held (a reply's original): the page around it
+   * (`around=<seq>`), then the pages between it and what is held, so the conversation stays one
+   * run of messages. False when it is too far back (more than `maxPages` pages) or on failure.
+   */
+  async loadAround(chat, seq, { maxPages = 20 } = {}) {
+    if (!chat.messages) return false;
+    if (chat.messages.has(seq)) return true;
+    try {
+      const base = "/chats/" + chat.id + "/messages";
+      const page = await this.api.request("GET", base + "?around=" + seq + "&limit=" + PAGE_SIZE);
+      const items = page.items.slice();
+      if (!items.length) return false;
+      let last = items.length ? items[items.length - 1].seq : seq;
+      for (let pages = 0; chat.firstSeq && last + 1 < chat.firstSeq; pages += 1) {
+        if (pages >= maxPages) return false;
+        const more = await this.api.request("GET", base + "?after=" + last + "&limit=100");
+        if (!more.items.length) break;
+        items.push(...more.items);
+        last = more.items[more.items.length - 1].seq;
+      }
+      if (!chat.messages) return false;
+      this.store.mergeOlder(chat, items);
+      return chat.messages.has(seq);
+    } catch (error) {
+      return false;
+    }
+  }
+
+  /** The held messages of `chat` that the view shows are seen (all of them when the view does
+   * not say: `view.shownUpTo(chat)` is the highest seq on screen). */
   markRead(chat) {
     if (!this.visible()) return;
-    const seq = this.store.markRead(chat);
+    const shown = this.view.shownUpTo ? this.view.shownUpTo(chat) : null;
+    const seq = this.store.markRead(chat, typeof shown === "number" ? shown : null);
     if (seq === null) return;
     if (seq > 0) this.connection.emit("read", { chat_id: chat.id, seq });
     this.view.listChanged();
@@ -286,8 +318,8 @@ export class ChatSync {
 
   /** Write a message to `chatId` (a body, an uploaded attachment, or both): it goes to the
    * outbox and is sent in turn. */
-  send(chatId, body, attachment = null) {
-    const entry = this.outbox.add(chatId, body, attachment);
+  send(chatId, body, attachment = null, extra = null) {
+    const entry = this.outbox.add(chatId, body, attachment, extra);
     this.queue(entry);
     return entry;
   }
