@@ -20,7 +20,7 @@ from sqlalchemy import and_, func, select
 from campus.audit.services import record
 from campus.chat import notify
 from campus.chat.access import membership, require_member
-from campus.chat.models import ADMIN, GROUP, OWNER, PRIVATE, Chat, ChatMember, ChatMute, Message
+from campus.chat.models import ADMIN, GROUP, OWNER, PRIVATE, SYSTEM, Chat, ChatMember, ChatMute, Message
 from campus.chat.payloads import MessagePayload, message_from_orm, message_from_row, select_messages
 from campus.chat.revs import next_rev
 from campus.core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -80,6 +80,8 @@ def set_pinned(user: Principal, chat_id: int, message_id: int, pinned: bool) -> 
         raise Forbidden(_("You may not pin messages here."))
     if pinned and message.deleted_at is not None:
         raise ValidationError(_("A deleted message can't be pinned."), fields={"message_id": [_("Deleted.")]})
+    if message.kind == SYSTEM:  # "A added B" is no announcement (docs/design.md#conversations)
+        raise ValidationError(_("A system line can't be changed."), fields={"message_id": [_("A system line.")]})
     if (message.pinned_at is not None) == pinned:
         return message_from_orm(message)
     if pinned and _pin_count(chat_id) >= MAX_PINS:

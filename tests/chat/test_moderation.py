@@ -145,6 +145,17 @@ def test_a_deleted_message_cannot_be_pinned_and_deleting_unpins(api, send, chats
     assert api("get", ann, f"/chats/{chat}/pins").get_json()["items"] == []
 
 
+def test_a_system_line_cannot_be_pinned(api, chats, make_user):
+    owner, ann = make_user(), make_user()
+    chat = chats.group(owner, [])
+    assert api("post", owner, f"/chats/{chat}/members", json={"user_id": ann}).status_code == 201
+    line = api("get", owner, f"/chats/{chat}/messages").get_json()["items"][-1]
+    assert line["kind"] == "system"
+
+    assert code(api("put", owner, f"/chats/{chat}/pins/{line['id']}"), 422) == "validation_error"
+    assert api("get", owner, f"/chats/{chat}/pins").get_json()["items"] == []
+
+
 def test_a_moderator_deletes_a_students_message_for_everyone(app, api, send, chats, make_user, connect):
     moderator, owner, student = make_user("moderator"), make_user(), make_user("student")
     chat = chats.group(owner, [moderator, student])
