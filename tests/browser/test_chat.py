@@ -421,6 +421,7 @@ def test_students_read_their_major_announcements_and_write_in_their_cohort(open_
         live_server.url + "/api/v1/majors", headers=admin, json={"name": f"Physics {next(_numbers)}"}
     ).json()
     student = chat_user("Sasha")
+    student.verify_email()
     response = requests.post(
         live_server.url + "/api/v1/students",
         headers=admin,
@@ -517,8 +518,8 @@ def test_own_messages_can_be_edited_and_deleted_for_everyone(open_chat_page, cha
     )
     first.locator(".edit-button").click()
     first.locator(".edit-input").fill("typo fixed")
-    first.locator(".edit-input").press("Enter")  # a newline in the box, not a submit
-    first.locator(".edit-form button[type=submit]").click()
+    first.locator(".edit-input").press("Enter")  # Enter saves (Shift+Enter starts a new line)
+    expect(first.locator(".edit-form")).to_have_count(0)
     second.locator(".delete-button").click()
     second.locator(".delete-button").click()  # "Delete for everyone?" — yes
 

@@ -82,6 +82,7 @@ def test_a_teacher_joins_the_major_chat_and_posts_a_pinned_announcement(
     open_chat_page, chat_user, new_page, live_server
 ):
     teacher, student = chat_user("Irina"), chat_user("Petya")
+    student.verify_email()
     admin_email = give_role(new_page, live_server, teacher, "teacher", "Teacher")
     admin = bearer(CampusApi(live_server.url).token_pair(admin_email)["access_token"])
     major_name = f"Chemistry {next(_numbers)}"
