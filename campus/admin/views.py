@@ -21,8 +21,9 @@ from campus.users import services as users
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.context_processor
+@bp.app_context_processor
 def admin_helpers():
+    """Audit and role labels for every template (the home page shows recent audit entries too)."""
     return {
         "role_label": role_label,
         "action_label": action_label,

@@ -132,3 +132,22 @@ class ContactForm(FlaskForm):
         _l("Phone"), validators=[DataRequired(), Length(max=40)], description=_l("For example +7 912 345-67-89")
     )
     address = TextAreaField(_l("Address"), validators=[DataRequired(), Length(max=rules.ADDRESS_LENGTH[1])])
+
+
+IMPORT_EXTENSIONS = ["csv", "xlsx", "json"]
+
+
+class ImportForm(FlaskForm):
+    """The file of students to preview (CSV, XLSX or JSON)."""
+
+    file = FileField(
+        _l("File of students"),
+        validators=[DataRequired(), FileAllowed(IMPORT_EXTENSIONS, _l("Choose a .csv, .xlsx or .json file."))],
+        description=_l("CSV (commas or semicolons, UTF-8 or Windows-1251), XLSX or JSON; one student a row."),
+    )
+
+
+class ImportDecisionForm(FlaskForm):
+    """Commit or cancel a previewed import: the file's token travels with the CSRF token."""
+
+    token = HiddenField(validators=[DataRequired(), Length(max=80)])
