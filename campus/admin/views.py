@@ -13,7 +13,7 @@ from campus.admin import services
 from campus.admin.forms import ActiveForm, AuditFilterForm, RoleForm, UserFilterForm
 from campus.admin.labels import action_label, target_label, value_label
 from campus.core.errors import CampusError
-from campus.core.pages import page_links, page_permission_required
+from campus.core.pages import confirmation, page_links, page_permission_required
 from campus.extensions import db
 from campus.roles.labels import permission_label, role_label
 from campus.users import services as users
@@ -106,10 +106,22 @@ def change_role(user_id: int):
     return redirect(url_for(".user_detail", user_id=user_id))
 
 
-@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@bp.route("/users/<int:user_id>/active", methods=["GET", "POST"])
 @page_permission_required("users.manage")
 def change_active(user_id: int):
     target = users.get_user(user_id)
+    if request.method == "GET":  # deactivating asks first; activating is one click
+        return confirmation(
+            title=_("Deactivate %(name)s?", name=target.full_name),
+            question=_(
+                "They are signed out everywhere at once and cannot sign in until an administrator activates "
+                "the account again."
+            ),
+            action=url_for(".change_active", user_id=target.id),
+            confirm=_("Deactivate"),
+            cancel=url_for(".user_detail", user_id=target.id),
+            hidden={"active": "0"},
+        )
     form = ActiveForm()
     if not form.validate_on_submit():
         _form_errors(form)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, current_app, flash, g, redirect, request, url_for
+from flask import Flask, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from campus.core.security import require_permission
@@ -58,3 +58,33 @@ def page_links(endpoint: str, next_cursor: str | None, **values: Any) -> dict[st
         "next": url_for(endpoint, **args, cursor=next_cursor, **values) if next_cursor else None,
         "first": url_for(endpoint, **args, **values) if request.args.get("cursor") else None,
     }
+
+
+def confirmation(
+    *,
+    title: str,
+    question: str,
+    action: str,
+    confirm: str,
+    cancel: str,
+    hidden: dict[str, str] | None = None,
+    refusal: str | None = None,
+):
+    """A page that asks before a destructive POST, without JavaScript (docs/design.md#confirmations).
+
+    Its form posts to `action` with the CSRF token and the `hidden` fields; `cancel` is the URL
+    back. With `refusal` the page says why it can't be done, and offers no button (a 409)."""
+    from campus.core.forms import ConfirmForm
+
+    page = render_template(
+        "confirm.html",
+        title=title,
+        question=question,
+        action=action,
+        confirm=confirm,
+        cancel=cancel,
+        hidden=hidden or {},
+        refusal=refusal,
+        form=ConfirmForm(),
+    )
+    return page, 409 if refusal else 200

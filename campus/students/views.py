@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from campus.core.errors import CampusError, ValidationError
 from campus.core.forms import ConfirmForm, add_field_errors, schema_errors
-from campus.core.pages import page_links, page_permission_required
+from campus.core.pages import confirmation, page_links, page_permission_required
 from campus.core.phones import format_phone
 from campus.majors.services import all_majors
 from campus.students import services
@@ -132,10 +132,21 @@ def edit(student_id: int):
     return render_template("students/form.html", form=form, student=student)
 
 
-@bp.route("/<int:student_id>/delete", methods=["POST"])
+@bp.route("/<int:student_id>/delete", methods=["GET", "POST"])
 @page_permission_required("directory.write")
 def delete(student_id: int):
     student = services.get_student(student_id)
+    if request.method == "GET":
+        return confirmation(
+            title=_("Delete %(name)s?", name=student.full_name),
+            question=_(
+                "The record and its photo are deleted, and its account leaves the major's and cohort's chats. "
+                "This cannot be undone."
+            ),
+            action=url_for(".delete", student_id=student.id),
+            confirm=_("Delete the record"),
+            cancel=url_for(".detail", student_id=student.id),
+        )
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.delete_student(g.current_user.id, student)
