@@ -60,6 +60,15 @@ class AuditFilterForm(FilterForm):
             SelectChoice(name, target_label(name)) for name in target_types
         ]
 
+    size = SelectField(
+        _l("Per page"),
+        choices=[SelectChoice("", "50"), SelectChoice("20", "20"), SelectChoice("100", "100")],
+        validators=[Optional()],
+    )
+
+    def page_size(self) -> int | None:
+        return int(self.size.data) if self.size.data else None
+
     def validate_until(self, field) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError(_l("Must not be before the start date."))

@@ -2,16 +2,16 @@
 
 Only the fields the viewer may see come out, and no cell can become a formula in a spreadsheet:
 CSV cells that start with `= + - @` (or a tab or carriage return) are prefixed with `'`
-(OWASP's advice for CSV injection), and XLSX cells are written as text cells, never formulas.
+(`core.exports`), and XLSX cells are written as text cells, never formulas.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from campus.core.exports import csv_bytes
 from campus.students import services
 from campus.students.models import Student
 from campus.users.models import User
@@ -28,7 +28,6 @@ FULL_COLUMNS = (
     "special_notes",
     "user_id",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 500
 MIME = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -63,21 +62,8 @@ def _value(student: Student, column: str) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def neutralise(value: Any) -> Any:
-    """A CSV cell that a spreadsheet would run as a formula, made plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def to_csv(rows: list[list[Any]], columns: tuple[str, ...]) -> bytes:
-    """UTF-8 with a BOM, so that spreadsheets read Cyrillic right."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if value is None else neutralise(value) for value in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(columns, rows)
 
 
 def to_xlsx(rows: list[list[Any]], columns: tuple[str, ...]) -> bytes:
