@@ -51,12 +51,22 @@ def page_permission_required(permission: str) -> Callable[[Callable], Callable]:
     return decorator
 
 
-def page_links(endpoint: str, next_cursor: str | None, **values: Any) -> dict[str, str | None]:
-    """Links to a list's next and first pages, keeping the filters of the current query string."""
+def page_links(
+    endpoint: str, next_cursor: str | None, prev_cursor: str | None = None, **values: Any
+) -> dict[str, str | None]:
+    """Links to a list's next, previous and first pages, keeping the current query string's filters.
+
+    A list whose service gives no `prev_cursor` has no previous link; the first-page link is there
+    on every page after the first."""
     args = {key: value for key, value in request.args.items() if key != "cursor" and value}
+    first = url_for(endpoint, **args, **values)
+    prev = None
+    if prev_cursor:
+        prev = url_for(endpoint, **args, cursor=prev_cursor, **values)
     return {
         "next": url_for(endpoint, **args, cursor=next_cursor, **values) if next_cursor else None,
-        "first": url_for(endpoint, **args, **values) if request.args.get("cursor") else None,
+        "prev": prev,
+        "first": first if request.args.get("cursor") else None,
     }
 
 

@@ -39,10 +39,10 @@ def index():
     viewer = g.current_user
     full = viewer.can("directory.read_full")
     form = StudentFilterForm(request.args, majors=all_majors(), full=full)
-    result = {"items": [], "next_cursor": None}
+    result = {"items": [], "next_cursor": None, "prev_cursor": None}
     if form.validate():
         try:
-            result = services.list_students(viewer, limit=24, **form.filters())
+            result = services.list_students(viewer, limit=form.page_size(), **form.filters())
         except ValidationError as error:
             fields = dict(error.fields or {})
             if fields.pop("cursor", None):  # a hidden field: say it where it shows
@@ -52,7 +52,7 @@ def index():
         "students/index.html",
         form=form,
         students=result["items"],
-        links=page_links(".index", result["next_cursor"]),
+        links=page_links(".index", result["next_cursor"], result.get("prev_cursor")),
         full=full,
     )
 
