@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 from campus.audit.models import AuditEntry
 from campus.audit.services import query_entries
-from campus.core.api import decode_cursor, page
+from campus.core.api import decode_cursor, encode_cursor, page
 from campus.core.database import contains, fold
 from campus.extensions import db
 from campus.roles import services as roles
@@ -49,7 +49,8 @@ def list_audit(
     cursor: str | None = None,
     limit: int | None = None,
 ) -> dict[str, Any]:
-    """The audit log, newest first, filtered; `until` is an inclusive day; keyset pages by id."""
+    """The audit log, newest first, filtered; `until` is an inclusive day; keyset pages by id, both
+    ways (`{items, next_cursor, prev_cursor}`)."""
     query = query_entries(
         action=action,
         actor_id=actor_id,
@@ -58,12 +59,25 @@ def list_audit(
         since=_start_of(since) if since else None,
         until=_start_of(until + timedelta(days=1)) if until else None,
     )
-    after = decode_cursor(cursor, (int,))
+    # A cursor is (">", id) for the page after the entry, ("<", id) for the page before it.
+    after = decode_cursor(cursor, ((">", "<"), int))
+    backward = after is not None and after[0] == "<"
     if after:
-        query = query.where(AuditEntry.id < after[0])
+        query = query.where(AuditEntry.id > after[1] if backward else AuditEntry.id < after[1])
+    if backward:
+        query = query.order_by(None).order_by(AuditEntry.id.asc())
     limit = limit or PAGE_SIZE
-    rows = db.session.scalars(query.limit(limit + 1))
-    return page(rows, limit, key=lambda entry: (entry.id,))
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backward:
+        rows.reverse()
+    has_next, has_prev = (True, more) if backward else (more, after is not None)
+    return {
+        "items": rows,
+        "next_cursor": encode_cursor([">", rows[-1].id]) if rows and has_next else None,
+        "prev_cursor": encode_cursor(["<", rows[0].id]) if rows and has_prev else None,
+    }
 
 
 def _start_of(day: date) -> datetime:

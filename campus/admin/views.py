@@ -176,7 +176,7 @@ def _audit_form() -> AuditFilterForm:
 @page_permission_required("audit.read")
 def audit_log():
     form = _audit_form()
-    result = {"items": [], "next_cursor": None}
+    result = {"items": [], "next_cursor": None, "prev_cursor": None}
     filters = _audit_filters(form)
     if filters is not None:
         result = services.list_audit(**filters, cursor=form.cursor.data or None, limit=form.page_size())
@@ -185,7 +185,7 @@ def audit_log():
         "admin/audit.html",
         form=form,
         rows=audit_changes.readable(result["items"]),
-        links=page_links(".audit_log", result["next_cursor"]),
+        links=page_links(".audit_log", result["next_cursor"], result.get("prev_cursor")),
         export_url=url_for(".audit_csv", **args),
     )
 

@@ -97,3 +97,20 @@ def test_the_readable_log_speaks_russian(app, make_user, make_major, make_studen
 
 def test_only_audit_readers_export_it(make_user, browser_for):
     assert browser_for(make_user("teacher")).get("/admin/audit.csv").status_code == 403
+
+
+def test_the_log_pages_forward_and_back(app, make_user, make_major, browser_for):
+    browser = browser_for(make_user("admin"))
+    for n in range(25):
+        make_major(f"Направление {n:02d}")
+    path, forward, html = "/admin/audit?size=20&action=major.created", [], ""
+    while path:
+        html = browser.get(path).get_data(as_text=True)
+        forward.append(re.findall(r"Направление \d\d", html)[::2])
+        match = re.search(r'<a href="([^"]+)" rel="next">', html)
+        path = match.group(1).replace("&amp;", "&") if match else None
+    assert [len(page) for page in forward] == [20, 5]
+    back = re.search(r'<a href="([^"]+)" rel="prev">', html).group(1).replace("&amp;", "&")
+    first = browser.get(back).get_data(as_text=True)
+    assert re.findall(r"Направление \d\d", first)[::2] == forward[0]
+    assert 'rel="prev"' not in first and 'rel="next"' in first
