@@ -210,3 +210,12 @@ def test_the_preview_speaks_russian(app, office, make_major):
     office.client.set_cookie("lang", "ru")
     preview = upload(office, csv_bytes([student_payload(999)]), "students.csv")
     assert ("1", "major_id", "Такого направления нет.") in problems_of(preview)
+
+
+def test_a_body_over_the_request_limit_is_a_413_before_anything_is_read(app, office, make_major):
+    """A 100 MB file meets MAX_CONTENT_LENGTH (25 MB) first; here the limit is lowered to match."""
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    rows = [student_payload(make_major()) for _n in range(1000)]
+    response = upload(office, csv_bytes(rows), "huge.csv")
+    assert response.status_code == 413
+    assert count_students(app) == 0
