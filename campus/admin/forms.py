@@ -30,6 +30,14 @@ class FilterForm(FlaskForm):
         csrf = False
 
     cursor = HiddenField()
+    size = SelectField(
+        _l("Per page"),
+        choices=[SelectChoice("", "50"), SelectChoice("20", "20"), SelectChoice("100", "100")],
+        validators=[Optional()],
+    )
+
+    def page_size(self) -> int | None:
+        return int(self.size.data) if self.size.data else None
 
 
 class UserFilterForm(FilterForm):
@@ -59,15 +67,6 @@ class AuditFilterForm(FilterForm):
         self.target_type.choices = [SelectChoice("", _l("Anything"))] + [
             SelectChoice(name, target_label(name)) for name in target_types
         ]
-
-    size = SelectField(
-        _l("Per page"),
-        choices=[SelectChoice("", "50"), SelectChoice("20", "20"), SelectChoice("100", "100")],
-        validators=[Optional()],
-    )
-
-    def page_size(self) -> int | None:
-        return int(self.size.data) if self.size.data else None
 
     def validate_until(self, field) -> None:
         if field.data and self.since.data and field.data < self.since.data:

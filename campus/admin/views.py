@@ -52,12 +52,13 @@ def index():
 @page_permission_required("users.manage")
 def users_list():
     form = UserFilterForm(request.args, role_names=services.role_names())
-    result = {"items": [], "next_cursor": None}
+    result = {"items": [], "next_cursor": None, "prev_cursor": None}
     if form.validate():
-        result = services.list_users(q=form.q.data, role=form.role.data or None, cursor=form.cursor.data or None)
-    return render_template(
-        "admin/users.html", form=form, users=result["items"], links=page_links(".users_list", result["next_cursor"])
-    )
+        result = services.list_users(
+            q=form.q.data, role=form.role.data or None, cursor=form.cursor.data or None, limit=form.page_size()
+        )
+    links = page_links(".users_list", result["next_cursor"], result["prev_cursor"])
+    return render_template("admin/users.html", form=form, users=result["items"], links=links)
 
 
 @bp.route("/users/<int:user_id>")
