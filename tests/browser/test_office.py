@@ -120,12 +120,23 @@ def test_export_downloads_open_as_csv_and_xlsx_with_the_viewers_fields(new_page,
     assert header == ["id", "last_name", "first_name", "major", "course"]
 
 
+def imported_student(page, surname: str) -> tuple[str, str]:
+    """A new student of the admin's own (through the import page): its name and path."""
+    major = a_major(page)
+    page.goto("/students/import")
+    choose_file(page, import_rows(major, surname, 1), "one.csv")
+    page.click("form.record-form button[type=submit]")
+    page.click("#import-commit")
+    page.wait_for_url("**/students/")
+    page.goto(f"/students/?q={surname}")
+    record = page.locator("#students .student-card .name").first
+    return record.inner_text(), record.get_attribute("href")
+
+
 def test_delete_asks_first_and_cancel_keeps_the_record(new_page):
     page = new_page(viewport=WIDE)
     sign_in_as(page, "admin")
-    page.goto("/students/")
-    record = page.locator("#students .student-card .name").first
-    name, path = record.inner_text(), record.get_attribute("href")
+    name, path = imported_student(page, "Удаляемова")
     page.goto(path)
     page.click(".directory-actions >> text=Delete")
     page.wait_for_url(f"**{path}/delete")
