@@ -154,6 +154,28 @@ def delete(student_id: int):
     return redirect(url_for(".index"))
 
 
+@bp.route("/<int:student_id>/photo/delete", methods=["GET", "POST"])
+@page_permission_required("directory.write")
+def delete_photo(student_id: int):
+    """Remove a record's photo, asking first."""
+    student = services.get_student(student_id)
+    if student.photo_key is None:
+        return redirect(url_for(".detail", student_id=student.id))
+    if request.method == "GET":
+        return confirmation(
+            title=_("Remove the photo of %(name)s?", name=student.full_name),
+            question=_("The photo and its thumbnail are deleted. This cannot be undone."),
+            action=url_for(".delete_photo", student_id=student.id),
+            confirm=_("Remove the photo"),
+            cancel=url_for(".detail", student_id=student.id),
+        )
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.remove_photo(g.current_user.id, student)
+    flash(_("Photo removed."), "success")
+    return redirect(url_for(".detail", student_id=student.id))
+
+
 @bp.route("/me", methods=["GET", "POST"])
 @page_permission_required("students.own_record")
 def my_record():

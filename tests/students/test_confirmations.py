@@ -110,3 +110,25 @@ def test_the_questions_speak_russian(app, make_user, browser_for, make_major, ma
     assert "Отмена" in text and "студент" in text
     text = browser.get(f"/students/{make_student(major)}/delete").get_data(as_text=True)
     assert "Отмена" in text and "необратимо" in text
+
+
+def test_removing_a_photo_asks_first(app, make_user, browser_for, make_student):
+    from tests.support.images import image_bytes
+
+    student = make_student()
+    browser = browser_for(make_user("admin"))
+    assert browser.get(f"/students/{student}/photo/delete").status_code == 302  # no photo: nothing to ask
+    with app.app_context():
+        from campus.students.services import set_photo
+
+        set_photo(None, db.session.get(Student, student), image_bytes("PNG", (64, 64)), "me.png")
+    detail = browser.get(f"/students/{student}").get_data(as_text=True)
+    assert f'href="/students/{student}/photo/delete"' in detail
+    page = browser.get(f"/students/{student}/photo/delete")
+    with app.app_context():
+        assert db.session.get(Student, student).photo_key is not None
+    action, fields = confirm_form(page)
+    assert browser.client.post(action, data=fields).status_code == 302
+    with app.app_context():
+        assert db.session.get(Student, student).photo_key is None
+    assert browser_for(make_user("teacher")).get(f"/students/{student}/photo/delete").status_code == 403
