@@ -61,7 +61,7 @@ def test_a_student_sees_unread_counts_record_and_campus_chats(app, make_user, br
     assert "Пётр Сидоров" in chats and "3 unread" in chats
     record = section(html, "home-student")
     assert "Физика" in record and "/students/me" in record
-    campus_chats = re.findall(r'#chat-\d+">([^<]+)</a>', record)
+    campus_chats = re.findall(r'/chat/\d+">([^<]+)</a>', record)
     assert campus_chats == ["Физика", "Физика, 2025"]  # the major's and the cohort's chats
 
 
