@@ -128,6 +128,10 @@ class Config:
     UPLOAD_RATE_LIMIT = env("UPLOAD_RATE_LIMIT", "30 per minute; 500 per day")
     UPLOAD_UNATTACHED_HOURS = env_int("UPLOAD_UNATTACHED_HOURS", 24)
     MAX_JSON_LENGTH = env_int("MAX_JSON_LENGTH", 256 * 1024)
+    # The import page (docs/directory.md#import): the largest file, and where a previewed file
+    # waits for its commit (default: `imports` next to MEDIA_ROOT; the workers of one machine share it).
+    STUDENT_IMPORT_MAX_BYTES = env_int("STUDENT_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+    STUDENT_IMPORT_DIR = env("STUDENT_IMPORT_DIR")
 
     # Mail: "log" writes mails to the application log (development); "smtp" sends them.
     MAIL_BACKEND = env("MAIL_BACKEND", "smtp")

@@ -251,6 +251,7 @@ def one_to_one(
         "p50": statistics.median(latencies) * 1000,
         "p99": percentile(latencies, 0.99) * 1000,
         "mean": statistics.fmean(latencies) * 1000,
+        "max": latencies[-1] * 1000,
     }
 
 

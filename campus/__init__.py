@@ -134,11 +134,13 @@ def register_blueprints(app: Flask) -> None:
     from campus.majors.views import bp as majors_views
     from campus.pages.views import bp as pages_views
     from campus.students.api import students_api
+    from campus.students.office_views import bp as students_office_views
     from campus.students.views import bp as students_views
     from campus.users.api import auth_api, users_api
     from campus.users.views import bp as users_views
 
-    for blueprint in (pages_views, users_views, admin_views, chat_views, majors_views, students_views):
+    html = (pages_views, users_views, admin_views, chat_views, majors_views, students_views, students_office_views)
+    for blueprint in html:
         app.register_blueprint(blueprint)
     for blueprint in (
         auth_api,

@@ -54,8 +54,14 @@ def admin_world(unthrottled_app, make_user_in):
     student = client.post("/api/v1/students", json=student_payload(major), headers=headers).get_json()["id"]
     chat = client.post("/api/v1/chats", json={"type": "group", "title": "G", "member_ids": [other]}, headers=headers)
     chat_id = chat.get_json()["id"]
-    client.post(f"/api/v1/chats/{chat_id}/messages", json={"client_id": "m1", "body": "hi"}, headers=headers)
-    ids = {"major_id": major, "student_id": student, "chat_id": chat_id, "user_id": other}
+    sent = client.post(f"/api/v1/chats/{chat_id}/messages", json={"client_id": "m1", "body": "hi"}, headers=headers)
+    ids = {
+        "major_id": major,
+        "student_id": student,
+        "chat_id": chat_id,
+        "user_id": other,
+        "message_id": sent.get_json()["id"],
+    }
     return app, admin, ids
 
 

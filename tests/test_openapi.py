@@ -269,7 +269,7 @@ def test_the_enrollment_year_bound_follows_the_calendar(spec):
 def test_what_json_schema_cannot_say_is_in_the_descriptions(spec):
     """Rules of the database, the date or two query parameters, for client authors."""
     paths = spec["paths"]
-    assert "at most one of" in paths["/api/v1/chats/{chat_id}/messages"]["get"]["description"]
+    assert "not both" in paths["/api/v1/chats/{chat_id}/messages"]["get"]["description"]
     assert "not both" in paths["/api/v1/messages/{user_id}"]["get"]["description"]
     assert "`last_seq`" in paths["/api/v1/chats/{chat_id}/read"]["post"]["description"]
     assert "reply_to" in paths["/api/v1/chats/{chat_id}/messages"]["post"]["description"]

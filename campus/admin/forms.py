@@ -31,6 +31,14 @@ class FilterForm(FlaskForm):
         csrf = False
 
     cursor = HiddenField()
+    size = SelectField(
+        _l("Per page"),
+        choices=[SelectChoice("", "50"), SelectChoice("20", "20"), SelectChoice("100", "100")],
+        validators=[Optional()],
+    )
+
+    def page_size(self) -> int | None:
+        return int(self.size.data) if self.size.data else None
 
 
 class UserFilterForm(FilterForm):

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 from campus.audit.models import AuditEntry
 from campus.audit.services import query_entries
-from campus.core.api import decode_cursor, page
+from campus.core.api import decode_cursor, encode_cursor
 from campus.core.database import contains, fold
 from campus.extensions import db
 from campus.roles import services as roles
@@ -22,7 +22,8 @@ PAGE_SIZE = 50
 def list_users(
     *, q: str | None = None, role: str | None = None, cursor: str | None = None, limit: int | None = None
 ) -> dict[str, Any]:
-    """Users by email, filtered by a name/email search (Cyrillic folded too) and a role; keyset pages."""
+    """Users by email, filtered by a name/email search (Cyrillic folded too) and a role; keyset
+    pages both ways."""
     query = select(User).join(Role).order_by(User.email)
     needle = (q or "").strip().casefold()
     if needle:
@@ -30,12 +31,7 @@ def list_users(
         query = query.where(or_(contains(name, needle), contains(fold(User.email), needle)))
     if role:
         query = query.where(Role.name == role)
-    after = decode_cursor(cursor, (str,))
-    if after:
-        query = query.where(User.email > after[0])
-    limit = limit or PAGE_SIZE
-    rows = db.session.scalars(query.limit(limit + 1))
-    return page(rows, limit, key=lambda user: (user.email,))
+    return _keyset(query.order_by(None), User.email, str, cursor, limit or PAGE_SIZE)
 
 
 def list_audit(
@@ -49,7 +45,8 @@ def list_audit(
     cursor: str | None = None,
     limit: int | None = None,
 ) -> dict[str, Any]:
-    """The audit log, newest first, filtered; `until` is an inclusive day; keyset pages by id."""
+    """The audit log, newest first, filtered; `until` is an inclusive day; keyset pages by id, both
+    ways (`{items, next_cursor, prev_cursor}`)."""
     query = query_entries(
         action=action,
         actor_id=actor_id,
@@ -58,12 +55,31 @@ def list_audit(
         since=_start_of(since) if since else None,
         until=_start_of(until + timedelta(days=1)) if until else None,
     )
-    after = decode_cursor(cursor, (int,))
+    return _keyset(query.order_by(None), AuditEntry.id, int, cursor, limit or PAGE_SIZE, descending=True)
+
+
+def _keyset(query, column, kind: type, cursor: str | None, limit: int, *, descending: bool = False) -> dict[str, Any]:
+    """A page of `query` ordered by the unique `column`: `{items, next_cursor, prev_cursor}`.
+
+    A cursor is `(">", value)` for the page after a row, `("<", value)` for the page before it;
+    the page before is read in reverse order and turned round."""
+    after = decode_cursor(cursor, ((">", "<"), kind))
+    backward = after is not None and after[0] == "<"
+    ascending = backward == descending  # the order this page is read in
     if after:
-        query = query.where(AuditEntry.id < after[0])
-    limit = limit or PAGE_SIZE
-    rows = db.session.scalars(query.limit(limit + 1))
-    return page(rows, limit, key=lambda entry: (entry.id,))
+        query = query.where(column > after[1] if ascending else column < after[1])
+    rows = list(db.session.scalars(query.order_by(column.asc() if ascending else column.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backward:
+        rows.reverse()
+    has_next, has_prev = (True, more) if backward else (more, after is not None)
+    value = column.key
+    return {
+        "items": rows,
+        "next_cursor": encode_cursor([">", getattr(rows[-1], value)]) if rows and has_next else None,
+        "prev_cursor": encode_cursor(["<", getattr(rows[0], value)]) if rows and has_prev else None,
+    }
 
 
 def _start_of(day: date) -> datetime:

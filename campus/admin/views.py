@@ -6,14 +6,15 @@ audit entries; these views only turn its refusals into flash messages.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campus.admin import services
+from campus.admin import audit_changes, services
 from campus.admin.forms import ActiveForm, AuditFilterForm, InviteForm, RoleForm, UserFilterForm
 from campus.admin.labels import action_label, target_label, value_label
 from campus.core.errors import CampusError
-from campus.core.pages import page_links, page_permission_required
+from campus.core.exports import csv_bytes
+from campus.core.pages import confirmation, page_links, page_permission_required
 from campus.extensions import db
 from campus.roles.labels import permission_label, role_label
 from campus.users import registration
@@ -22,8 +23,9 @@ from campus.users import services as users
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.context_processor
+@bp.app_context_processor
 def admin_helpers():
+    """Audit and role labels for every template (the home page shows recent audit entries too)."""
     return {
         "role_label": role_label,
         "action_label": action_label,
@@ -51,15 +53,14 @@ def index():
 @page_permission_required("users.manage")
 def users_list():
     form = UserFilterForm(request.args, role_names=services.role_names())
-    result = {"items": [], "next_cursor": None}
+    result = {"items": [], "next_cursor": None, "prev_cursor": None}
     if form.validate():
-        result = services.list_users(q=form.q.data, role=form.role.data or None, cursor=form.cursor.data or None)
+        result = services.list_users(
+            q=form.q.data, role=form.role.data or None, cursor=form.cursor.data or None, limit=form.page_size()
+        )
+    links = page_links(".users_list", result["next_cursor"], result["prev_cursor"])
     return render_template(
-        "admin/users.html",
-        form=form,
-        invite_form=InviteForm(formdata=None),
-        users=result["items"],
-        links=page_links(".users_list", result["next_cursor"]),
+        "admin/users.html", form=form, invite_form=InviteForm(formdata=None), users=result["items"], links=links
     )
 
 
@@ -129,10 +130,22 @@ def change_role(user_id: int):
     return redirect(url_for(".user_detail", user_id=user_id))
 
 
-@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@bp.route("/users/<int:user_id>/active", methods=["GET", "POST"])
 @page_permission_required("users.manage")
 def change_active(user_id: int):
     target = users.get_user(user_id)
+    if request.method == "GET":  # deactivating asks first; activating is one click
+        return confirmation(
+            title=_("Deactivate %(name)s?", name=target.full_name),
+            question=_(
+                "They are signed out everywhere at once and cannot sign in until an administrator activates "
+                "the account again."
+            ),
+            action=url_for(".change_active", user_id=target.id),
+            confirm=_("Deactivate"),
+            cancel=url_for(".user_detail", user_id=target.id),
+            hidden={"active": "0"},
+        )
     form = ActiveForm()
     if not form.validate_on_submit():
         _form_errors(form)
@@ -157,38 +170,87 @@ def roles_overview():
     return render_template("admin/roles.html", roles=services.roles_with_counts())
 
 
+def _audit_filters(form: AuditFilterForm) -> dict | None:
+    """The service's filters from the form, or None when the form has errors (shown on it)."""
+    if not form.validate():
+        return None
+    actor_id = None
+    if form.actor.data:
+        actor = users.find_by_email(form.actor.data)
+        if actor is None:
+            form.actor.errors.append(_("No account has this email."))
+            return None
+        actor_id = actor.id
+    return {
+        "action": form.action.data or None,
+        "actor_id": actor_id,
+        "target_type": form.target_type.data or None,
+        "target_id": form.target_id.data,
+        "since": form.since.data,
+        "until": form.until.data,
+    }
+
+
+def _audit_form() -> AuditFilterForm:
+    return AuditFilterForm(request.args, actions=services.audit_actions(), target_types=services.audit_target_types())
+
+
 @bp.route("/audit")
 @page_permission_required("audit.read")
 def audit_log():
-    form = AuditFilterForm(request.args, actions=services.audit_actions(), target_types=services.audit_target_types())
-    result = {"items": [], "next_cursor": None}
-    if form.validate():
-        actor_id = None
-        if form.actor.data:
-            actor = users.find_by_email(form.actor.data)
-            if actor is None:
-                form.actor.errors.append(_("No account has this email."))
-            else:
-                actor_id = actor.id
-        if not form.actor.errors:
-            result = services.list_audit(
-                action=form.action.data or None,
-                actor_id=actor_id,
-                target_type=form.target_type.data or None,
-                target_id=form.target_id.data,
-                since=form.since.data,
-                until=form.until.data,
-                cursor=form.cursor.data or None,
-            )
-    entries = result["items"]
-    people = services.users_by_id(
-        {entry.actor_id for entry in entries if entry.actor_id}
-        | {entry.target_id for entry in entries if entry.target_type == "user" and entry.target_id}
-    )
+    form = _audit_form()
+    result = {"items": [], "next_cursor": None, "prev_cursor": None}
+    filters = _audit_filters(form)
+    if filters is not None:
+        result = services.list_audit(**filters, cursor=form.cursor.data or None, limit=form.page_size())
+    args = {key: value for key, value in request.args.items() if key != "cursor" and value}
     return render_template(
         "admin/audit.html",
         form=form,
-        entries=entries,
-        people=people,
-        links=page_links(".audit_log", result["next_cursor"]),
+        rows=audit_changes.readable(result["items"]),
+        links=page_links(".audit_log", result["next_cursor"], result.get("prev_cursor")),
+        export_url=url_for(".audit_csv", **args),
     )
+
+
+@bp.route("/audit.csv")
+@page_permission_required("audit.read")
+def audit_csv():
+    """The filtered log as CSV, newest first (at most `AUDIT_EXPORT_ROWS` entries)."""
+    filters = _audit_filters(_audit_form())
+    if filters is None:
+        return redirect(url_for(".audit_log", **request.args))
+    body = csv_bytes(AUDIT_COLUMNS, _audit_csv_rows(filters))
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+AUDIT_COLUMNS = ("id", "at_utc", "actor", "actor_email", "action", "target", "field", "before", "after")
+AUDIT_EXPORT_ROWS = 50_000
+
+
+def _audit_csv_rows(filters: dict):
+    cursor, written = None, 0
+    while written < AUDIT_EXPORT_ROWS:
+        result = services.list_audit(**filters, cursor=cursor, limit=500)
+        for row in audit_changes.readable(result["items"]):
+            entry, actor = row.entry, row.actor
+            who = (actor.full_name, actor.email) if actor else ("", "")
+            for change in row.changes or [audit_changes.Change("", "", "")]:
+                yield (
+                    entry.id,
+                    entry.at.isoformat(),
+                    *who,
+                    row.action,
+                    row.target,
+                    change.label,
+                    change.before,
+                    change.after,
+                )
+        written += len(result["items"])
+        cursor = result["next_cursor"]
+        if cursor is None:
+            return

@@ -126,7 +126,7 @@ def remove_member(chat_id, user_id):
 def list_messages(args, chat_id):
     """A page of messages in ascending `seq`: the newest, or `before` / `after` / `around` a `seq`.
 
-    Give at most one of `before`, `after` and `around` (a 422 on `_schema`). `cursor` is the
+    Give `before` or `after`, not both, or `around` alone (a 422 on `_schema`). `cursor` is the
     previous page's `next_cursor`, unchanged; one the server did not make is a 422.
     """
     return jsonify(history.history(g.current_user, chat_id, **_history_args(args)))

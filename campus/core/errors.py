@@ -8,10 +8,13 @@ HTML page to browsers.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -174,7 +177,7 @@ def handle_http_exception(error: HTTPException):
             fields.update(field_messages(location_messages))
         body = {"code": "validation_error", "message": "Validation failed.", "fields": fields}
     elif status == 429:
-        body["message"] = "Too many requests; slow down."
+        body["message"] = retry_message(_seconds_to_wait())
     if isinstance(error, SecurityError):
         # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
         return {"error": {"code": "untrusted_host", "message": "This host is not served here."}}, 400
@@ -185,6 +188,32 @@ def handle_http_exception(error: HTTPException):
         # The file's length, so a client can ask again (RFC 9110 §15.5.17).
         response = (*response, {"Content-Range": f"{getattr(error, 'units', 'bytes')} */{error.length}"})
     return response
+
+
+def _seconds_to_wait() -> int | None:
+    """Seconds until the limit that refused this request lets it through (as `Retry-After` says)."""
+    limiter = current_app.extensions.get("limiter")
+    limiter = next(iter(limiter), None) if isinstance(limiter, set) else limiter
+    current = getattr(limiter, "current_limit", None)
+    if current is None:
+        return None
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def retry_message(seconds: int | None) -> str:
+    """A 429's text: when to try again, in seconds or (from two minutes) minutes."""
+    if seconds is None:
+        return _("Too many requests; slow down.")
+    if seconds < 120:
+        return ngettext(
+            "Too many requests; try again in %(num)d second.",
+            "Too many requests; try again in %(num)d seconds.",
+            seconds,
+        )
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Too many requests; try again in %(num)d minute.", "Too many requests; try again in %(num)d minutes.", minutes
+    )
 
 
 def handle_csrf_error(error: CSRFError):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from campus.core.errors import Conflict, ValidationError
 from campus.core.forms import ConfirmForm, schema_errors, show_error
-from campus.core.pages import page_links, page_permission_required
+from campus.core.pages import confirmation, page_links, page_permission_required
 from campus.majors import services
 from campus.majors.forms import MajorForm
 from campus.majors.schemas import MajorCreateSchema
@@ -66,10 +67,27 @@ def edit(major_id: int):
     return render_template("majors/form.html", form=form, major=major)
 
 
-@bp.route("/<int:major_id>/delete", methods=["POST"])
+@bp.route("/<int:major_id>/delete", methods=["GET", "POST"])
 @page_permission_required("directory.write")
 def delete(major_id: int):
     major = services.get_major(major_id)
+    if request.method == "GET":
+        refusal = None
+        if major.student_count:
+            refusal = ngettext(
+                "%(name)s still has %(num)d student; move or delete them first.",
+                "%(name)s still has %(num)d students; move or delete them first.",
+                major.student_count,
+                name=major.name,
+            )
+        return confirmation(
+            title=_("Delete the major %(name)s?", name=major.name),
+            question=_("The major and its description are deleted. This cannot be undone."),
+            action=url_for(".delete", major_id=major.id),
+            confirm=_("Delete the major"),
+            cancel=url_for(".index"),
+            refusal=refusal,
+        )
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

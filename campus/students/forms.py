@@ -27,6 +27,7 @@ from campus.core.forms import email_address, plain_text
 from campus.students import rules
 
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+PAGE_SIZES = (12, 24, 48, 96)
 SORT_CHOICES = [SelectChoice("name", _l("Name, A→Z")), SelectChoice("-name", _l("Name, Z→A"))]
 FULL_SORT_CHOICES = [
     *SORT_CHOICES,
@@ -51,6 +52,12 @@ class StudentFilterForm(FlaskForm):
     course = SelectField(_l("Course"), choices=[], validators=[Optional()])
     enrollment_year = IntegerField(_l("Enrollment year"), validators=[Optional(), NumberRange(1900, 9999)])
     sort = SelectField(_l("Sort by"), choices=SORT_CHOICES, default="name", validators=[Optional()])
+    size = SelectField(
+        _l("Per page"),
+        choices=[SelectChoice(str(n), str(n)) for n in PAGE_SIZES],
+        default="24",
+        validators=[Optional()],
+    )
     cursor = HiddenField()
 
     def __init__(self, *args, majors, full: bool, **kwargs):
@@ -62,6 +69,9 @@ class StudentFilterForm(FlaskForm):
             self.sort.choices = FULL_SORT_CHOICES
         else:
             del self.enrollment_year
+
+    def page_size(self) -> int:
+        return int(self.size.data or PAGE_SIZES[1])
 
     def filters(self) -> dict:
         """The arguments of `services.list_students`."""
@@ -132,3 +142,22 @@ class ContactForm(FlaskForm):
         _l("Phone"), validators=[DataRequired(), Length(max=40)], description=_l("For example +7 912 345-67-89")
     )
     address = TextAreaField(_l("Address"), validators=[DataRequired(), Length(max=rules.ADDRESS_LENGTH[1])])
+
+
+IMPORT_EXTENSIONS = ["csv", "xlsx", "json"]
+
+
+class ImportForm(FlaskForm):
+    """The file of students to preview (CSV, XLSX or JSON)."""
+
+    file = FileField(
+        _l("File of students"),
+        validators=[DataRequired(), FileAllowed(IMPORT_EXTENSIONS, _l("Choose a .csv, .xlsx or .json file."))],
+        description=_l("CSV (commas or semicolons, UTF-8 or Windows-1251), XLSX or JSON; one student a row."),
+    )
+
+
+class ImportDecisionForm(FlaskForm):
+    """Commit or cancel a previewed import: the file's token travels with the CSRF token."""
+
+    token = HiddenField(validators=[DataRequired(), Length(max=80)])

@@ -1,89 +1,56 @@
-"""Importing students: reading a file's rows and adding them all in one commit, or none.
+"""Importing students: checking a file's rows, then adding them all in one commit, or none.
 
-Files are JSON (a list of objects) or CSV (a header row). CSV cells are text, so whole numbers in
-the numeric columns become integers and an empty `user_id` means no account; everything else is
-left for `StudentWriteSchema` to judge, exactly as if the row had come through the API.
+The command line (`flask students import`) and the import page share every rule here: a row is
+what the API's `StudentWriteSchema` accepts, plus the checks across rows and against the
+directory (unknown major or account, an email or account used twice). Reading the file is
+`import_files` (docs/directory.md#import).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from campus.audit import services as audit
 from campus.core.database import commit_or_conflict
 from campus.core.errors import ValidationError
+from campus.core.models import utcnow
 from campus.extensions import db
 from campus.majors.models import Major
+from campus.students.import_files import UnreadableFile, read_upload
 from campus.students.models import Student
 from campus.students.schemas import StudentWriteSchema
 from campus.students.signals import announce_membership_change
 from campus.users.models import User
 
-INTEGER_COLUMNS = ("enrollment_year", "course", "major_id", "user_id")
-WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,16}$")
-
-
-class UnreadableFile(ValueError):
-    """The file as a whole can't be read (not JSON, not a list, unknown format)."""
+__all__ = ["ImportCheck", "ImportRejected", "UnreadableFile", "check_rows", "import_students", "read_rows"]
+PAUSE_EVERY = 50  # rows between yields to the event loop while checking
 
 
 def read_rows(path: Path, file_format: str | None = None) -> list[Any]:
-    """The records of a JSON or CSV file (format from `file_format` or the extension);
+    """The records of a JSON, CSV or XLSX file (format from `file_format` or the extension);
     `UnreadableFile` when the file as a whole can't be read."""
-    file_format = (file_format or path.suffix.lstrip(".")).lower()
-    text = path.read_text(encoding="utf-8-sig")
-    if file_format == "json":
-        return _json_rows(text)
-    if file_format == "csv":
-        return _csv_rows(text)
-    raise UnreadableFile(f"unknown format {file_format!r}: use a .json or .csv file, or --format")
+    return read_upload(path.read_bytes(), path.name, file_format)
 
 
-def _json_rows(text: str) -> list[Any]:
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise UnreadableFile(f"not valid JSON: {error}") from None
-    if isinstance(data, dict) and isinstance(data.get("students"), list):
-        data = data["students"]
-    if not isinstance(data, list):
-        raise UnreadableFile('the JSON must be a list of student objects (or {"students": [...]})')
-    return data
+@dataclass
+class ImportCheck:
+    """What an import would do: the loaded rows `(number, values)` and every problem
+    `(number, field, text)`, rows numbered from 1 (the first record, whatever the format)."""
 
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+    total: int = 0
 
-def _csv_rows(text: str) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise UnreadableFile("the CSV has no header row")
-    rows = []
-    for record in reader:
-        row: dict[str, Any] = {}
-        for column, value in record.items():
-            if column is None:  # more cells than header columns
-                row["_extra"] = value
-                continue
-            value = (value or "").strip()
-            if column in INTEGER_COLUMNS:
-                if value == "":
-                    if column == "user_id":
-                        row[column] = None
-                    continue
-                if WHOLE_NUMBER.match(value):
-                    row[column] = int(value)
-                    continue
-            row[column] = value
-        rows.append(row)
-    return rows
+    @property
+    def problem_lines(self) -> list[str]:
+        return [f"row {number}: {name}: {text}" for number, name, text in self.problems]
 
 
 class ImportRejected(ValidationError):
@@ -96,63 +63,117 @@ class ImportRejected(ValidationError):
         self.problems = problems
 
 
-def import_students(rows: Iterable[Any], *, actor_id: int | None = None) -> int:
-    """Validate every row, then add them all in one commit — or nothing (raises `ImportRejected`).
+def check_rows(rows: Iterable[Any], *, pause: Callable[[], None] = lambda: None) -> ImportCheck:
+    """Check every row and the rows against each other and the directory; writes nothing.
 
-    Rows are numbered from 1 (the first record, whatever the file format).
-    """
+    `pause` is called every few hundred rows (a page passes `cooperative_pause()`, so checking
+    10,000 rows never holds the event loop for long)."""
     schema = StudentWriteSchema()
-    problems: list[str] = []
-    loaded: list[tuple[int, dict[str, Any]]] = []
+    check = ImportCheck()
+    majors_by_name = {name.casefold(): major_id for major_id, name in db.session.execute(select(Major.id, Major.name))}
     for number, row in enumerate(rows, start=1):
+        check.total = number
+        if number % PAUSE_EVERY == 0:
+            pause()
+        if isinstance(row, dict):
+            row = dict(row)
+            before = len(check.problems)
+            if not _resolve_major(row, majors_by_name):
+                check.problems.append((number, "major", _("No such major.")))
+            formulas = [key for key, value in row.items() if isinstance(value, str) and value.startswith("=")]
+            check.problems.extend((number, key, _("A formula, not a value.")) for key in formulas)
+            if len(check.problems) > before:
+                continue
         try:
-            loaded.append((number, schema.load(row)))
+            check.rows.append((number, schema.load(row)))
         except SchemaError as error:
             messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-            problems.extend(_row_problems(number, messages))
-    major_ids = set(db.session.scalars(select(Major.id)))
+            check.problems.extend(_row_problems(number, messages))
+    pause()
+    _check_across(check, set(majors_by_name.values()))
+    check.problems.sort(key=lambda problem: problem[0])
+    return check
+
+
+def _resolve_major(row: dict[str, Any], majors_by_name: dict[str, int]) -> bool:
+    """A `major` column (the name, as exports write it) stands for `major_id` when that is
+    absent; False when it names no major."""
+    name = row.pop("major", None)
+    if "major_id" in row or not isinstance(name, str) or not name.strip():
+        return True
+    major_id = majors_by_name.get(name.strip().casefold())
+    if major_id is None:
+        return False
+    row["major_id"] = major_id
+    return True
+
+
+def _check_across(check: ImportCheck, major_ids: set[int]) -> None:
+    loaded = check.rows
     user_ids = {values["user_id"] for _n, values in loaded if values["user_id"] is not None}
-    known_users = set(db.session.scalars(select(User.id).where(User.id.in_(user_ids)))) if user_ids else set()
-    emails = [values["email"] for _n, values in loaded]
-    taken_emails = set(db.session.scalars(select(Student.email).where(Student.email.in_(emails)))) if emails else set()
-    linked_users = (
-        set(db.session.scalars(select(Student.user_id).where(Student.user_id.in_(user_ids)))) if user_ids else set()
-    )
+    known_users = _existing(User.id, user_ids)
+    taken_emails = _existing(Student.email, {values["email"] for _n, values in loaded})
+    linked_users = _existing(Student.user_id, user_ids)
     seen_emails: dict[str, int] = {}
     seen_users: dict[int, int] = {}
+    problems = check.problems
     for number, values in loaded:
         if values["major_id"] not in major_ids:
-            problems.append(f"row {number}: major_id: {_('No such major.')}")
+            problems.append((number, "major_id", _("No such major.")))
         email = values["email"]
         if email in taken_emails:
-            problems.append(f"row {number}: email: {_('Already used by another student.')}")
+            problems.append((number, "email", _("Already used by another student.")))
         elif email in seen_emails:
-            problems.append(f"row {number}: email: " + _("Same as row %(row)d.", row=seen_emails[email]))
+            problems.append((number, "email", _("Same as row %(row)d.", row=seen_emails[email])))
         seen_emails.setdefault(email, number)
         user_id = values["user_id"]
         if user_id is not None:
             if user_id not in known_users:
-                problems.append(f"row {number}: user_id: {_('No such user.')}")
+                problems.append((number, "user_id", _("No such user.")))
             elif user_id in linked_users:
-                problems.append(f"row {number}: user_id: {_('Already used by another student.')}")
+                problems.append((number, "user_id", _("Already used by another student.")))
             elif user_id in seen_users:
-                problems.append(f"row {number}: user_id: " + _("Same as row %(row)d.", row=seen_users[user_id]))
+                problems.append((number, "user_id", _("Same as row %(row)d.", row=seen_users[user_id])))
             seen_users.setdefault(user_id, number)
-    if problems:
-        problems.sort(key=lambda line: int(line.split(":", 1)[0].split()[1]))
-        raise ImportRejected(problems)
-    students = [Student(**values) for _n, values in loaded]
-    db.session.add_all(students)
-    audit.record(actor_id, "students.imported", "student", None, None, {"count": len(students)})
+
+
+def _existing(column, values: set) -> set:
+    """Which of `values` the column holds (in chunks: SQLite limits a statement's parameters)."""
+    found: set = set()
+    ordered = list(values)
+    for start in range(0, len(ordered), 5000):
+        found.update(db.session.scalars(select(column).where(column.in_(ordered[start : start + 5000]))))
+    return found
+
+
+def import_students(rows: Iterable[Any] | ImportCheck, *, actor_id: int | None = None) -> int:
+    """Check every row, then add them all in one audited commit — or nothing (`ImportRejected`)."""
+    check = rows if isinstance(rows, ImportCheck) else check_rows(rows)
+    if check.problems:
+        raise ImportRejected(check.problem_lines)
+    # One multi-row INSERT (the ORM's per-object bookkeeping took most of a 10,000-row commit);
+    # `search_name` is filled here, as the model's insert hook would.
+    now = utcnow()
+    records = [
+        {
+            **values,
+            "search_name": Student.search_name_for(values["first_name"], values["last_name"]),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for _n, values in check.rows
+    ]
+    if records:
+        db.session.execute(insert(Student), records)
+    audit.record(actor_id, "students.imported", "student", None, None, {"count": len(records)})
     commit_or_conflict(db.session, _("Another student already has this email or account."))
-    announce_membership_change(student.user_id for student in students)
-    return len(students)
+    announce_membership_change(record["user_id"] for record in records)
+    return len(records)
 
 
-def _row_problems(number: int, messages: dict[str, Any]) -> list[str]:
-    lines = []
-    for field, problems in messages.items():
+def _row_problems(number: int, messages: dict[str, Any]) -> list[tuple[int, str, str]]:
+    result = []
+    for name, problems in messages.items():
         for problem in problems if isinstance(problems, list) else [problems]:
-            text = problem if isinstance(problem, str) else str(problem)
-            lines.append(f"row {number}: {field}: {text}")
-    return lines
+            result.append((number, name, problem if isinstance(problem, str) else str(problem)))
+    return result

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, tuple_
 
 from campus.audit import services as audit
-from campus.core.api import decode_cursor, page
+from campus.core.api import decode_cursor, encode_cursor
 from campus.core.concurrency import offload_in_request
 from campus.core.database import commit_or_conflict, contains
 from campus.core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -46,6 +46,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
 KEY_TYPES = {"last_name": str, "first_name": str, "id": int, "enrollment_year": int, "course": int}
 # Filters and sorts on fields outside the public view need the full view.
 FULL_VIEW_FILTERS = ("enrollment_year",)
+BACK = "<"  # marks a cursor to the page before it
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -82,7 +83,7 @@ def list_students(
     limit: int = 50,
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    """A keyset page `{items, next_cursor}` of students matching the filters.
+    """A keyset page `{items, next_cursor, prev_cursor}` of students matching the filters.
 
     `q` matches names (any case, Cyrillic too, `е` finds `ё`) and, for viewers of full records,
     the email. Viewers of public fields may not filter or sort by other fields (403).
@@ -109,14 +110,31 @@ def list_students(
         if full:
             condition = or_(condition, contains(Student.email, needle))
         query = query.where(condition)
-    # The cursor names its sort, then the values of its key columns.
-    after = decode_cursor(cursor, [(sort,), *(KEY_TYPES[key] for key in keys)])
+    # The cursor names its sort (with BACK in front for the page before), then its key's values.
+    after = decode_cursor(cursor, [(sort, BACK + sort), *(KEY_TYPES[key] for key in keys)])
+    backward = after is not None and after[0].startswith(BACK)
+    reverse = descending != backward
     if after is not None:
         position, values = tuple_(*columns), tuple_(*after[1:])
-        query = query.where(position < values if descending else position > values)
-    query = query.order_by(*(column.desc() if descending else column.asc() for column in columns))
-    rows = db.session.scalars(query.limit(limit + 1))
-    return page(rows, limit, key=lambda student: [sort, *(getattr(student, key) for key in keys)])
+        query = query.where(position < values if reverse else position > values)
+    query = query.order_by(*(column.desc() if reverse else column.asc() for column in columns))
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backward:
+        rows.reverse()
+
+    def cursor_at(student: Student, prefix: str = "") -> str:
+        return encode_cursor([prefix + sort, *(getattr(student, key) for key in keys)])
+
+    # Forward: a next page if more rows came, a previous one if this is not the first page.
+    # Backward: a previous page if more rows came, and always the next (the page we came from).
+    has_next, has_prev = (True, more) if backward else (more, after is not None)
+    return {
+        "items": rows,
+        "next_cursor": cursor_at(rows[-1]) if rows and has_next else None,
+        "prev_cursor": cursor_at(rows[0], BACK) if rows and has_prev else None,
+    }
 
 
 # --- checks shared by the writes -------------------------------------------------------------

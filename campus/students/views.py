@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from campus.core.errors import CampusError, ValidationError
 from campus.core.forms import ConfirmForm, add_field_errors, schema_errors
-from campus.core.pages import page_links, page_permission_required
+from campus.core.pages import confirmation, page_links, page_permission_required
 from campus.core.phones import format_phone
 from campus.majors.services import all_majors
 from campus.students import services
@@ -39,10 +39,10 @@ def index():
     viewer = g.current_user
     full = viewer.can("directory.read_full")
     form = StudentFilterForm(request.args, majors=all_majors(), full=full)
-    result = {"items": [], "next_cursor": None}
+    result = {"items": [], "next_cursor": None, "prev_cursor": None}
     if form.validate():
         try:
-            result = services.list_students(viewer, limit=24, **form.filters())
+            result = services.list_students(viewer, limit=form.page_size(), **form.filters())
         except ValidationError as error:
             fields = dict(error.fields or {})
             if fields.pop("cursor", None):  # a hidden field: say it where it shows
@@ -52,7 +52,7 @@ def index():
         "students/index.html",
         form=form,
         students=result["items"],
-        links=page_links(".index", result["next_cursor"]),
+        links=page_links(".index", result["next_cursor"], result.get("prev_cursor")),
         full=full,
     )
 
@@ -132,15 +132,48 @@ def edit(student_id: int):
     return render_template("students/form.html", form=form, student=student)
 
 
-@bp.route("/<int:student_id>/delete", methods=["POST"])
+@bp.route("/<int:student_id>/delete", methods=["GET", "POST"])
 @page_permission_required("directory.write")
 def delete(student_id: int):
     student = services.get_student(student_id)
+    if request.method == "GET":
+        return confirmation(
+            title=_("Delete %(name)s?", name=student.full_name),
+            question=_(
+                "The record and its photo are deleted, and its account leaves the major's and cohort's chats. "
+                "This cannot be undone."
+            ),
+            action=url_for(".delete", student_id=student.id),
+            confirm=_("Delete the record"),
+            cancel=url_for(".detail", student_id=student.id),
+        )
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.delete_student(g.current_user.id, student)
     flash(_("Student %(name)s deleted.", name=student.full_name), "success")
     return redirect(url_for(".index"))
+
+
+@bp.route("/<int:student_id>/photo/delete", methods=["GET", "POST"])
+@page_permission_required("directory.write")
+def delete_photo(student_id: int):
+    """Remove a record's photo, asking first."""
+    student = services.get_student(student_id)
+    if student.photo_key is None:
+        return redirect(url_for(".detail", student_id=student.id))
+    if request.method == "GET":
+        return confirmation(
+            title=_("Remove the photo of %(name)s?", name=student.full_name),
+            question=_("The photo and its thumbnail are deleted. This cannot be undone."),
+            action=url_for(".delete_photo", student_id=student.id),
+            confirm=_("Remove the photo"),
+            cancel=url_for(".detail", student_id=student.id),
+        )
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.remove_photo(g.current_user.id, student)
+    flash(_("Photo removed."), "success")
+    return redirect(url_for(".detail", student_id=student.id))
 
 
 @bp.route("/me", methods=["GET", "POST"])

@@ -46,7 +46,8 @@ def register(data):
 
     Under `REGISTRATION_MODE=verified` (the default) the account is a `guest` until its owner
     opens the link mailed to the address, then a `user`; `open` makes a `user` at once; `closed`
-    accepts only an `invitation`. Addresses outside `REGISTRATION_EMAIL_DOMAINS` are a 422.
+    accepts only an `invitation` (one that is forged, used or expired is a 422 `link_invalid`).
+    Addresses outside `REGISTRATION_EMAIL_DOMAINS` are a 422.
     `phone`, when given, must be a number `phonenumbers` deems valid (the `phone` format).
     """
     return registration.register(**data)

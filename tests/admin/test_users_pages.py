@@ -3,6 +3,8 @@ the limits of docs/design.md#roles-and-permissions — every change audited, eve
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -306,7 +308,7 @@ def test_users_come_in_keyset_pages(app, make_user, browser_for, monkeypatch):
     while path:
         page = browser.get(path).get_data(as_text=True)
         pages += 1
-        seen += [line.strip()[4:-5] for line in page.splitlines() if "@example.test</td>" in line]
+        seen += re.findall(r">([^<>]+@example\.test)</td>", page)
         next_link = [part for part in page.split('"') if "cursor=" in part and part.startswith("/admin/users")]
         path = next_link[-1].replace("&amp;", "&") if 'rel="next"' in page else None
     assert pages == 3
@@ -362,4 +364,5 @@ def test_a_role_has_one_name_on_the_profile_and_the_admin_pages(make_user, brows
     detail = chief_browser.get(f"/admin/users/{other}").get_data(as_text=True)
     assert f'<dd id="current-role">{admin}</dd>' in detail
     listing = chief_browser.get("/admin/users").get_data(as_text=True)
-    assert f'<td class="role">{admin}</td>' in listing and f'<td class="role">{super_admin}</td>' in listing
+    roles = re.findall(r'<td class="role"[^>]*>([^<]+)</td>', listing)
+    assert admin in roles and super_admin in roles

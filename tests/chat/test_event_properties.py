@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from campus.chat.schemas import REACTIONS
 from tests.support.accounts import Auth
 from tests.support.payloads import ids, json_values, shaped, texts
 from tests.support.properties import sized
@@ -27,6 +28,8 @@ SUCCESS_KEYS = {
     "read": set(),
     "typing": set(),
     "sync": {"chats"},
+    "react": {"message"},
+    "reauthenticate": {"expires_at"},
 }
 
 
@@ -36,7 +39,8 @@ def chatter(unthrottled_app, make_user_in):
     payload may name for real."""
     app = unthrottled_app
     ann, bob = make_user_in(app, "user"), make_user_in(app, "user")
-    sock = Socket(app, Auth(app).token(ann))
+    token = Auth(app).token(ann)
+    sock = Socket(app, token)
     client = app.test_client()
     headers = Auth(app).headers(ann)
     chat_ids = [
@@ -51,11 +55,11 @@ def chatter(unthrottled_app, make_user_in):
         ).get_json()["id"]
         for n, chat_id in enumerate(chat_ids * 2)
     ]
-    yield sock, chat_ids, message_ids
+    yield sock, chat_ids, message_ids, token
     sock.disconnect()
 
 
-def payloads(event: str, chat_ids: list[int], message_ids: list[int]) -> st.SearchStrategy:
+def payloads(event: str, chat_ids: list[int], message_ids: list[int], token: str) -> st.SearchStrategy:
     body = st.one_of(texts(), st.just("hello"), json_values(4))
     client_ids = st.one_of(st.uuids().map(str), texts(70), json_values(3))
     fields = {
@@ -65,11 +69,18 @@ def payloads(event: str, chat_ids: list[int], message_ids: list[int]) -> st.Sear
             "body": body,
             "attachment_id": ids([]),
             "reply_to": ids(message_ids),
+            "mentions": st.one_of(st.lists(ids([]), max_size=3), json_values(3)),
         },
         "edit_message": {"message_id": ids(message_ids), "body": body},
         "delete_message": {"message_id": ids(message_ids)},
         "read": {"chat_id": ids(chat_ids), "seq": st.one_of(st.integers(-1, 5), json_values(3))},
         "typing": {"chat_id": ids(chat_ids), "typing": st.one_of(st.booleans(), json_values(3))},
+        "react": {
+            "message_id": ids(message_ids),
+            "emoji": st.one_of(st.sampled_from(REACTIONS), texts(4), json_values(3)),
+            "on": st.one_of(st.booleans(), json_values(3)),
+        },
+        "reauthenticate": {"token": st.one_of(texts(), json_values(3))},
         "sync": {
             "cursors": st.one_of(
                 st.dictionaries(
@@ -91,6 +102,8 @@ def payloads(event: str, chat_ids: list[int], message_ids: list[int]) -> st.Sear
         "read": {"chat_id": chat, "seq": st.integers(0, 2)},
         "typing": {"chat_id": chat, "typing": st.booleans()},
         "sync": {"cursors": st.dictionaries(chat.map(str), st.integers(0, 10), max_size=2)},
+        "react": {"message_id": message, "emoji": st.sampled_from(REACTIONS), "on": st.booleans()},
+        "reauthenticate": {"token": st.just(token)},
     }[event]
     return shaped(fields, valid)
 
@@ -110,11 +123,11 @@ def assert_documented_ack(event: str, ack) -> str:
 
 @pytest.mark.parametrize("event", sorted(SUCCESS_KEYS))
 def test_any_payload_gets_a_documented_ack(chatter, event):
-    sock, chat_ids, message_ids = chatter
+    sock, chat_ids, message_ids, token = chatter
     outcomes: Counter[str] = Counter()
 
     @sized("events")
-    @given(payload=payloads(event, chat_ids, message_ids))
+    @given(payload=payloads(event, chat_ids, message_ids, token))
     def check(payload):
         outcomes[assert_documented_ack(event, sock.ack(event, payload))] += 1
         sock.client.get_received("/chat")  # what the server broadcast back: not kept
@@ -126,7 +139,7 @@ def test_any_payload_gets_a_documented_ack(chatter, event):
 
 @given(name=st.one_of(texts(20), st.sampled_from(["connect", "disconnect", "message", "join", "leave"])))
 def test_any_event_name_outside_section_4_is_a_validation_error(chatter, name):
-    sock, _, _ = chatter
+    sock, *_ = chatter
     if name in SUCCESS_KEYS:
         return
     ack = sock.ack(name, {"chat_id": 1})

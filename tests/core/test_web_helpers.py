@@ -54,9 +54,11 @@ def test_schema_errors_loads_or_puts_the_schemas_messages_on_the_form(app):
 def test_page_links_keep_the_filters_and_drop_the_cursor(app):
     with app.test_request_context("/admin/users?q=ann&role=&cursor=abc"):
         links = page_links("admin.users_list", "next123")
-    assert links == {"next": "/admin/users?q=ann&cursor=next123", "first": "/admin/users?q=ann"}
+    assert links == {"next": "/admin/users?q=ann&cursor=next123", "prev": None, "first": "/admin/users?q=ann"}
     with app.test_request_context("/admin/users?q=ann"):
-        assert page_links("admin.users_list", None) == {"next": None, "first": None}
+        assert page_links("admin.users_list", None) == {"next": None, "prev": None, "first": None}
+    with app.test_request_context("/admin/users?q=ann&cursor=abc"):
+        assert page_links("admin.users_list", None, "back1")["prev"] == "/admin/users?q=ann&cursor=back1"
 
 
 def test_the_page_guards_send_strangers_to_sign_in_and_refuse_the_unpermitted(app, client, make_user, auth):

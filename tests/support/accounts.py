@@ -71,6 +71,7 @@ def make_user_in():
                 first_name="Test",
                 last_name=f"User{n}",
                 role_name=role,
+                verified=True,
             )
             db.session.commit()
             return user.id
