@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/install-browser.sh
+scripts/install-test-tools.sh
 
 echo "== 0: house rules (ruff, import layers)"
 .venv/bin/ruff check --no-cache .

@@ -6,7 +6,7 @@ the next upstream on a refused connection), on a free loopback port, run by the 
 
 Round robin rather than `ip_hash`: every test client comes from 127.0.0.1, and the clients use the
 websocket transport (one connection per session), which needs no stickiness. Skips when nginx is
-not installed (`apt-get install -y nginx`).
+not installed (`scripts/install-test-tools.sh` installs it; in CI its absence is a failure).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from tests.support.server import free_port, stop_process
+from tests.support.services_available import IN_CI
 from tests.support.waiting import wait_until
 
 CONFIG = """
@@ -65,7 +66,10 @@ class Nginx:
     def __init__(self, tmp_path: Path, upstream_ports: list[int]):
         self.binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
         if self.binary is None:
-            pytest.skip("nginx is not installed (apt-get install -y nginx)")
+            message = "nginx is not installed (scripts/install-test-tools.sh)"
+            if IN_CI:
+                pytest.fail(message + " (CI must run these tests, never skip them)")
+            pytest.skip(message)
         self.dir = Path(tmp_path) / "nginx"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
