@@ -103,7 +103,8 @@ def resolve_token(token: str, token_type: str | tuple[str, ...] = "access") -> t
     accepted = (token_type,) if isinstance(token_type, str) else token_type
     try:
         unverified = pyjwt.decode(token, options={"verify_signature": False})
-    except pyjwt.PyJWTError:
+    except (pyjwt.PyJWTError, UnicodeError):
+        # UnicodeError: a lone surrogate (JSON's "\ud800") cannot be encoded to check it.
         raise AuthError("Malformed token.", code="token_invalid") from None
     if "type" not in unverified and "token_type" in unverified:
         return _resolve_external(token, accepted)

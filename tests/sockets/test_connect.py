@@ -71,7 +71,7 @@ def test_no_credentials_is_token_missing(app, auth_payload):
     assert ChatConnection(app, auth=auth_payload).refused_with() == "token_missing"
 
 
-@pytest.mark.parametrize("token", ["garbage", "a.b.c", "", 12, {"nested": "x"}])
+@pytest.mark.parametrize("token", ["garbage", "a.b.c", "", 12, {"nested": "x"}, "\ud800", "a.\udfff.c"])
 def test_malformed_token_is_token_invalid(app, token):
     assert ChatConnection(app, auth={"token": token}).refused_with() == "token_invalid"
 

@@ -51,13 +51,14 @@ def test_a_reauthenticated_socket_lives_on(app, make_user, auth, short_token):
     renewed.disconnect()
 
 
-@pytest.mark.parametrize("which", ["other user", "refresh", "garbage"])
+@pytest.mark.parametrize("which", ["other user", "refresh", "garbage", "lone surrogate"])
 def test_reauthenticate_takes_only_an_access_token_of_the_same_user(app, make_user, auth, which):
     user_id, other = make_user(), make_user()
     token = {
         "other user": auth.token(other),
         "refresh": auth.tokens(user_id)["refresh_token"],
         "garbage": "not.a.token",
+        "lone surrogate": "\ud800",  # JSON can carry it; it cannot be encoded to check it
     }[which]
     sock = Socket(app, auth.token(user_id))
     assert sock.ack("reauthenticate", {"token": token})["error"]["code"] == "forbidden"
