@@ -44,6 +44,9 @@ UNSAYABLE: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/messages/{user_id}"): {"_schema"},
     ("POST", "/api/v1/chats/{chat_id}/messages"): {"reply_to", "attachment_id"},
     ("POST", "/api/v1/chats/{chat_id}/read"): {"seq"},
+    ("PUT", "/api/v1/chats/{chat_id}/mutes/{user_id}"): {"user_id"},
+    ("DELETE", "/api/v1/chats/{chat_id}/mutes/{user_id}"): {"user_id"},
+    ("GET", "/api/v1/messages/search"): {"before", "after"},
 }
 # The same for whole-request rules answered with their own code: an invitation is an opaque
 # signed token (valid, unused and unexpired is said in the description).

@@ -89,7 +89,9 @@ def list_mutes(chat_id):
 @moderation_api.arguments(MuteBodySchema)
 @moderation_api.response(200, MuteSchema)
 def mute(data, chat_id, user_id):
-    """Make a member read-only for `minutes`, with a reason their refused sends show."""
+    """Make a member read-only for `minutes`, with a reason their refused sends show.
+
+    Muting yourself is a 422 on `user_id`."""
     return moderation.mute_member(g.current_user, chat_id, user_id, **data)
 
 
@@ -97,5 +99,5 @@ def mute(data, chat_id, user_id):
 @permission_required(CHAT_USE)
 @moderation_api.response(204)
 def unmute(chat_id, user_id):
-    """End a member's mute."""
+    """End a member's mute (naming yourself is a 422 on `user_id`)."""
     moderation.unmute_member(g.current_user, chat_id, user_id)

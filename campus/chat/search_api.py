@@ -66,5 +66,10 @@ SearchResultListSchema = list_schema(SearchResultSchema, "SearchResultListSchema
 @search_api.response(200, SearchResultListSchema)
 def search_messages(args):
     """Messages of the chats I am a member of now with every word of `q` in some form
-    (Russian and English stems), best match first, then newest."""
+    (Russian and English stems), best match first, then newest.
+
+    `before` and `after` are times in the years 1900–9998, and `after` must be earlier than
+    `before` when both are given (a 422 on the field); `chat_id` of a chat I am not in is a 404;
+    `cursor` is the previous page's `next_cursor`, unchanged.
+    """
     return search.search_messages(g.current_user.id, **args)
