@@ -290,7 +290,9 @@ class CreateChatSchema(StrictSchema):
 
 
 class NotificationsBodySchema(StrictSchema):
-    muted = Bool(required=True, metadata={"description": "`true` mutes the chat's notifications for you, `false` unmutes"})
+    muted = Bool(
+        required=True, metadata={"description": "`true` mutes the chat's notifications for you, `false` unmutes"}
+    )
 
 
 class RenameChatSchema(StrictSchema):
