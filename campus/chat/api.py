@@ -21,6 +21,7 @@ from campus.chat.schemas import (
     MessageBodyFields,
     MessageListSchema,
     MessageSchema,
+    NotificationsBodySchema,
     ReactBodySchema,
     ReadBodySchema,
     RenameChatSchema,
@@ -94,6 +95,19 @@ def rename_chat(data, chat_id):
     """Rename a group (its owner and admins)."""
     check_flood(g.current_user.id)
     return chats.rename_chat(g.current_user, chat_id, data["title"])
+
+
+@chats_api.route("/<int:chat_id>/notifications", methods=["PATCH"])
+@permission_required(CHAT_USE)
+@chats_api.arguments(NotificationsBodySchema)
+@chats_api.response(200, ChatSchema)
+def set_notifications(data, chat_id):
+    """Mute (`muted: true`) or unmute the chat's notifications for me; other members are not told.
+
+    A muted chat still counts unread messages; clients still notify for messages that mention
+    me or `@all` (docs/protocol.md#muting-a-chat).
+    """
+    return chats.set_muted(g.current_user, chat_id, data["muted"])
 
 
 @chats_api.route("/<int:chat_id>/members", methods=["POST"])

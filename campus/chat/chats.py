@@ -108,14 +108,25 @@ def create_group_chat(user: Principal, title: str, member_ids: Iterable[int] = (
 
 def get_chat(user: Principal, chat_id: int) -> dict[str, Any]:
     """`<chat>`, for its members only (`NotFound` for anyone else)."""
-    chat, _member = membership(chat_id, user.id)
-    return describe_chat(chat)
+    chat, member = membership(chat_id, user.id)
+    return {**describe_chat(chat), "muted": member.muted}
+
+
+def set_muted(user: Principal, chat_id: int, muted: bool) -> dict[str, Any]:
+    """Mute or unmute the chat's notifications for the caller; `<chat>` with `muted`.
+
+    Private to the member: no rev and no broadcast (other members do not learn of it).
+    """
+    chat, member = membership(chat_id, user.id)
+    member.muted = muted
+    db.session.commit()
+    return {**describe_chat(chat), "muted": muted}
 
 
 def list_chats(user: Principal, *, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
     """The caller's chats, most recent activity first, each with `last_message` and `unread`."""
     query = (
-        select(Chat, ChatMember.last_read_seq, Message)
+        select(Chat, ChatMember.last_read_seq, ChatMember.muted, Message)
         .join(ChatMember, and_(ChatMember.chat_id == Chat.id, ChatMember.user_id == user.id))
         .outerjoin(Message, and_(Message.chat_id == Chat.id, Message.seq == Chat.last_seq))
         .order_by(Chat.last_activity_at.desc(), Chat.id.desc())
@@ -130,9 +141,9 @@ def list_chats(user: Principal, *, limit: int = 50, cursor: str | None = None) -
     rows = db.session.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    members = members_of([chat.id for chat, _seq, _message in rows])
+    members = members_of([chat.id for chat, _seq, _muted, _message in rows])
     items = []
-    for chat, last_read_seq, last_message in rows:
+    for chat, last_read_seq, muted, last_message in rows:
         items.append(
             _chat_list_schema.dump(
                 {
@@ -141,6 +152,7 @@ def list_chats(user: Principal, *, limit: int = 50, cursor: str | None = None) -
                     "last_message": last_message,
                     "unread": max(chat.last_seq - last_read_seq, 0),
                     "last_read_seq": last_read_seq,
+                    "muted": muted,
                 }
             )
         )

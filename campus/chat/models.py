@@ -80,6 +80,8 @@ class ChatMember(db.Model):
     # True for a campus chat membership that follows the user's student record; teachers who
     # joined by hand are False and stay when the directory changes.
     directory: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The member muted the chat's notifications (until they unmute; docs/design.md#muting-a-chat).
+    muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Message(db.Model):

@@ -127,6 +127,9 @@ class ChatSchema(Schema):
     members = fields.List(fields.Nested(MemberSchema))
     last_seq = fields.Integer()
     rev = fields.Integer()
+    muted = fields.Boolean(
+        metadata={"description": "You muted the chat's notifications (in answers to you only, not broadcasts)"}
+    )
 
 
 class CampusChatSchema(Schema):
@@ -284,6 +287,12 @@ class CreateChatSchema(StrictSchema):
                 raise ValidationError("Required for a group chat.", "title")
             if data.get("user_id") is not None:
                 raise ValidationError("Not allowed for a group chat; use member_ids.", "user_id")
+
+
+class NotificationsBodySchema(StrictSchema):
+    muted = Bool(
+        required=True, metadata={"description": "`true` mutes the chat's notifications for you, `false` unmutes"}
+    )
 
 
 class RenameChatSchema(StrictSchema):

@@ -33,14 +33,15 @@ def sync(user: Principal, cursors: dict[int, int]) -> tuple[list[dict[str, Any]]
     config = current_app.config
     messages_left, bytes_left = config["CHAT_SYNC_MAX_MESSAGES"], config["CHAT_SYNC_MAX_BYTES"]
     replayed_chats = replayed_messages = 0
-    chats = {
-        chat.id: chat
-        for chat in db.session.scalars(
-            select(Chat)
-            .join(ChatMember, ChatMember.chat_id == Chat.id)
-            .where(ChatMember.user_id == user.id, Chat.id.in_(list(cursors)))
-        )
-    }
+    # The caller's `muted` comes in the same statement (a replayed `<chat>` carries it).
+    muted: dict[int, bool] = {}
+    chats: dict[int, Chat] = {}
+    for chat, is_muted in db.session.execute(
+        select(Chat, ChatMember.muted)
+        .join(ChatMember, ChatMember.chat_id == Chat.id)
+        .where(ChatMember.user_id == user.id, Chat.id.in_(list(cursors)))
+    ):
+        chats[chat.id], muted[chat.id] = chat, is_muted
     changed = [
         chat_id for chat_id, cursor in cursors.items() if chat_id in chats and chats[chat_id].changed_rev > cursor
     ]
@@ -78,7 +79,9 @@ def sync(user: Principal, cursors: dict[int, int]) -> tuple[list[dict[str, Any]]
             continue
         rows.sort(key=lambda m: m.seq)
         messages = [message_from_row(row) for row in rows]
-        changed_chat = chat_payload(chat, members.get(chat_id, [])) if chat.changed_rev > cursor else None
+        changed_chat = None
+        if chat.changed_rev > cursor:
+            changed_chat = {**chat_payload(chat, members.get(chat_id, [])), "muted": muted[chat_id]}
         size = len(json.dumps([messages, changed_chat], separators=(",", ":"), default=str))
         if size > bytes_left:
             answer["reset"] = True

@@ -39,7 +39,8 @@ export function createChatList({ store, t, times, locale, openChat }) {
         "aria-label": online ? t("online") : t("offline"),
         role: "img",
       }) : null,
-      el("span", { className: "chat-item-title" }, store.chatName(chat))),
+      el("span", { className: "chat-item-title" }, store.chatName(chat)),
+      chat.muted ? el("span", { className: "muted-icon", role: "img", title: t("muted"), "aria-label": t("muted") }, "🔕") : null),
     time ? el("time", { className: "chat-item-time", datetime: chat.lastMessage.created_at }, times.short(time)) : null,
     el("span", { className: "chat-item-preview" }, previewText(chat.lastMessage)),
     chat.unread > 0 ? el("span", { className: "unread-badge", "aria-label": t("unread", { count: chat.unread }) }, String(chat.unread)) : null);

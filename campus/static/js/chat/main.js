@@ -17,7 +17,8 @@
  *   attachments.js, uploads.js, recorder.js   attachments' names, uploading, recording (no DOM)
  *   chatlist.js, conversation.js, messages.js, messagextras.js, composer.js, composing.js,
  *   dialogs.js, notifications.js, attachview.js, attach.js, record.js, search.js (search in
- *   messages), moderation.js (pins, the pinned bar, mutes), campus.js (campus chats for teachers)
+ *   messages), moderation.js (pins, the pinned bar, mutes), campus.js (campus chats for teachers),
+ *   mute.js (muting a chat's notifications: the toggle and the rule notifications.js follows)
  *                    what the user sees (the `view` below is their side of sync.js)
  */
 
@@ -36,6 +37,7 @@ import { createNotifications } from "./notifications.js";
 import { Outbox } from "./outbox.js";
 import { createRecord } from "./record.js";
 import { createModeration } from "./moderation.js";
+import { createMuteToggle } from "./mute.js";
 import { createMessageSearch } from "./search.js";
 import { ChatStore } from "./store.js";
 import { ChatSync } from "./sync.js";
@@ -113,6 +115,13 @@ const moderation = createModeration({
   api, store, t, times, config, setStatus: notifications.setStatus, openAt: search.openAt,
 });
 const campus = createCampusChats({ api, store, sync, t, config, moderation, setStatus: notifications.setStatus });
+const muteToggle = createMuteToggle({
+  store, api, t,
+  onChange: (error) => {
+    if (error) notifications.setStatus(t("action_failed", { message: error.message }));
+    else chatList.render();
+  },
+});
 // Every way of opening a chat (the list, a notification, a search result) shows its pins, and
 // for a campus chat its staff.
 const openConversation = conversation.open;
@@ -120,6 +129,7 @@ conversation.open = (chatId, options) => {
   openConversation(chatId, options);
   moderation.opened(chatId);
   campus.opened(chatId);
+  muteToggle.render();
 };
 
 Object.assign(view, {
@@ -130,8 +140,8 @@ Object.assign(view, {
   },
   failed: (error) => notifications.setStatus(t("action_failed", { message: error.message })),
   signedOut: notifications.showSignedOut,
-  listChanged: () => { chatList.render(); notifications.updateTitle(); openWantedChat(null); },
-  chatChanged: (chat) => { if (chat.id === store.openChatId) conversation.renderHead(); },
+  listChanged: () => { chatList.render(); notifications.updateTitle(); muteToggle.render(); openWantedChat(null); },
+  chatChanged: (chat) => { if (chat.id === store.openChatId) { conversation.renderHead(); muteToggle.render(); } },
   membersChanged: (chat) => dialogs.refreshMembers(chat),
   chatRemoved: (chat, notice) => {
     if (chat.id !== store.openChatId) return;

@@ -4,6 +4,7 @@
 
 import { describeAttachment } from "./attachments.js";
 import { $, el, pageVisible } from "./dom.js";
+import { noticeAllowed } from "./mute.js";
 import { mentionsMe, systemText } from "./richtext.js";
 
 export function createNotifications({ store, typing, t, openChat }) {
@@ -29,8 +30,13 @@ export function createNotifications({ store, typing, t, openChat }) {
   }
 
   /** A desktop notification for a message that arrived while the page was hidden; one that
-   * mentions the user says so (and is meant to pass a chat's mute, docs/protocol.md#mentions). */
+   * mentions the user says so and passes a chat's mute (docs/protocol.md#muting-a-chat); the
+   * page's `data-notices` counts what passed, `data-last-notice` is its `<chat id>:<seq>`. */
   function notify(chat, message) {
+    if (!noticeAllowed(chat, message, store.me)) return;
+    // What got through the mute, for the page's tests and scripts: a count and the last one.
+    app.dataset.notices = String(Number(app.dataset.notices || 0) + 1);
+    app.dataset.lastNotice = chat.id + ":" + message.seq;
     if (pageVisible() || !("Notification" in window) || Notification.permission !== "granted") return;
     const text = (message.kind === "system" ? systemText(message.data, t) : message.body || describeAttachment(message.attachment, t)).slice(0, 140);
     const name = store.userName(message.sender_id);

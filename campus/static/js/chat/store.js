@@ -18,6 +18,7 @@ export function chatRecord(id, seenAt = new Date().toISOString()) {
     revsAhead: new Set(),  // revs applied above cursor + 1: waiting for the ones in between
     missingSeqs: new Set(),// seqs skipped by a live message: a gap unless they arrive soon
     unread: 0,
+    muted: false,          // the user muted its notifications (mute.js)
     lastMessage: null,
     seenAt,
     myRead: 0,
@@ -129,6 +130,7 @@ export class ChatStore {
     }
     if (typeof data.last_seq === "number") chat.lastSeq = Math.max(chat.lastSeq, data.last_seq);
     if (typeof data.last_read_seq === "number") chat.myRead = Math.max(chat.myRead, data.last_read_seq);
+    if (typeof data.muted === "boolean") chat.muted = data.muted;
     if (fromList) {
       if (typeof data.unread === "number") chat.unread = data.unread;
       if (data.last_message === null) chat.lastMessage = null;
