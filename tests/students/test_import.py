@@ -150,7 +150,9 @@ def test_an_update_keeps_the_account_link_and_columns_the_file_lacks(
 ):
     major, account = make_major(), make_user("student")
     make_student(major, email="linked@example.test", user_id=account, special_notes="Староста")
-    row = student_payload(major, email="linked@example.test", user_id="", special_notes=None, address="Казань, ул. Баумана, д. 5")
+    row = student_payload(
+        major, email="linked@example.test", user_id="", special_notes=None, address="Казань, ул. Баумана, д. 5"
+    )
     result = runner.invoke(args=["students", "import", write_csv(tmp_path, [row])])
     assert result.exit_code == 0, result.output
     assert "0 created, 1 updated" in result.output
