@@ -150,6 +150,8 @@ def test_a_known_email_is_previewed_as_an_update_with_its_changes_then_committed
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "students.imported"))
         assert entry.new_value == '{"created": 1, "updated": 1}'
+    audit = office.client.get("/admin/audit.csv").get_data(as_text=True)
+    assert "Students updated" in audit and "Сидорова" in audit
 
 
 def test_a_file_of_unchanged_rows_offers_nothing_to_commit(app, office, make_major, make_student):
