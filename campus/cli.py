@@ -68,25 +68,27 @@ def create_admin_command(email: str, password: str, role: str) -> None:
 @students_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "file_format", type=click.Choice(["json", "csv"]), help="Default: from the file's extension.")
-def import_students_command(file: Path, file_format: str | None) -> None:
-    """Add the students in FILE (JSON list or CSV with a header row) — all of them or none.
+@click.option("--create-only", is_flag=True, help="Refuse rows whose email is already a student's (no updates).")
+def import_students_command(file: Path, file_format: str | None, create_only: bool) -> None:
+    """Add the students in FILE (JSON list or CSV with a header row) and update those whose email
+    is already a record's — all of them or none.
 
     Every row is checked with the API's rules; bad rows are reported as `row N: field: problem`
     (N counts records from 1) and then nothing is written.
     """
-    from campus.students.importing import ImportRejected, UnreadableFile, import_students, read_rows
+    from campus.students.importing import ImportRejected, UnreadableFile, check_rows, import_students, read_rows
 
     try:
         rows = read_rows(file, file_format)
     except (UnreadableFile, UnicodeDecodeError) as error:
         raise click.ClickException(f"{file}: {error}") from None
     try:
-        count = import_students(rows)
+        counts = import_students(check_rows(rows, allow_updates=not create_only))
     except ImportRejected as rejected:
         for line in rejected.problems:
             click.echo(line, err=True)
         raise click.ClickException(rejected.message) from None
-    click.echo(f"Imported {count} students.")
+    click.echo(f"Imported: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged.")
 
 
 @chat_cli.command("sync-campus")

@@ -70,7 +70,7 @@ def seed_directory(count: int = DEMO_STUDENTS, seed: int = 2024) -> Iterator[str
     if demo_student is not None:
         rows[0]["user_id"] = demo_student.id
     imported = import_students(rows)
-    yield f"{imported} students" + (f" ({demo_student.email} is linked to the first)" if demo_student else "")
+    yield f"{imported.created} students" + (f" ({demo_student.email} is linked to the first)" if demo_student else "")
 
 
 DEMO_CHAT_TITLE = "Welcome to Campus"

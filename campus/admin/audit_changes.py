@@ -38,7 +38,9 @@ FIELD_LABELS = {
     "special_notes": _l("Special notes"),
     "user_id": _l("Account"),
     "photo_key": _l("Photo"),
-    "count": _l("Students added"),
+    "count": _l("Students added"),  # `students.imported` before updates were counted apart
+    "created": _l("Students added"),
+    "updated": _l("Students updated"),
 }
 HIDDEN = "…"  # what the log keeps of special notes (they are not copied into it)
 

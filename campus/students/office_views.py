@@ -24,7 +24,7 @@ from campus.majors.services import all_majors
 from campus.students import exporting
 from campus.students.forms import ImportDecisionForm, ImportForm, StudentFilterForm
 from campus.students.import_files import UnreadableFile, file_format_of, read_upload
-from campus.students.importing import ImportCheck, ImportRejected, check_rows, import_students
+from campus.students.importing import ImportCheck, ImportRejected, ImportStale, check_rows, import_students
 
 bp = Blueprint("students_office", __name__, url_prefix="/students")
 
@@ -85,6 +85,11 @@ def _kept(token: str | None) -> Path:
     return path
 
 
+def _plan_of(path: Path) -> Path:
+    """Where the previewed plan's fingerprint waits beside the file (`ImportCheck.fingerprint`)."""
+    return path.with_name(f"{path.name}.plan")
+
+
 def _check(data: bytes, filename: str) -> ImportCheck:
     """Read the file in a thread off the event loop, then check its rows, yielding as it goes."""
     rows = offload(read_upload, data, filename)
@@ -115,19 +120,23 @@ def import_upload():
         except UnreadableFile as error:
             add_field_errors(form, {"file": [_unreadable_text(error)]})
         else:
-            return _preview(check, _keep(data, kind), upload.filename or "")
+            token = _keep(data, kind)
+            _plan_of(_kept(token)).write_text(check.fingerprint)
+            return _preview(check, token, upload.filename or "")
     if request.method == "POST":
         return render_template("students/import.html", form=form), 422
     return render_template("students/import.html", form=form)
 
 
-def _preview(check: ImportCheck, token: str, filename: str, status: int = 200):
+def _preview(check: ImportCheck, token: str, filename: str, status: int = 200, stale: str | None = None):
     majors = {major.id: major.name for major in all_majors()}
     return (
         render_template(
             "students/import_preview.html",
             check=check,
             rows=check.rows[:PREVIEW_ROWS],
+            updates=check.updates[:PREVIEW_ROWS],
+            stale=stale,
             problems=check.problems[:PREVIEW_PROBLEMS],
             majors=majors,
             filename=filename,
@@ -145,14 +154,22 @@ def import_commit():
         flash(_("The form's security token is missing or expired; upload the file again."), "error")
         return redirect(url_for(".import_upload"))
     path = _kept(form.token.data)
+    plan = _plan_of(path)
     check = _check(path.read_bytes(), path.name)
     try:
-        count = import_students(check, actor_id=g.current_user.id)
-    except ImportRejected:
-        # The directory changed since the preview: show what is wrong now; nothing was written.
-        return _preview(check, form.token.data, path.name.partition("-")[2], status=409)
+        counts = import_students(check, actor_id=g.current_user.id, expected=plan.read_text() if plan.exists() else "")
+    except (ImportRejected, ImportStale) as refused:
+        # The directory changed since the preview: show what the file would do now; nothing was
+        # written, and committing again means agreeing to this new preview.
+        plan.write_text(check.fingerprint)
+        stale = refused.message if isinstance(refused, ImportStale) else None
+        return _preview(check, form.token.data, path.name.partition("-")[2], status=409, stale=stale)
     path.unlink(missing_ok=True)
-    flash(_("Imported %(count)d students.", count=count), "success")
+    plan.unlink(missing_ok=True)
+    flash(
+        _("Imported: %(created)d added, %(updated)d updated.", created=counts.created, updated=counts.updated),
+        "success",
+    )
     return redirect(url_for("students.index"))
 
 
@@ -161,7 +178,9 @@ def import_commit():
 def import_cancel():
     form = ImportDecisionForm()
     if form.validate_on_submit():
-        _kept(form.token.data).unlink(missing_ok=True)
+        path = _kept(form.token.data)
+        path.unlink(missing_ok=True)
+        _plan_of(path).unlink(missing_ok=True)
         flash(_("Import cancelled; nothing was written."), "info")
     return redirect(url_for(".import_upload"))
 

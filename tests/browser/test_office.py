@@ -79,9 +79,21 @@ def test_import_preview_then_commit_by_keyboard_and_preview_then_cancel(new_page
     page.focus("#import-commit")
     page.keyboard.press("Enter")
     page.wait_for_url("**/students/")
-    assert "Imported 2 students." in page.locator(".flash").inner_text()
+    assert "Imported: 2 added, 0 updated." in page.locator(".flash").inner_text()
     page.goto("/students/?q=Импортова")
     assert page.locator("#students .student-card").count() == 2
+    # The same file with a new address: both rows are updates, shown as before → after.
+    page.goto("/students/import")
+    moved = import_rows(major, "Импортова").replace("ул. Ленина".encode(), "ул. Гоголя".encode())
+    choose_file(page, moved, "office.csv")
+    page.click("text=Preview")
+    page.wait_for_selector("#import-updates")
+    assert page.locator("#import-updates tbody tr").count() == 2
+    assert "Москва, ул. Ленина, д. 1 → Москва, ул. Гоголя, д. 1" in page.locator("#import-updates").inner_text()
+    assert "2 students will be updated" in page.locator("#import-summary").inner_text()
+    page.click("#import-commit")
+    page.wait_for_url("**/students/")
+    assert "Imported: 0 added, 2 updated." in page.locator(".flash").inner_text()
     # A file with a problem: named by row and column; cancelling writes nothing.
     page.goto("/students/import")
     choose_file(page, import_rows("Нет такого направления", "Отменова", 3), "bad.csv")

@@ -75,7 +75,7 @@ def test_preview_writes_nothing_then_commit_adds_every_row_with_an_audit_entry(a
     assert count_students(app) == 3
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "students.imported"))
-        assert entry.new_value == '{"count": 3}' and entry.actor_id is not None
+        assert entry.new_value == '{"created": 3, "updated": 0}' and entry.actor_id is not None
     again = decide(office, preview, "commit")  # the file is gone once committed
     assert again.status_code == 404 and count_students(app) == 3
 
@@ -94,7 +94,7 @@ def test_every_problem_is_named_by_row_and_column_and_nothing_can_be_committed(a
         student_payload(major),  # 1 good
         student_payload(999),  # 2 unknown major
         student_payload(major, phone_number="12"),  # 3 bad phone
-        student_payload(major, email="TAKEN@example.test"),  # 4 in the directory
+        student_payload(major, email="TAKEN@example.test"),  # 4 in the directory: an update
         student_payload(major, email="twin@example.test"),  # 5
         student_payload(major, email="twin@example.test"),  # 6 same as row 5
         student_payload(major, enrollment_year=THIS_YEAR + 20),  # 7 the seed's fault
@@ -105,24 +105,101 @@ def test_every_problem_is_named_by_row_and_column_and_nothing_can_be_committed(a
     problems = problems_of(preview)
     assert ("2", "major_id", "No such major.") in problems
     assert ("3", "phone_number", "Not a valid phone number.") in problems
-    assert ("4", "email", "Already used by another student.") in problems
     assert ("6", "email", "Same as row 5.") in problems
     assert any(row == "7" and column == "enrollment_year" for row, column, _t in problems)
     assert ("8", "first_name", "A formula, not a value.") in problems
-    assert not any(row in ("1", "5") for row, _c, _t in problems)
+    assert not any(row in ("1", "4", "5") for row, _c, _t in problems)
     assert 'id="import-commit"' not in preview.get_data(as_text=True)
     refused = decide(office, preview, "commit")  # a forged commit checks again
     assert refused.status_code == 409 and count_students(app) == 1
 
 
+def student_named(app, email: str) -> tuple[str, str]:
+    with app.app_context():
+        return db.session.execute(select(Student.last_name, Student.phone_number).where(Student.email == email)).one()
+
+
+def updates_of(response) -> list[tuple[str, str, str]]:
+    """The preview's update table as (row, email, changes as text)."""
+    html = response.get_data(as_text=True)
+    table = html.partition('id="import-updates"')[2].partition("</table>")[0]
+    rows = re.findall(r"<tr><td[^>]*>(\d+)</td><td[^>]*><a [^>]*>(.*?)</a></td>(.*?)</tr>", table, re.S)
+    return [(number, email, " ".join(re.sub(r"<[^>]+>", "", changes).split())) for number, email, changes in rows]
+
+
+def test_a_known_email_is_previewed_as_an_update_with_its_changes_then_committed(app, office, make_major, make_student):
+    major = make_major()
+    make_student(major, email="known@example.test", phone_number="+79120000001")
+    make_student(major, email="same@example.test", phone_number="+79120000003", last_name="Иванова")
+    rows = [
+        student_payload(major, email="Known@example.test", last_name="Сидорова", phone_number="+79120000002"),
+        student_payload(major, email="same@example.test", phone_number="+79120000003", last_name="Иванова"),
+        student_payload(major, email="new@example.test"),
+    ]
+    preview = upload(office, csv_bytes(rows), "students.csv")
+    assert preview.status_code == 200 and problems_of(preview) == []
+    html = preview.get_data(as_text=True)
+    assert "1 student will be updated" in html and "1 row is unchanged" in html and "1 student will be added" in html
+    assert updates_of(preview) == [
+        ("1", "known@example.test", "last_name: Петров → Сидорова phone_number: +79120000001 → +79120000002")
+    ]
+    assert student_named(app, "known@example.test") == ("Петров", "+79120000001")  # the preview wrote nothing
+    done = decide(office, preview, "commit")
+    assert done.status_code == 302 and count_students(app) == 3
+    assert student_named(app, "known@example.test") == ("Сидорова", "+79120000002")
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "students.imported"))
+        assert entry.new_value == '{"created": 1, "updated": 1}'
+    audit = office.client.get("/admin/audit.csv").get_data(as_text=True)
+    assert "Students updated" in audit and "Сидорова" in audit
+
+
+def test_a_file_of_unchanged_rows_offers_nothing_to_commit(app, office, make_major, make_student):
+    major = make_major()
+    make_student(major, email="same@example.test", phone_number="+79120000003")
+    preview = upload(
+        office, csv_bytes([student_payload(major, email="same@example.test", phone_number="+79120000003")]), "s.csv"
+    )
+    html = preview.get_data(as_text=True)
+    assert "1 row is unchanged" in html and 'id="import-commit"' not in html and updates_of(preview) == []
+
+
+def test_a_duplicate_within_the_file_is_still_refused_even_for_a_known_email(app, office, make_major, make_student):
+    major = make_major()
+    make_student(major, email="known@example.test")
+    rows = [student_payload(major, email="known@example.test", last_name="Новая") for _ in range(2)]
+    preview = upload(office, csv_bytes(rows), "s.csv")
+    assert ("2", "email", "Same as row 1.") in problems_of(preview)
+    assert decide(office, preview, "commit").status_code == 409
+    assert student_named(app, "known@example.test")[0] == "Петров"
+
+
 def test_the_directory_changing_after_the_preview_is_caught_at_commit(app, office, make_major, make_student):
     major = make_major()
-    preview = upload(office, csv_bytes([student_payload(major, email="late@example.test")]), "s.csv")
-    make_student(major, email="late@example.test")
+    preview = upload(office, csv_bytes([student_payload(major, email="late@example.test", last_name="Новая")]), "s.csv")
+    make_student(major, email="late@example.test")  # the row to create is now an update
     refused = decide(office, preview, "commit")
-    assert refused.status_code == 409
-    assert ("1", "email", "Already used by another student.") in problems_of(refused)
+    assert refused.status_code == 409 and 'id="import-stale"' in refused.get_data(as_text=True)
+    assert [row[:2] for row in updates_of(refused)] == [("1", "late@example.test")]
+    assert count_students(app) == 1 and student_named(app, "late@example.test")[0] == "Петров"
+    agreed = decide(office, refused, "commit")  # committing the new preview is agreeing to it
+    assert agreed.status_code == 302 and student_named(app, "late@example.test")[0] == "Новая"
+
+
+def test_a_record_edited_after_the_preview_refuses_the_whole_commit(app, office, make_major, make_student):
+    from campus.students.services import update_student
+
+    major = make_major()
+    known = make_student(major, email="known@example.test")
+    rows = [student_payload(major, email="known@example.test", last_name="Сидорова"), student_payload(major)]
+    preview = upload(office, csv_bytes(rows), "s.csv")
+    assert updates_of(preview)[0][:2] == ("1", "known@example.test")
+    with app.app_context():
+        update_student(None, db.session.get(Student, known), {"phone_number": "+79120000009"})
+    refused = decide(office, preview, "commit")
+    assert refused.status_code == 409 and 'id="import-stale"' in refused.get_data(as_text=True)
     assert count_students(app) == 1
+    assert student_named(app, "known@example.test") == ("Петров", "+79120000009")
 
 
 def test_windows_1251_with_semicolons_and_a_bom_is_read(app, office, make_major):
@@ -210,6 +287,17 @@ def test_the_preview_speaks_russian(app, office, make_major):
     office.client.set_cookie("lang", "ru")
     preview = upload(office, csv_bytes([student_payload(999)]), "students.csv")
     assert ("1", "major_id", "Такого направления нет.") in problems_of(preview)
+
+
+def test_the_update_preview_speaks_russian(app, office, make_major, make_student):
+    major = make_major()
+    make_student(major, email="known@example.test")
+    office.client.set_cookie("lang", "ru")
+    preview = upload(
+        office, csv_bytes([student_payload(major, email="known@example.test", last_name="Новая")]), "s.csv"
+    )
+    html = preview.get_data(as_text=True)
+    assert "Будет обновлён 1 студент" in html and "Будут обновлены" in html and "Добавить 0, обновить 1" in html
 
 
 def test_a_body_over_the_request_limit_is_a_413_before_anything_is_read(app, office, make_major):
