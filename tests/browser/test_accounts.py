@@ -61,7 +61,7 @@ def test_register_switch_language_edit_profile_log_out_and_reset_the_password(pa
     # The language switch: the page comes back in Russian (and the profile remembers it).
     page.locator(".language-switch button[value=ru]").click()
     page.wait_for_selector("html[lang=ru]")
-    assert page.locator("h1").inner_text() == "Добро пожаловать в Campus"
+    assert page.locator("h1").inner_text() == "Здравствуйте, Anna"
 
     # The profile, through the user menu: edit name, phone and language.
     page.locator(".user-menu summary").click()

@@ -132,7 +132,8 @@ def test_a_deactivated_users_chat_says_so_and_signing_in_again_says_so_too(
     admin_page = new_page(**DESKTOP)
     sign_in(admin_page, admin, "admin password 1", "/admin/users")
     admin_page.goto(f"/admin/users/{alice.id}")
-    admin_page.locator("#active-form button").click()
+    admin_page.locator("#active-form").click()  # Deactivate asks first
+    admin_page.locator("#confirm-form button").click()
     expect(admin_page.locator("#current-status")).to_have_text("inactive")
 
     notice = page.locator("#signed-out")
