@@ -164,7 +164,9 @@ def test_health_check_answers_while_passwords_are_hashed(sqlite_server):
     assert statuses == [200] * LOGINS
     last_login = len(timeline) - timeline[::-1].index("login")
     beats = timeline[:last_login].count("beat")
-    assert beats > 3 * LOGINS, f"/healthz answered only {beats} times during {LOGINS} logins"
+    # On the event loop: at most one answer between hashes (about LOGINS in all). Offloaded: many
+    # more — but the hashes take both cores of a small machine, so not many more; twice is clear.
+    assert beats > 2 * LOGINS, f"/healthz answered only {beats} times during {LOGINS} logins"
 
 
 # --- image processing off the event loop -----------------------------------------------------
