@@ -122,6 +122,41 @@ def sqlite_server(tmp_path):
     server.stop()
 
 
+def health_answers_during(url: str, work, items) -> tuple[list, int]:
+    """Run `work(item)` for every item at once while /healthz is polled: the results, and how
+    many health answers came before the last piece of work finished."""
+    lock = threading.Lock()
+    timeline: list[str] = []
+    work_done = threading.Event()
+
+    def record(event: str) -> None:
+        with lock:
+            timeline.append(event)
+
+    def timed(item):
+        result = work(item)
+        record("work")
+        return result
+
+    def heartbeat() -> None:
+        for _ in range(100_000):
+            if work_done.is_set():
+                return
+            if requests.get(url + "/healthz", timeout=60).status_code == 200:
+                record("beat")
+
+    items = list(items)
+    beating = threading.Thread(target=heartbeat)
+    with ThreadPoolExecutor(len(items)) as pool:
+        results = pool.map(timed, items)
+        beating.start()
+        results = list(results)
+    work_done.set()
+    beating.join(120)
+    last_work = len(timeline) - timeline[::-1].index("work")
+    return results, timeline[:last_work].count("beat")
+
+
 def test_health_check_answers_while_passwords_are_hashed(sqlite_server):
     """Production's argon2 parameters; /healthz is polled while LOGINS logins are in flight.
 
@@ -130,40 +165,14 @@ def test_health_check_answers_while_passwords_are_hashed(sqlite_server):
     keeps answering all along.
     """
     email = CampusApi(sqlite_server.url).register("hasher").email
-    lock = threading.Lock()
-    timeline: list[str] = []
-    logins_done = threading.Event()
-
-    def record(event: str) -> None:
-        with lock:
-            timeline.append(event)
 
     def login(_) -> int:
-        response = requests.post(
+        return requests.post(
             sqlite_server.url + "/api/v1/auth/token", timeout=120, json={"email": email, "password": PASSWORD}
-        )
-        record("login")
-        return response.status_code
+        ).status_code
 
-    def heartbeat() -> None:
-        for _ in range(100_000):
-            if logins_done.is_set():
-                return
-            if requests.get(sqlite_server.url + "/healthz", timeout=60).status_code == 200:
-                record("beat")
-
-    beating = threading.Thread(target=heartbeat)
-    with ThreadPoolExecutor(LOGINS) as pool:
-        record("start")
-        statuses = pool.map(login, range(LOGINS))
-        beating.start()
-        statuses = list(statuses)
-    logins_done.set()
-    beating.join(120)
-
+    statuses, beats = health_answers_during(sqlite_server.url, login, range(LOGINS))
     assert statuses == [200] * LOGINS
-    last_login = len(timeline) - timeline[::-1].index("login")
-    beats = timeline[:last_login].count("beat")
     # On the event loop: at most one answer between hashes (about LOGINS in all). Offloaded: many
     # more — but the hashes take both cores of a small machine, so not many more; twice is clear.
     assert beats > 2 * LOGINS, f"/healthz answered only {beats} times during {LOGINS} logins"
@@ -195,40 +204,15 @@ def test_health_check_answers_while_photos_are_processed(sqlite_server):
         for _ in range(PHOTOS)
     ]
     photo = image_bytes("PNG", size=(6000, 6000))
-    lock = threading.Lock()
-    timeline: list[str] = []
-    uploads_done = threading.Event()
-
-    def record(event: str) -> None:
-        with lock:
-            timeline.append(event)
 
     def upload(student_id: int) -> int:
-        response = requests.post(
+        return requests.post(
             f"{sqlite_server.url}/api/v1/students/{student_id}/photo",
             files={"photo": ("big.png", photo, "image/png")},
             headers=headers,
             timeout=120,
-        )
-        record("photo")
-        return response.status_code
+        ).status_code
 
-    def heartbeat() -> None:
-        for _ in range(100_000):
-            if uploads_done.is_set():
-                return
-            if requests.get(sqlite_server.url + "/healthz", timeout=60).status_code == 200:
-                record("beat")
-
-    beating = threading.Thread(target=heartbeat)
-    with ThreadPoolExecutor(PHOTOS) as pool:
-        statuses = pool.map(upload, students)
-        beating.start()
-        statuses = list(statuses)
-    uploads_done.set()
-    beating.join(120)
-
+    statuses, beats = health_answers_during(sqlite_server.url, upload, students)
     assert statuses == [200] * PHOTOS
-    last_photo = len(timeline) - timeline[::-1].index("photo")
-    beats = timeline[:last_photo].count("beat")
     assert beats > 3 * PHOTOS, f"/healthz answered only {beats} times during {PHOTOS} photo uploads"
