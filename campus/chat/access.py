@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
+from campus.chat.connections import connections
 from campus.chat.models import Chat, ChatMember
 from campus.core.errors import Forbidden, NotFound
 from campus.core.security import Principal
@@ -22,7 +23,7 @@ from campus.users.models import User
 # Prebuilt once (see `campus.chat.messages`): the active user's permission names, read on every
 # socket event.
 _users, _permissions = User.__table__, Permission.__table__
-_ACTOR_PERMISSIONS = (
+ACTOR_PERMISSIONS = (
     select(_permissions.c.name)
     .select_from(_users)
     .join(role_permissions, role_permissions.c.role_id == _users.c.role_id)
@@ -47,8 +48,20 @@ class Actor:
 def load_actor(user_id: int) -> Actor:
     """The user behind a socket, read again for this event (a demotion or deactivation acts at
     once) — one query for the active user's permission names, no ORM objects."""
-    names = db.session.connection().execute(_ACTOR_PERMISSIONS, {"user": user_id}).scalars().all()
+    names = db.session.connection().execute(ACTOR_PERMISSIONS, {"user": user_id}).scalars().all()
     return check_user(Actor(user_id, frozenset(names)))
+
+
+def socket_actor(user_id: int) -> Actor:
+    """The actor behind a connected socket: read on the user's first event on this worker and kept
+    until a move of their sockets forgets it (`campus.chat.connections`); checked on every event."""
+    actor = connections.actor_of(user_id)
+    if actor is None:
+        epoch = connections.actor_epoch
+        names = db.session.connection().execute(ACTOR_PERMISSIONS, {"user": user_id}).scalars().all()
+        actor = Actor(user_id, frozenset(names))
+        connections.keep_actor(actor, epoch)
+    return check_user(actor)
 
 
 def check_user(user: Principal | None) -> Principal:

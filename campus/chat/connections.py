@@ -5,12 +5,21 @@ disconnects. `campus.chat.rooms`, ending sessions on this worker, reads which so
 with the revoked tokens and counts the end, so that a connect in progress checks its credentials
 again. Kept per process like the sockets themselves: rooms applies moves in the message queue's
 listener, where there is no app.
+
+It also keeps each connected user's `Actor` (their permissions), read on their first event
+instead of on every one. Whatever changes what a user may do moves their sockets — a role
+change, a deactivation, a logout, a membership change (`campus.chat.rooms`) — and every such move,
+on every worker, forgets the user's actor here, so the next event reads it again.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from campus.chat.access import Actor
 
 
 class Connections:
@@ -21,6 +30,9 @@ class Connections:
         # The revocation keys whose revocation ends each socket (see `campus.chat.rooms.end_sessions`).
         self._tokens_of_sid: dict[str, frozenset[str]] = {}
         self._per_user: Counter[int] = Counter()
+        self._actors: dict[int, Actor] = {}
+        # Bumped by every `forget_actor`: an actor read before a forget is not kept after it.
+        self.actor_epoch = 0
         self._lock = threading.Lock()
         # Bumped whenever sessions end on this worker: a connect that overlapped one checks its
         # credentials again before it completes.
@@ -43,6 +55,7 @@ class Connections:
                 self._per_user[user_id] -= 1
                 if self._per_user[user_id] <= 0:
                     del self._per_user[user_id]
+                    self._actors.pop(user_id, None)
             return user_id
 
     def count_of(self, user_id: int) -> int:
@@ -57,6 +70,23 @@ class Connections:
     def opened_with(self, sid: str) -> frozenset[str]:
         """The token ids whose revocation ends the socket `sid` (empty if unknown here)."""
         return self._tokens_of_sid.get(sid, frozenset())
+
+    def actor_of(self, user_id: int) -> Actor | None:
+        """The user's permissions as last read, None if they must be read again."""
+        return self._actors.get(user_id)
+
+    def keep_actor(self, actor: Actor, epoch: int) -> None:
+        """Keep `actor`, read when `actor_epoch` was `epoch`, unless an actor was forgotten since
+        (the read may predate the change that made it stale) or the user has no socket here."""
+        with self._lock:
+            if epoch == self.actor_epoch and actor.id in self._per_user:
+                self._actors[actor.id] = actor
+
+    def forget_actor(self, user_id: int) -> None:
+        """What the user may do has changed: their next event reads it again."""
+        with self._lock:
+            self.actor_epoch += 1
+            self._actors.pop(user_id, None)
 
     def ending_sessions(self) -> None:
         """Sessions end on this worker now: connects in progress check their credentials again."""

@@ -15,8 +15,9 @@ from flask_jwt_extended import decode_token
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from campus.chat import NAMESPACE, notify, rooms
-from campus.chat.access import load_actor, member_chat_ids
+from campus.chat.access import member_chat_ids, socket_actor
 from campus.chat.connections import connections
+from campus.chat.fast_events import FastEvents
 from campus.chat.flood import charge_flood, check_flood
 from campus.chat.messages import delete_message, edit_message, mark_read, send_message, typing
 from campus.chat.packets import UNDECODABLE_EVENT
@@ -80,6 +81,12 @@ class ChatNamespace(Namespace):
         forged = event in self.CONNECTION_EVENTS and self.server.manager.is_connected(sid, self.namespace)
         if forged or not (isinstance(event, str) and event.isidentifier() and hasattr(self, "on_" + event)):
             return error_ack(ValidationError("Unknown event."))
+        if event in FastEvents.HANDLERS and len(args) >= 2:
+            environ = self.server.get_environ(sid, namespace=self.namespace)
+            if environ is not None:
+                ack = FastEvents.of(environ["flask.app"]).handle(event, sid, args[1])
+                if ack is not None:
+                    return ack
         return super().trigger_event(event, *args)
 
     # --- connection ---------------------------------------------------------------------
@@ -173,12 +180,12 @@ class ChatNamespace(Namespace):
             went_away(user_id, lambda chat_ids, seen: notify.presence(chat_ids, user_id, False, seen))
 
     def _user(self):
-        """The caller, read from the database, after the flood check."""
+        """The caller, after the flood check, with their permissions (`socket_actor`)."""
         user_id = connections.user_of(request.sid)
         if user_id is None:
             raise Forbidden(_("Not connected."))
         check_flood(user_id)
-        return load_actor(user_id)
+        return socket_actor(user_id)
 
     # --- events -------------------------------------------------------------------------
 

@@ -35,7 +35,8 @@ from campus.extensions import db
 # --- prebuilt statements for the frequent events --------------------------------------------
 # Built once with bindparam()s over table columns and run on the session's connection (in its
 # transaction): building an ORM statement and its cache key on every call cost the send path
-# ten times what the database spends running it (docs/performance.md, "Chat").
+# ten times what the database spends running it (docs/performance.md, "Chat"). The fast path of
+# the socket events (`campus.chat.fast_events`) runs the same statements, compiled once.
 
 _chats, _members, _messages = Chat.__table__, ChatMember.__table__, Message.__table__
 _mutes = ChatMute.__table__
@@ -43,7 +44,7 @@ _mutes = ChatMute.__table__
 # A message's numbers: the chat's next seq and rev, taken only while the sender is a member and
 # may post there (announcement chats need `chat.post_announcements`; no mute that has not ended)
 # — `next_rev` for one message.
-_TAKE_MESSAGE_NUMBERS = (
+TAKE_MESSAGE_NUMBERS = (
     update(_chats)
     .where(
         _chats.c.id == bindparam("chat"),
@@ -65,22 +66,22 @@ _TAKE_MESSAGE_NUMBERS = (
 )
 
 # The message a reply answers, in the same chat: its quote's columns (`REPLY_COLUMNS`).
-_MESSAGE_IN_CHAT = select(_messages.c.seq, _messages.c.sender_id, _messages.c.body, _messages.c.deleted_at).where(
+MESSAGE_IN_CHAT = select(_messages.c.seq, _messages.c.sender_id, _messages.c.body, _messages.c.deleted_at).where(
     _messages.c.id == bindparam("message"), _messages.c.chat_id == bindparam("chat"), _messages.c.kind.is_(None)
 )
 
-_INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
+INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
 
-_SET_READ_MARKER = (
+SET_READ_MARKER = (
     update(_members)
     .where(_members.c.chat_id == bindparam("chat"), _members.c.user_id == bindparam("user"))
     .values(last_read_seq=bindparam("seq"))
 )
 
 # Only forward: an older `read` arriving late changes nothing.
-_ADVANCE_READ_MARKER = _SET_READ_MARKER.where(_members.c.last_read_seq < bindparam("seq"))
+ADVANCE_READ_MARKER = SET_READ_MARKER.where(_members.c.last_read_seq < bindparam("seq"))
 
-_MEMBER_STATE = (
+MEMBER_STATE = (
     select(_chats.c.kind, _chats.c.last_seq, _members.c.last_read_seq)
     .join(_members, _members.c.chat_id == _chats.c.id)
     .where(_chats.c.id == bindparam("chat"), _members.c.user_id == bindparam("user"))
@@ -90,7 +91,7 @@ _MEMBER_STATE = (
 def _member_state(chat_id: int, user_id: int):
     """`(kind, last_seq, last_read_seq)` of a chat the user is in — columns only, for the
     frequent events (read, typing); NotFound otherwise."""
-    row = db.session.connection().execute(_MEMBER_STATE, {"chat": chat_id, "user": user_id}).first()
+    row = db.session.connection().execute(MEMBER_STATE, {"chat": chat_id, "user": user_id}).first()
     if row is None:
         raise NotFound(_("Chat not found."))
     return row
@@ -140,7 +141,7 @@ def send_message(
         connection = db.session.connection()
         now = utcnow()
         numbers = connection.execute(
-            _TAKE_MESSAGE_NUMBERS,
+            TAKE_MESSAGE_NUMBERS,
             {"chat": chat_id, "user": user.id, "may_announce": user.can("chat.post_announcements"), "now": now},
         ).first()
         if numbers is None:
@@ -156,7 +157,7 @@ def send_message(
         seq, rev = numbers
         reply = None
         if reply_to is not None:
-            original = connection.execute(_MESSAGE_IN_CHAT, {"message": reply_to, "chat": chat_id}).first()
+            original = connection.execute(MESSAGE_IN_CHAT, {"message": reply_to, "chat": chat_id}).first()
             if original is None:
                 raise ValidationError(fields={"reply_to": ["No such message in this chat."]})
             reply = reply_from_values(reply_to, *original)
@@ -189,9 +190,9 @@ def send_message(
             "mentions_all": everyone,
             "reactions": None,
         }
-        message_id = connection.execute(_INSERT_MESSAGE, values).scalar_one()
+        message_id = connection.execute(INSERT_MESSAGE, values).scalar_one()
         # Sending implies having read the chat up to one's own message.
-        connection.execute(_SET_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
+        connection.execute(SET_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
         payload = message_from_values(message_id, values, attachment, reply)
         db.session.commit()
     except IntegrityError:
@@ -288,7 +289,7 @@ def mark_read(user: Principal, chat_id: int, seq: int) -> None:
         raise ValidationError(fields={"seq": [_("The chat's last message is %(seq)d.", seq=state.last_seq)]})
     if seq <= state.last_read_seq:
         return
-    result = db.session.connection().execute(_ADVANCE_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
+    result = db.session.connection().execute(ADVANCE_READ_MARKER, {"chat": chat_id, "user": user.id, "seq": seq})
     db.session.commit()
     if result.rowcount:
         notify.read(chat_id, user.id, seq)

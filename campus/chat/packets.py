@@ -9,13 +9,16 @@ event `UNDECODABLE_EVENT`, which no handler takes, so its ack id gets a `validat
 §4 defines no binary event, yet python-socketio keeps every binary attachment a packet announces
 (up to 10**10 of them) until the last arrives: one socket could fill the server's memory. The
 decoder refuses a binary packet (`BinaryPacketRefused`) before anything is buffered, and
-`campus.core.socket_guard` closes that connection.
+`campus.core.socket_guard` closes that connection. Outgoing packets are therefore never binary
+either: the recursive search for bytes python-socketio runs on every packet it builds (~30 µs
+for a message) is skipped, and they are encoded once, by orjson.
 """
 
 from __future__ import annotations
 
 import json
 
+import orjson
 import socketio
 from socketio import packet
 
@@ -25,10 +28,15 @@ UNDECODABLE_EVENT = "campus:undecodable"
 
 
 class _TolerantJSON:
-    """The standard json module, except that a payload it can't decode — not JSON, or nested
-    deeper than the parser's recursion limit — becomes the event `UNDECODABLE_EVENT`."""
+    """orjson to encode (compact UTF-8, ~10× the standard library's speed); the standard json
+    module to decode — what it accepts is what the schemas' checks were written against — except
+    that a payload it can't decode — not JSON, or nested deeper than the parser's recursion limit
+    — becomes the event `UNDECODABLE_EVENT`."""
 
-    dumps = staticmethod(json.dumps)
+    @staticmethod
+    def dumps(obj, *_args, **_kwargs) -> str:
+        """Compact JSON text of `obj` (python-socketio asks for compact separators)."""
+        return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode()
 
     @staticmethod
     def loads(text, *args, **kwargs):
@@ -46,6 +54,7 @@ class SocketPacket(socketio.packet.Packet):
     own packets keep the standard json module: they rely on its ValueError."""
 
     json = _TolerantJSON
+    uses_binary_events = False
 
     def decode(self, encoded_packet):
         """Decode a text packet; `BinaryPacketRefused` for a binary frame or a packet announcing

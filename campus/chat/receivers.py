@@ -27,10 +27,9 @@ def on_major_renamed(_sender, major_id: int, name: str, **_extra) -> None:
 def on_role_changed(_sender, user_id: int, **_extra) -> None:
     """Receiver of `campus.users.signals.role_changed`: a user who may no longer chat (demoted to
     guest) stops hearing their chats at once; one who may again hears them without reconnecting.
-    Their memberships are kept."""
+    Their memberships are kept. The move is sent even with no chats: it makes every worker read
+    the user's permissions again at their next event."""
     chat_ids = member_chat_ids(user_id)
-    if not chat_ids:
-        return
     try:
         load_actor(user_id)
     except Forbidden:

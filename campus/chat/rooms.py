@@ -31,7 +31,7 @@ from socketio.base_manager import BaseManager
 from campus.chat import NAMESPACE
 from campus.chat.connections import connections
 from campus.core.metrics import QUEUE_LAG_SECONDS
-from campus.core.sockets import chat_room, user_room
+from campus.core.sockets import USER_ROOM_PREFIX, chat_room, user_room
 from campus.extensions import socketio as flask_socketio
 
 MOVE_EVENT = "campus:rooms"
@@ -48,7 +48,11 @@ def user_lock(user_room_name: str) -> threading.Lock:
 
 
 def _apply_move(manager: BaseManager, namespace: str, room: str, data: dict) -> None:
-    """Put the local sockets of one user's room into `join` and out of `leave` rooms, or end them."""
+    """Put the local sockets of one user's room into `join` and out of `leave` rooms, or end them.
+
+    Any move says that what the user may do or hear has changed: their cached actor is forgotten."""
+    if isinstance(room, str) and room.startswith(USER_ROOM_PREFIX):
+        connections.forget_actor(int(room[len(USER_ROOM_PREFIX) :]))
     with user_lock(room):
         if data.get("end"):
             _end_local_sockets(manager, namespace, room, data.get("tokens"))

@@ -10,7 +10,8 @@ from campus.core.api import cursor_field, list_schema
 from campus.core.schemas import MAX_SAFE_INTEGER, NO_NUL, NOT_BLANK, Bool, Id, Int, StrictSchema, Text, UTCDateTimeField
 
 MAX_BODY = 4000  # code points (docs/design.md#chats-and-messages); longer is `too_large`, checked by the service
-CLIENT_ID = validate.Length(min=1, max=64)
+CLIENT_ID_MAX = 64
+CLIENT_ID = validate.Length(min=1, max=CLIENT_ID_MAX)
 TITLE = validate.Length(min=1, max=100)
 SEQ = validate.Range(min=0)
 MAX_SYNC_CHATS = 500

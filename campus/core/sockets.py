@@ -20,8 +20,11 @@ from campus.core.security import Principal, check_csrf, resolve_token
 log = logging.getLogger(__name__)
 
 
+USER_ROOM_PREFIX = "user:"
+
+
 def user_room(user_id: int) -> str:
-    return f"user:{user_id}"
+    return f"{USER_ROOM_PREFIX}{user_id}"
 
 
 def chat_room(chat_id: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from campus.chat import fast_events as chat_fast_events
 from campus.chat import messages as chat_messages
 from campus.chat.chats import add_member, remove_member, rename_chat
 from campus.chat.models import Chat, ChatMember, Message
@@ -150,7 +151,7 @@ def test_a_message_is_broadcast_and_acked_only_after_its_commit(app, make_user, 
     broadcast = notify.message_created
 
     def checking_broadcast(message):
-        with db.engine.connect() as other:  # a connection of its own: sees committed rows only
+        with app.app_context(), db.engine.connect() as other:  # a connection of its own: sees committed rows only
             seen_by_others.append(other.execute(select(Message.body).where(Message.id == message["id"])).scalar())
         broadcast(message)
 
@@ -159,10 +160,22 @@ def test_a_message_is_broadcast_and_acked_only_after_its_commit(app, make_user, 
     assert seen_by_others == ["committed first"]
     assert [m["body"] for m in bob_socket.events("message")] == ["committed first"]
 
-    def failing_commit():
-        raise RuntimeError("the database went away")
+    # The send path commits on a connection of the engine's pool (campus.chat.fast_events).
+    with app.app_context():
+        engine = db.engine
+    raw_connection = engine.raw_connection
 
-    monkeypatch.setattr(db.session, "commit", failing_commit)
+    class FailingCommit:
+        def __init__(self):
+            self.connection = raw_connection()
+
+        def __getattr__(self, name):
+            return getattr(self.connection, name)
+
+        def commit(self):
+            raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(engine, "raw_connection", FailingCommit)
     assert error_code(send(ann_socket, chat_id, "c-2", "never committed")) == "internal_error"
     monkeypatch.undo()
     assert seen_by_others == ["committed first"]
@@ -331,7 +344,16 @@ def test_a_flood_is_rate_limited(app, make_user, connect, chats):
     assert len(stored_messages(app, chat_id)) == 3
 
 
-def test_an_unexpected_failure_is_an_internal_error_ack(app, make_user, connect, chats, monkeypatch):
+@pytest.mark.parametrize(
+    ("module", "name", "body"),
+    [
+        (chat_fast_events, "utcnow", "a plain message: the fast path"),
+        (chat_messages, "_clean_body", "@all of you: a mention takes the full path"),
+    ],
+)
+def test_an_unexpected_failure_is_an_internal_error_ack(
+    app, make_user, connect, chats, monkeypatch, module, name, body
+):
     ann = make_user()
     chat_id = chats.private(ann, ann)
     sock = connect(ann)
@@ -339,10 +361,10 @@ def test_an_unexpected_failure_is_an_internal_error_ack(app, make_user, connect,
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(chat_messages, "_clean_body", broken)
-    assert error_code(send(sock, chat_id, "i-1")) == "internal_error"
+    monkeypatch.setattr(module, name, broken)
+    assert error_code(send(sock, chat_id, "i-1", body)) == "internal_error"
     monkeypatch.undo()
-    assert send(sock, chat_id, "i-1")["ok"]
+    assert send(sock, chat_id, "i-1", body)["ok"]
 
 
 # --- edit_message / delete_message ----------------------------------------------------------

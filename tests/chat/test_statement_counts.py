@@ -24,24 +24,43 @@ def send(sock, chat_id: int, client_id: str) -> dict:
     return ack["message"]
 
 
-def test_a_send_runs_four_statements(app, make_user, connect, chats, db_engine):
+def test_a_send_runs_three_statements_after_the_sockets_first_event(app, make_user, connect, chats, db_engine):
     ann, bob = make_user(), make_user()
     chat_id = chats.group(ann, [bob])
     sock = connect(ann)
 
-    # The actor's permissions; the chat's next seq and rev (membership and the announcement rule
-    # in its WHERE); the message; the sender's read marker.
+    # The actor's permissions, read on the user's first event and kept (campus.chat.connections);
+    # the chat's next seq and rev (membership and the announcement rule in its WHERE); the
+    # message; the sender's read marker.
     with assert_statement_count(db_engine, 4):
         send(sock, chat_id, "s-1")
+    with assert_statement_count(db_engine, 3):
+        send(sock, chat_id, "s-2")
+
+
+def test_a_role_change_makes_the_next_event_read_the_actor_again(app, make_user, connect, chats, db_engine):
+    from campus.users import services as users
+    from campus.users.models import User
+
+    admin, ann, bob = make_user("admin"), make_user(), make_user()
+    chat_id = chats.group(ann, [bob])
+    sock = connect(ann)
+    send(sock, chat_id, "c-1")
+    with app.app_context():
+        users.change_role(db.session.get(User, admin), db.session.get(User, ann), "teacher")
+
+    with assert_statement_count(db_engine, 4):
+        send(sock, chat_id, "c-2")
 
 
 @pytest.mark.parametrize(
     ("chat_changed", "count"),
     [
-        # The actor's permissions; the requested chats the caller is in; the changed messages.
-        (False, 3),
+        # The requested chats the caller is in; the changed messages (the actor is kept since
+        # the socket's first event).
+        (False, 2),
         # … and the members of the chat that changed itself (renamed).
-        (True, 4),
+        (True, 3),
     ],
 )
 def test_a_sync_of_one_changed_chat_runs_a_fixed_number_of_statements(
@@ -88,7 +107,7 @@ def test_a_send_with_mentions_runs_one_statement_more(app, make_user, connect, c
     chat_id = chats.group(ann, [bob])
     sock = connect(ann)
 
-    # The four of a send, and which of the mentioned users are members.
+    # The four of a socket's first send, and which of the mentioned users are members.
     with assert_statement_count(db_engine, 5):
         ack = sock.ack("send_message", {"chat_id": chat_id, "client_id": "m-1", "body": "@Bob", "mentions": [bob]})
     assert ack["message"]["mentions"] == [bob]
@@ -100,9 +119,9 @@ def test_a_reaction_runs_five_statements(app, make_user, connect, chats, db_engi
     sock = connect(ann)
     message = send(sock, chat_id, "r-1")
 
-    # The actor's permissions; the message with the caller's membership; the chat's next rev;
-    # the message again under the chat's lock; the message's reactions and rev.
-    with assert_statement_count(db_engine, 5):
+    # The message with the caller's membership; the chat's next rev; the message again under the
+    # chat's lock; the message's reactions and rev (the actor is kept since the first send).
+    with assert_statement_count(db_engine, 4):
         ack = sock.ack("react", {"message_id": message["id"], "emoji": "👍", "on": True})
     assert ack["ok"], ack
 

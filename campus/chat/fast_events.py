@@ -1,0 +1,279 @@
+"""The frequent socket events — `send_message`, `read`, `typing` — answered without Flask.
+
+Flask-SocketIO runs every event in a request context built from the handshake's environ, with
+the app context, the session and the URL adapter around it; the ORM session then begins a
+transaction through SQLAlchemy's Connection. For a one-line message that was most of the server's
+work (docs/performance.md, "Suite"). Here the common case of these events is answered directly:
+the payload checked by hand with the schema's own rules, the actor's permissions from the
+per-worker cache (`campus.chat.connections`), the statements of `campus.chat.messages` compiled
+once (`campus.core.prepared`) and run on a pooled DBAPI connection, the ack sent after the commit.
+
+Anything else returns `None` and the event takes the full path (`campus.chat.events`), which
+answers it exactly as before — a payload the quick check does not take, a chat the sender is not
+in or may not post in, a mute, a resend (the unique `(sender, client_id)` refuses the insert), an
+attachment, a reply, a mention, a database error. Such a fallback happens before anything is
+committed, and gives back the flood budget it took, so the full path charges the event once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from flask import Flask
+
+from campus.chat import NAMESPACE, notify
+from campus.chat.access import ACTOR_PERMISSIONS, Actor
+from campus.chat.connections import connections
+from campus.chat.flood import budget_of
+from campus.chat.messages import (
+    ADVANCE_READ_MARKER,
+    INSERT_MESSAGE,
+    MEMBER_STATE,
+    SET_READ_MARKER,
+    TAKE_MESSAGE_NUMBERS,
+)
+from campus.chat.models import MAJOR
+from campus.chat.payloads import MessageValues, message_from_values
+from campus.chat.schemas import CLIENT_ID_MAX, MAX_BODY
+from campus.core import metrics
+from campus.core.errors import CampusError
+from campus.core.models import utcnow
+from campus.core.prepared import Prepared
+from campus.core.schemas import MAX_SAFE_INTEGER
+from campus.core.sockets import error_ack, in_flight
+
+log = logging.getLogger(__name__)
+
+SEND_FIELDS = frozenset({"chat_id", "client_id", "body", "attachment_id", "reply_to", "mentions"})
+READ_FIELDS = frozenset({"chat_id", "seq"})
+TYPING_FIELDS = frozenset({"chat_id", "typing"})
+
+
+def _id(value: Any) -> int | None:
+    """A positive id as `Id` takes it (an int, not a bool, within JavaScript's safe range)."""
+    return value if type(value) is int and 0 < value <= MAX_SAFE_INTEGER else None
+
+
+def _text(value: Any) -> str | None:
+    """A string as `Text` takes it: no NUL, no lone surrogate."""
+    if type(value) is not str or "\x00" in value:
+        return None
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    return value
+
+
+def quick_send(data: Any) -> tuple[int, str, str] | None:
+    """`(chat_id, client_id, body)` of a plain text message the schema and the service would take
+    as they are; None for anything else (the full path decides)."""
+    if type(data) is not dict or not data.keys() <= SEND_FIELDS:
+        return None
+    chat_id = _id(data.get("chat_id"))
+    client_id = _text(data.get("client_id"))
+    body = _text(data.get("body"))
+    if chat_id is None or client_id is None or body is None:
+        return None
+    client_id = client_id.strip()  # `Text` strips it
+    if not 0 < len(client_id) <= CLIENT_ID_MAX or not body.strip() or len(body) > MAX_BODY:
+        return None
+    if data.get("attachment_id") is not None or data.get("reply_to") is not None or data.get("mentions"):
+        return None
+    if "@" in body:  # a mention: resolved by the full path
+        return None
+    return chat_id, client_id, body
+
+
+class FastEvents:
+    """One app's fast path: its engine, prepared statements, flood budget and settings."""
+
+    def __init__(self, app: Flask):
+        from campus.extensions import db
+
+        with app.app_context():
+            engine = db.engine
+        self.engine = engine
+        self.dbapi_error = engine.dialect.dbapi.Error
+        self.budget = budget_of(app)
+        self.rate, self.burst = app.config["CHAT_EVENT_RATE"], app.config["CHAT_EVENT_BURST"]
+        self.take_numbers = Prepared(engine, TAKE_MESSAGE_NUMBERS)
+        self.insert_message = Prepared(engine, INSERT_MESSAGE, column_keys=list(MessageValues.__annotations__))
+        self.set_read_marker = Prepared(engine, SET_READ_MARKER)
+        self.advance_read_marker = Prepared(engine, ADVANCE_READ_MARKER)
+        self.member_state = Prepared(engine, MEMBER_STATE)
+        self.actor_permissions = Prepared(engine, ACTOR_PERMISSIONS)
+
+    @classmethod
+    def of(cls, app: Flask) -> FastEvents:
+        fast = app.extensions.get("campus_fast_events")
+        if fast is None:
+            fast = app.extensions["campus_fast_events"] = cls(app)
+        return fast
+
+    # --- the event -------------------------------------------------------------------------
+
+    def handle(self, event: str, sid: str, data: Any) -> dict | None:
+        """The ack of `event` answered here, or None for the full path."""
+        handler = self.HANDLERS.get(event)
+        if handler is None:
+            return None
+        user_id = connections.user_of(sid)
+        if user_id is None:
+            return None
+        start = time.perf_counter()
+        in_flight.add(1)
+        try:
+            ack = handler(self, sid, user_id, data)
+        except Exception:
+            # As `campus.core.sockets.acked` answers a surprise: nothing was committed before it
+            # (a failure after the commit is the broadcast's, and the message is stored).
+            log.exception("socket event %s failed", event)
+            ack = error_ack(CampusError("Something went wrong on our side.", code="internal_error"))
+        finally:
+            in_flight.add(-1)
+        if ack is not None:
+            outcome = "ok" if ack["ok"] else ack["error"]["code"]
+            metrics.record_event(NAMESPACE, event, outcome, time.perf_counter() - start)
+        return ack
+
+    def _actor(self, cursor, user_id: int) -> Actor:
+        """The cached actor, or read now (and kept unless a move made it stale meanwhile)."""
+        actor = connections.actor_of(user_id)
+        if actor is None:
+            epoch = connections.actor_epoch
+            names = self.actor_permissions.run(cursor, {"user": user_id}).fetchall()
+            actor = Actor(user_id, frozenset(name for (name,) in names))
+            connections.keep_actor(actor, epoch)
+        return actor
+
+    def _take_budget(self, user_id: int) -> bool:
+        return self.budget.take(user_id, self.rate, self.burst)
+
+    def _give_back_budget(self, user_id: int) -> None:
+        self.budget.give_back(user_id, self.burst)
+
+    def send_message(self, sid: str, user_id: int, data: Any) -> dict | None:
+        fields = quick_send(data)
+        if fields is None:
+            return None
+        chat_id, client_id, body = fields
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            actor = self._actor(cursor, user_id)
+            if not actor.can("chat.use") or not self._take_budget(user_id):
+                return None
+            now = utcnow()
+            numbers = self.take_numbers.run(
+                cursor,
+                {"chat": chat_id, "user": user_id, "may_announce": actor.can("chat.post_announcements"), "now": now},
+            ).fetchone()
+            if numbers is None:  # not a member, may not post here, muted: the full path says which
+                connection.rollback()
+                self._give_back_budget(user_id)
+                return None
+            seq, rev = numbers
+            values: MessageValues = {
+                "chat_id": chat_id,
+                "seq": seq,
+                "rev": rev,
+                "sender_id": user_id,
+                "client_id": client_id,
+                "body": body,
+                "attachment_id": None,
+                "reply_to": None,
+                "created_at": now,
+                "edited_at": None,
+                "deleted_at": None,
+                "kind": None,
+                "data": None,
+                "mentions": None,
+                "mentions_all": False,
+                "reactions": None,
+            }
+            (message_id,) = self.insert_message.run(cursor, values).fetchone()
+            # Sending implies having read the chat up to one's own message.
+            self.set_read_marker.run(cursor, {"chat": chat_id, "user": user_id, "seq": seq})
+            connection.commit()
+        except self.dbapi_error:
+            # A resend (the unique client id), a lock: the full path answers from what is stored.
+            connection.rollback()
+            self._give_back_budget(user_id)
+            return None
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            connection.close()
+        payload = message_from_values(message_id, values)
+        notify.message_created(payload)
+        return {"ok": True, "message": payload}
+
+    def _member_state(self, user_id: int, data: Any, fields: frozenset[str], flag: str):
+        """`(actor, chat_id, value of flag, (kind, last_seq, last_read_seq))` for `read` and
+        `typing`, or None."""
+        if type(data) is not dict or data.keys() != fields:
+            return None
+        chat_id, value = _id(data["chat_id"]), data[flag]
+        if chat_id is None:
+            return None
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            actor = self._actor(cursor, user_id)
+            if not actor.can("chat.use"):
+                return None
+            state = self.member_state.run(cursor, {"chat": chat_id, "user": user_id}).fetchone()
+        finally:
+            connection.close()
+        if state is None:
+            return None
+        return actor, chat_id, value, state
+
+    def read(self, sid: str, user_id: int, data: Any) -> dict | None:
+        found = self._member_state(user_id, data, READ_FIELDS, "seq")
+        if found is None:
+            return None
+        _actor, chat_id, seq, (_kind, last_seq, last_read_seq) = found
+        if type(seq) is not int or not 0 <= seq <= last_seq:
+            return None
+        if not self._take_budget(user_id):
+            return None
+        if seq <= last_read_seq:
+            return {"ok": True}
+        connection = self.engine.raw_connection()
+        try:
+            cursor = self.advance_read_marker.run(connection.cursor(), {"chat": chat_id, "user": user_id, "seq": seq})
+            moved = cursor.rowcount
+            connection.commit()
+        except self.dbapi_error:
+            connection.rollback()
+            self._give_back_budget(user_id)
+            return None
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            connection.close()
+        if moved:
+            notify.read(chat_id, user_id, seq)
+        return {"ok": True}
+
+    def typing(self, sid: str, user_id: int, data: Any) -> dict | None:
+        found = self._member_state(user_id, data, TYPING_FIELDS, "typing")
+        if found is None:
+            return None
+        actor, chat_id, is_typing, (kind, _last_seq, _last_read_seq) = found
+        if type(is_typing) is not bool or (kind == MAJOR and not actor.can("chat.post_announcements")):
+            return None
+        if not self._take_budget(user_id):
+            return None
+        notify.typing(chat_id, user_id, is_typing, skip_sid=sid)
+        return {"ok": True}
+
+    HANDLERS: ClassVar[dict[str, Callable]] = {"send_message": send_message, "read": read, "typing": typing}
