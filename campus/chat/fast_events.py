@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from flask import Flask
@@ -47,8 +48,17 @@ from campus.core.sockets import error_ack, in_flight
 
 log = logging.getLogger(__name__)
 
+
+class FullPath(Exception):
+    """The event is handed to the full path (nothing was committed)."""
+
+
 SEND_FIELDS = frozenset({"chat_id", "client_id", "body", "attachment_id", "reply_to", "mentions"})
 READ_FIELDS = frozenset({"chat_id", "seq"})
+# The columns of a MEMBER_STATE row (a DBAPI tuple).
+MEMBER_KIND, MEMBER_LAST_SEQ, MEMBER_LAST_READ_SEQ = range(3)
+# Connections kept checked out for the fast path; more at once go back to the pool.
+IDLE_CONNECTIONS = 4
 TYPING_FIELDS = frozenset({"chat_id", "typing"})
 
 
@@ -106,6 +116,7 @@ class FastEvents:
         self.set_read_marker = Prepared(engine, SET_READ_MARKER)
         self.advance_read_marker = Prepared(engine, ADVANCE_READ_MARKER)
         self.member_state = Prepared(engine, MEMBER_STATE)
+        self._idle: list[Any] = []  # DBAPI connections (pool proxies) between events
         self.actor_permissions = Prepared(engine, ACTOR_PERMISSIONS)
 
     @classmethod
@@ -151,127 +162,125 @@ class FastEvents:
             connections.keep_actor(actor, epoch)
         return actor
 
-    def _take_budget(self, user_id: int) -> bool:
-        return self.budget.take(user_id, self.rate, self.burst)
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """A DBAPI connection of the engine's pool, kept checked out between events (a checkout
+        and its ping cost more than the statements). A database error drops the connection and
+        hands the event to the full path; anything else rolls back and propagates."""
+        connection = self._idle.pop() if self._idle else self.engine.raw_connection()
+        try:
+            yield connection
+            connection.rollback()  # a read leaves a transaction open on PostgreSQL
+        except self.dbapi_error:
+            connection.invalidate()
+            raise FullPath from None
+        except BaseException:
+            connection.rollback()
+            connection.close()
+            raise
+        if len(self._idle) < IDLE_CONNECTIONS:
+            self._idle.append(connection)
+        else:
+            connection.close()
 
-    def _give_back_budget(self, user_id: int) -> None:
-        self.budget.give_back(user_id, self.burst)
+    def release_connections(self) -> None:
+        """Give the kept connections back to the pool (the next event checks one out again)."""
+        while self._idle:
+            self._idle.pop().close()
 
     def send_message(self, sid: str, user_id: int, data: Any) -> dict | None:
         fields = quick_send(data)
-        if fields is None:
+        if fields is None or not self.budget.take(user_id, self.rate, self.burst):
             return None
         chat_id, client_id, body = fields
-        connection = self.engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            actor = self._actor(cursor, user_id)
-            if not actor.can("chat.use") or not self._take_budget(user_id):
-                return None
-            now = utcnow()
-            numbers = self.take_numbers.run(
-                cursor,
-                {"chat": chat_id, "user": user_id, "may_announce": actor.can("chat.post_announcements"), "now": now},
-            ).fetchone()
-            if numbers is None:  # not a member, may not post here, muted: the full path says which
-                connection.rollback()
-                self._give_back_budget(user_id)
-                return None
-            seq, rev = numbers
-            values: MessageValues = {
-                "chat_id": chat_id,
-                "seq": seq,
-                "rev": rev,
-                "sender_id": user_id,
-                "client_id": client_id,
-                "body": body,
-                "attachment_id": None,
-                "reply_to": None,
-                "created_at": now,
-                "edited_at": None,
-                "deleted_at": None,
-                "kind": None,
-                "data": None,
-                "mentions": None,
-                "mentions_all": False,
-                "reactions": None,
-            }
-            (message_id,) = self.insert_message.run(cursor, values).fetchone()
-            # Sending implies having read the chat up to one's own message.
-            self.set_read_marker.run(cursor, {"chat": chat_id, "user": user_id, "seq": seq})
-            connection.commit()
-        except self.dbapi_error:
-            # A resend (the unique client id), a lock: the full path answers from what is stored.
-            connection.rollback()
-            self._give_back_budget(user_id)
+            with self._connection() as connection:
+                cursor = connection.cursor()
+                actor = self._actor(cursor, user_id)
+                if not actor.can("chat.use"):
+                    raise FullPath
+                now = utcnow()
+                may_announce = actor.can("chat.post_announcements")
+                numbers = self.take_numbers.run(
+                    cursor, {"chat": chat_id, "user": user_id, "may_announce": may_announce, "now": now}
+                ).fetchone()
+                if numbers is None:  # not a member, may not post here, muted: the full path says which
+                    raise FullPath
+                seq, rev = numbers
+                values: MessageValues = {
+                    "chat_id": chat_id,
+                    "seq": seq,
+                    "rev": rev,
+                    "sender_id": user_id,
+                    "client_id": client_id,
+                    "body": body,
+                    "attachment_id": None,
+                    "reply_to": None,
+                    "created_at": now,
+                    "edited_at": None,
+                    "deleted_at": None,
+                    "kind": None,
+                    "data": None,
+                    "mentions": None,
+                    "mentions_all": False,
+                    "reactions": None,
+                }
+                # A resend fails here on the unique (sender, client_id): the full path answers
+                # with the stored message.
+                (message_id,) = self.insert_message.run(cursor, values).fetchone()
+                # Sending implies having read the chat up to one's own message.
+                self.set_read_marker.run(cursor, {"chat": chat_id, "user": user_id, "seq": seq})
+                connection.commit()
+        except FullPath:
+            self.budget.give_back(user_id, self.burst)
             return None
-        except BaseException:
-            connection.rollback()
-            raise
-        finally:
-            connection.close()
         payload = message_from_values(message_id, values)
         notify.message_created(payload)
         return {"ok": True, "message": payload}
 
-    def _member_state(self, user_id: int, data: Any, fields: frozenset[str], flag: str):
-        """`(actor, chat_id, value of flag, (kind, last_seq, last_read_seq))` for `read` and
-        `typing`, or None."""
-        if type(data) is not dict or data.keys() != fields:
-            return None
-        chat_id, value = _id(data["chat_id"]), data[flag]
-        if chat_id is None:
-            return None
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            actor = self._actor(cursor, user_id)
-            if not actor.can("chat.use"):
-                return None
-            state = self.member_state.run(cursor, {"chat": chat_id, "user": user_id}).fetchone()
-        finally:
-            connection.close()
-        if state is None:
-            return None
-        return actor, chat_id, value, state
-
     def read(self, sid: str, user_id: int, data: Any) -> dict | None:
-        found = self._member_state(user_id, data, READ_FIELDS, "seq")
-        if found is None:
+        if type(data) is not dict or data.keys() != READ_FIELDS:
             return None
-        _actor, chat_id, seq, (_kind, last_seq, last_read_seq) = found
-        if type(seq) is not int or not 0 <= seq <= last_seq:
+        chat_id, seq = _id(data["chat_id"]), data["seq"]
+        if chat_id is None or type(seq) is not int or seq < 0 or not self.budget.take(user_id, self.rate, self.burst):
             return None
-        if not self._take_budget(user_id):
-            return None
-        if seq <= last_read_seq:
-            return {"ok": True}
-        connection = self.engine.raw_connection()
         try:
-            cursor = self.advance_read_marker.run(connection.cursor(), {"chat": chat_id, "user": user_id, "seq": seq})
-            moved = cursor.rowcount
-            connection.commit()
-        except self.dbapi_error:
-            connection.rollback()
-            self._give_back_budget(user_id)
+            with self._connection() as connection:
+                cursor = connection.cursor()
+                if not self._actor(cursor, user_id).can("chat.use"):
+                    raise FullPath
+                state = self.member_state.run(cursor, {"chat": chat_id, "user": user_id}).fetchone()
+                if state is None or seq > state[MEMBER_LAST_SEQ]:  # not a member, past the last message
+                    raise FullPath
+                moved = False
+                if seq > state[MEMBER_LAST_READ_SEQ]:
+                    values = {"chat": chat_id, "user": user_id, "seq": seq}
+                    moved = self.advance_read_marker.run(cursor, values).rowcount > 0
+                    connection.commit()
+        except FullPath:
+            self.budget.give_back(user_id, self.burst)
             return None
-        except BaseException:
-            connection.rollback()
-            raise
-        finally:
-            connection.close()
         if moved:
             notify.read(chat_id, user_id, seq)
         return {"ok": True}
 
     def typing(self, sid: str, user_id: int, data: Any) -> dict | None:
-        found = self._member_state(user_id, data, TYPING_FIELDS, "typing")
-        if found is None:
+        if type(data) is not dict or data.keys() != TYPING_FIELDS:
             return None
-        actor, chat_id, is_typing, (kind, _last_seq, _last_read_seq) = found
-        if type(is_typing) is not bool or (kind == MAJOR and not actor.can("chat.post_announcements")):
+        chat_id, is_typing = _id(data["chat_id"]), data["typing"]
+        if chat_id is None or type(is_typing) is not bool or not self.budget.take(user_id, self.rate, self.burst):
             return None
-        if not self._take_budget(user_id):
+        try:
+            with self._connection() as connection:
+                cursor = connection.cursor()
+                actor = self._actor(cursor, user_id)
+                state = self.member_state.run(cursor, {"chat": chat_id, "user": user_id}).fetchone()
+                if not actor.can("chat.use") or state is None:
+                    raise FullPath
+                if state[MEMBER_KIND] == MAJOR and not actor.can("chat.post_announcements"):
+                    raise FullPath
+        except FullPath:
+            self.budget.give_back(user_id, self.burst)
             return None
         notify.typing(chat_id, user_id, is_typing, skip_sid=sid)
         return {"ok": True}

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from campus.chat import fast_events as chat_fast_events
 from campus.chat import messages as chat_messages
 from campus.chat.chats import add_member, remove_member, rename_chat
+from campus.chat.fast_events import FastEvents
 from campus.chat.models import Chat, ChatMember, Message
 from campus.extensions import db
 from campus.users.models import User
@@ -176,6 +177,7 @@ def test_a_message_is_broadcast_and_acked_only_after_its_commit(app, make_user, 
             raise RuntimeError("the database went away")
 
     monkeypatch.setattr(engine, "raw_connection", FailingCommit)
+    FastEvents.of(app).release_connections()
     assert error_code(send(ann_socket, chat_id, "c-2", "never committed")) == "internal_error"
     monkeypatch.undo()
     assert seen_by_others == ["committed first"]
