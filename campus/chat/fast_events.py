@@ -24,9 +24,10 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from flask import Flask
+from marshmallow import ValidationError as MarshmallowValidationError
 
 from campus.chat import NAMESPACE, notify
-from campus.chat.access import ACTOR_PERMISSIONS, Actor
+from campus.chat.access import ACTOR_PERMISSIONS, Actor, socket_actor
 from campus.chat.connections import connections
 from campus.chat.flood import budget_of
 from campus.chat.messages import (
@@ -38,15 +39,19 @@ from campus.chat.messages import (
 )
 from campus.chat.models import MAJOR
 from campus.chat.payloads import MessageValues, message_from_values
-from campus.chat.schemas import CLIENT_ID_MAX, MAX_BODY
+from campus.chat.schemas import CLIENT_ID_MAX, MAX_BODY, SyncSchema
+from campus.chat.sync import sync
 from campus.core import metrics
 from campus.core.errors import CampusError
 from campus.core.models import utcnow
 from campus.core.prepared import Prepared
 from campus.core.schemas import MAX_SAFE_INTEGER
 from campus.core.sockets import error_ack, in_flight
+from campus.extensions import db
 
 log = logging.getLogger(__name__)
+
+SYNC = SyncSchema()
 
 
 class FullPath(Exception):
@@ -103,11 +108,9 @@ class FastEvents:
     """One app's fast path: its engine, prepared statements, flood budget and settings."""
 
     def __init__(self, app: Flask):
-        from campus.extensions import db
-
         with app.app_context():
             engine = db.engine
-        self.engine = engine
+        self.app, self.engine = app, engine
         self.dbapi_error = engine.dialect.dbapi.Error
         self.budget = budget_of(app)
         self.rate, self.burst = app.config["CHAT_EVENT_RATE"], app.config["CHAT_EVENT_BURST"]
@@ -285,4 +288,29 @@ class FastEvents:
         notify.typing(chat_id, user_id, is_typing, skip_sid=sid)
         return {"ok": True}
 
-    HANDLERS: ClassVar[dict[str, Callable]] = {"send_message": send_message, "read": read, "typing": typing}
+    def sync(self, sid: str, user_id: int, data: Any) -> dict | None:
+        """`sync` in an app context only (no request context): the schema and the service of the
+        full path; any error is left to the full path to answer (nothing is written)."""
+        try:
+            payload = SYNC.load(data)
+        except (MarshmallowValidationError, TypeError, ValueError):
+            return None
+        if not self.budget.take(user_id, self.rate, self.burst):
+            return None
+        with self.app.app_context():
+            try:
+                actor = socket_actor(user_id)
+                chats, cost = sync(actor, {int(chat_id): rev for chat_id, rev in payload["cursors"].items()})
+            except CampusError:  # the session is rolled back when the app context ends
+                self.budget.give_back(user_id, self.burst)
+                return None
+        if cost > 1:  # a large answer costs more than the event itself (`campus.chat.flood`)
+            self.budget.take(user_id, self.rate, self.burst, cost=cost - 1)
+        return {"ok": True, "chats": chats}
+
+    HANDLERS: ClassVar[dict[str, Callable]] = {
+        "send_message": send_message,
+        "read": read,
+        "typing": typing,
+        "sync": sync,
+    }

@@ -24,7 +24,7 @@ from sqlalchemy.sql import ClauseElement
 class Prepared:
     """One Core statement, compiled for one engine's dialect."""
 
-    __slots__ = ("_defaults", "_names", "_positional", "_processors", "engine", "sql")
+    __slots__ = ("_defaults", "_names", "_plan", "_positional", "engine", "sql")
 
     def __init__(self, engine: Engine, statement: ClauseElement, column_keys: list[str] | None = None):
         compiled = statement.compile(dialect=engine.dialect, column_keys=column_keys)
@@ -35,19 +35,17 @@ class Prepared:
         # The statement's own literals (the 1 of `last_seq + 1`) are binds with a value.
         self._defaults = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
         # SQLAlchemy's own per-type conversions, as its execution applies them (a private but
-        # stable attribute of the compiled statement since 1.4).
-        self._processors = dict(compiled._bind_processors)
+        # stable attribute of the compiled statement since 1.4), in parameter order.
+        processors = compiled._bind_processors
+        self._plan = tuple((name, processors.get(name)) for name in self._names)
 
     def parameters(self, values: Mapping[str, Any]) -> tuple | dict:
         """The DBAPI parameters for `values` (a value per bind name; the statement's literals
         need none)."""
-        processors, defaults = self._processors, self._defaults
-        converted = {}
-        for name in self._names:
-            value = values[name] if name in values else defaults[name]
-            processor = processors.get(name)
-            converted[name] = value if processor is None else processor(value)
-        return tuple(converted[name] for name in self._names) if self._positional else converted
+        if self._defaults:
+            values = {**self._defaults, **values}
+        converted = [values[name] if processor is None else processor(values[name]) for name, processor in self._plan]
+        return tuple(converted) if self._positional else dict(zip(self._names, converted, strict=True))
 
     def run(self, cursor, values: Mapping[str, Any]):
         """Execute on a DBAPI cursor (in its connection's transaction); the cursor."""
