@@ -36,6 +36,11 @@ def env_int(name: str, default: int) -> int:
     return default if value is None else int(value)
 
 
+def env_float(name: str, default: float) -> float:
+    value = env(name)
+    return default if value is None else float(value)
+
+
 def env_list(name: str) -> list[str]:
     value = env(name, "") or ""
     return [item.strip() for item in value.split(",") if item.strip()]
@@ -68,6 +73,9 @@ class Config:
     # SQLite durability: NORMAL survives a process crash but not a power cut (docs/design.md#storage);
     # set FULL (or use PostgreSQL) where that matters.
     SQLITE_SYNCHRONOUS = env("SQLITE_SYNCHRONOUS", "NORMAL")
+    # `python wsgi.py` checkpoints SQLite's WAL from a thread every this many seconds, not in the
+    # commit that crosses SQLite's threshold (docs/design.md#storage); 0: SQLite's own way.
+    SQLITE_CHECKPOINT_INTERVAL = env_float("SQLITE_CHECKPOINT_INTERVAL", 1.0)
 
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE")  # None: Flask-SocketIO picks (threading under flask run)
     SOCKETIO_MESSAGE_QUEUE = env("SOCKETIO_MESSAGE_QUEUE")  # e.g. redis://127.0.0.1:6379/0

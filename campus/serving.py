@@ -110,6 +110,16 @@ def cooperative_postgres(app: Flask, mode: str) -> None:
     patch_psycopg()
 
 
+def checkpoint_sqlite_in_background(app: Flask) -> None:
+    """On SQLite, the WAL's checkpoints leave the event loop's thread (campus.core.database)."""
+    from campus.core.database import checkpoint_in_background
+    from campus.extensions import db, socketio
+
+    with app.app_context():
+        engine = db.engine
+    checkpoint_in_background(app, engine, socketio.start_background_task)
+
+
 def behind_proxies(app, proxies: int):
     """Client address and scheme as the proxies saw them: the login rate limit counts per client
     address, which would otherwise be the proxy's for everyone.
@@ -128,6 +138,7 @@ def behind_proxies(app, proxies: int):
 def serve(app: Flask, mode: str, args: argparse.Namespace) -> None:
     """Serve until SIGTERM, then shut down gracefully within SHUTDOWN_TIMEOUT seconds."""
     raise_open_file_limit(args.max_connections + 100)
+    checkpoint_sqlite_in_background(app)
     sock = listening_socket(args.host, args.port, args.backlog)
     wsgi_app = without_websocket_compression(behind_proxies(app, args.proxies))
     log.warning("Campus serving on http://%s:%d (%s)", args.host, sock.getsockname()[1], mode)

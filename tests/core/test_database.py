@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from campus import create_app
-from campus.core.database import commit_or_conflict, contains, fold
+from campus.core.database import checkpoint_in_background, commit_or_conflict, contains, fold
 from campus.core.errors import Conflict
 from campus.extensions import db
 from tests.support.app import config_for
@@ -33,6 +33,30 @@ def test_every_pooled_connection_gets_the_pragmas(tmp_path):
     with app.app_context(), db.engine.connect() as first, db.engine.connect() as second:
         levels = [c.exec_driver_sql("PRAGMA synchronous").scalar() for c in (first, second)]
     assert levels == [2, 2]
+
+
+def test_background_checkpoints_take_sqlites_own_off_new_connections(tmp_path):
+    app = create_app(config_for(f"sqlite:///{tmp_path / 'c.db'}", tmp_path, SQLITE_CHECKPOINT_INTERVAL=1.0))
+    loops = []
+    with app.app_context():
+        before = db.session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        db.session.remove()
+        assert checkpoint_in_background(app, db.engine, loops.append)
+        with db.engine.connect() as connection:
+            after = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+    assert (before, after, len(loops)) == (1000, 0, 1)
+
+
+@pytest.mark.parametrize(
+    "url, interval",
+    [("sqlite://", 1.0), ("sqlite:///{tmp}/c.db", 0), ("postgresql+psycopg2://nobody@127.0.0.1/none", 1.0)],
+)
+def test_no_background_checkpoints_without_a_sqlite_file_or_an_interval(tmp_path, url, interval):
+    app = create_app(config_for(url.format(tmp=tmp_path), tmp_path, SQLITE_CHECKPOINT_INTERVAL=interval))
+    loops = []
+    with app.app_context():
+        assert not checkpoint_in_background(app, db.engine, loops.append)
+    assert loops == []
 
 
 def test_an_unknown_synchronous_level_is_refused(tmp_path):
