@@ -51,7 +51,7 @@ class Scenario:
 
 
 def spread(values: Sequence[float], digits: int = 2) -> str:
-    """"median (min–max)" of the repetitions' values; the value alone for one repetition."""
+    """ "median (min–max)" of the repetitions' values; the value alone for one repetition."""
     if not values:
         return "–"
     if len(values) == 1:
