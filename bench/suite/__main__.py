@@ -149,18 +149,22 @@ def versions() -> str:
     )
 
 
-def docs_section(command: str, started: str, load_before: str, load_after: str, outcomes: list[Outcome]) -> str:
+def docs_section(
+    command: str, started: str, load_before: str, load_after: str, outcomes: list[Outcome], quick: bool
+) -> str:
     lines = [
         f"Run on {started} with `{command}`: {os.cpu_count()} cores ({cpu_model()}), load average "
         f"{load_before} before and {load_after} after; {versions()}.",
     ]
+    if quick:
+        lines.append("A quick run (tiny sizes): its figures say the suite works, nothing more.")
     for outcome in outcomes:
-        lines += ["", f"#### {outcome.scenario}", ""]
+        lines += ["", f"#### {outcome.scenario}"]
         if outcome.error:
-            lines.append(f"Failed: `{outcome.error.strip().splitlines()[-1]}`")
+            lines += ["", f"Failed: `{outcome.error.strip().splitlines()[-1]}`"]
         for table in outcome.tables:
-            lines += [table.markdown(), ""]
-    return "\n".join(lines).rstrip() + "\n"
+            lines += ["", table.markdown()]
+    return "\n".join(lines) + "\n"
 
 
 def write_docs(section: str, path: Path = DOCS) -> None:
@@ -228,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     load_after = load_average()
     print(f"\nload average {load_after}", flush=True)
     if args.write_docs:
-        write_docs(docs_section(command, started, load_before, load_after, outcomes))
+        write_docs(docs_section(command, started, load_before, load_after, outcomes, args.quick))
         print(f"wrote the tables into {DOCS.relative_to(ROOT)}", flush=True)
     return 1 if any(outcome.error for outcome in outcomes) else 0
 
