@@ -33,6 +33,7 @@ def scenario_names() -> list[str]:
 
 
 def test_every_scenario_runs_once_at_tiny_sizes_and_prints_its_table():
+    assert (ROOT / "node_modules" / "socket.io").is_dir(), "the Node peer is missing: run scripts/setup.sh"
     names = scenario_names()
     assert "one_to_one" in names
 
