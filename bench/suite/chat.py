@@ -40,11 +40,13 @@ from tests.support.server import LiveServer, prepare_database
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "bench" / "js" / "chat_load.mjs"
+NODE_PROGRAM = shutil.which("node") or "node"
 WINDOW = 8  # group sends awaiting their ack at once
 SATURATED = 0.9  # the load generator's CPU, as a fraction of one core, at which its figure is its own ceiling
 MAX_MEMBERS_AT_CREATION = 500  # campus/chat/schemas.py's MAX_GROUP_MEMBERS: the rest are added one by one
 # Accounts registered once serve every repetition of a run: their tokens must outlive it.
 BENCH_CAMPUS_ENV = {**CAMPUS_ENV, "JWT_ACCESS_TOKEN_SECONDS": str(6 * 3600)}
+CAMPUS, TEXTBOOK, BARE, NODE = "Campus", "textbook Flask-SocketIO", "bare python-socketio", "Node socket.io"
 
 
 def progress(text: str) -> None:
@@ -124,11 +126,10 @@ class Peer:
 
 
 def peers() -> list[Peer]:
-    node = shutil.which("node") or "node"
     return [
-        Peer("textbook Flask-SocketIO", ("bench/peers/textbook_flask_socketio.py",)),
-        Peer("bare python-socketio", ("bench/peers/bare_socketio.py",)),
-        Peer("Node socket.io", ("bench/peers/node_server.mjs",), program=node),
+        Peer(TEXTBOOK, ("bench/peers/textbook_flask_socketio.py",)),
+        Peer(BARE, ("bench/peers/bare_socketio.py",)),
+        Peer(NODE, ("bench/peers/node_server.mjs",), program=NODE_PROGRAM),
     ]
 
 
@@ -283,7 +284,7 @@ def drive(
     deadline = time.monotonic() + connect_seconds + 2 * options.seconds + 30
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [shutil.which("node") or "node", str(DRIVER), str(spec_path)],
+            [NODE_PROGRAM, str(DRIVER), str(spec_path)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -302,16 +303,17 @@ def drive(
                 result["server_cpu_seconds"] = sum(process_cpu_seconds(pid) for pid in running.pids()) - cpu_before
                 break
             elif event["event"] == "error":
-                raise RuntimeError(f"load generator: {event['message']}")
+                raise RuntimeError(
+                    f"load generator: {event['message']}\n{log_path.read_text(errors='replace')[-2000:]}"
+                )
         if result is None:
             raise RuntimeError(f"load generator ended without a result: {log_path.read_text(errors='replace')[-2000:]}")
     finally:
-        if process.poll() is None:
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        try:
+            process.wait(5 if result is not None else 0)  # it exits by itself after its result
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
         process.stdout.close()
         process.stdin.close()
     return result
@@ -524,9 +526,6 @@ def verdict(met: bool) -> str:
 
 
 # --- the scenarios --------------------------------------------------------------------------------
-
-CAMPUS = "Campus"
-TEXTBOOK, BARE, NODE = "textbook Flask-SocketIO", "bare python-socketio", "Node socket.io"
 
 
 def against_peers(options: Options, members: int) -> list:
