@@ -8,7 +8,8 @@
 # Python packages come from the lock files, every one pinned with its hashes (pip refuses a
 # file whose hash differs); scripts/lock.sh regenerates them after a change to requirements*.txt.
 # npm runs no package's install scripts (--ignore-scripts): one of them phones home, and none is
-# needed — Campus only copies files out of node_modules.
+# needed — Campus only copies files out of node_modules, and the bench suite (bench/js,
+# bench/peers) runs socket.io and socket.io-client from it as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -92,6 +92,7 @@ class LiveServer:
         port: int | None = None,
         prepare: bool = True,
         entry: tuple[str, ...] = ("wsgi.py",),
+        program: str = sys.executable,
     ):
         self.tmp_path = Path(tmp_path)
         self.database_url = database_url or f"sqlite:///{self.tmp_path / 'live.db'}"
@@ -101,6 +102,7 @@ class LiveServer:
         self.log_path = self.tmp_path / f"server-{self.port}.log"
         self.extra_env = env or {}
         self.entry = entry  # the program's arguments before --host/--port, e.g. ("-m", "module")
+        self.program = program  # e.g. "node" for the bench's Node peer
         self.process: subprocess.Popen | None = None
         if prepare:
             prepare_database(self.database_url)
@@ -130,7 +132,7 @@ class LiveServer:
     def start(self, timeout: float = 30) -> LiveServer:
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
-                [sys.executable, *self.entry, "--host", "127.0.0.1", "--port", str(self.port)],
+                [self.program, *self.entry, "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=ROOT,
                 env=self.environment(),
                 stdout=log,
