@@ -117,7 +117,7 @@ def checkpoint_sqlite_in_background(app: Flask) -> None:
 
     with app.app_context():
         engine = db.engine
-    checkpoint_in_background(app, engine, socketio.start_background_task)
+    checkpoint_in_background(app, engine, socketio.start_background_task, socketio.sleep)
 
 
 def behind_proxies(app, proxies: int):

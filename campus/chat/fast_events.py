@@ -113,7 +113,7 @@ class FastEvents:
         self.app, self.engine = app, engine
         self.dbapi_error = engine.dialect.dbapi.Error
         self.budget = budget_of(app)
-        self.rate, self.burst = app.config["CHAT_EVENT_RATE"], app.config["CHAT_EVENT_BURST"]
+        self.config = app.config
         self.take_numbers = Prepared(engine, TAKE_MESSAGE_NUMBERS)
         self.insert_message = Prepared(engine, INSERT_MESSAGE, column_keys=list(MessageValues.__annotations__))
         self.set_read_marker = Prepared(engine, SET_READ_MARKER)
@@ -165,6 +165,13 @@ class FastEvents:
             connections.keep_actor(actor, epoch)
         return actor
 
+    def _take(self, user_id: int, events: float = 1) -> bool:
+        """Take from the user's flood budget (`campus.chat.flood`), as `check_flood` does."""
+        return self.budget.take(user_id, self.config["CHAT_EVENT_RATE"], self.config["CHAT_EVENT_BURST"], cost=events)
+
+    def _give_back(self, user_id: int) -> None:
+        self.budget.give_back(user_id, self.config["CHAT_EVENT_BURST"])
+
     @contextmanager
     def _connection(self) -> Iterator[Any]:
         """A DBAPI connection of the engine's pool, kept checked out between events (a checkout
@@ -193,7 +200,7 @@ class FastEvents:
 
     def send_message(self, sid: str, user_id: int, data: Any) -> dict | None:
         fields = quick_send(data)
-        if fields is None or not self.budget.take(user_id, self.rate, self.burst):
+        if fields is None or not self._take(user_id):
             return None
         chat_id, client_id, body = fields
         try:
@@ -235,7 +242,7 @@ class FastEvents:
                 self.set_read_marker.run(cursor, {"chat": chat_id, "user": user_id, "seq": seq})
                 connection.commit()
         except FullPath:
-            self.budget.give_back(user_id, self.burst)
+            self._give_back(user_id)
             return None
         payload = message_from_values(message_id, values)
         notify.message_created(payload)
@@ -245,7 +252,7 @@ class FastEvents:
         if type(data) is not dict or data.keys() != READ_FIELDS:
             return None
         chat_id, seq = _id(data["chat_id"]), data["seq"]
-        if chat_id is None or type(seq) is not int or seq < 0 or not self.budget.take(user_id, self.rate, self.burst):
+        if chat_id is None or type(seq) is not int or seq < 0 or not self._take(user_id):
             return None
         try:
             with self._connection() as connection:
@@ -261,7 +268,7 @@ class FastEvents:
                     moved = self.advance_read_marker.run(cursor, values).rowcount > 0
                     connection.commit()
         except FullPath:
-            self.budget.give_back(user_id, self.burst)
+            self._give_back(user_id)
             return None
         if moved:
             notify.read(chat_id, user_id, seq)
@@ -271,7 +278,7 @@ class FastEvents:
         if type(data) is not dict or data.keys() != TYPING_FIELDS:
             return None
         chat_id, is_typing = _id(data["chat_id"]), data["typing"]
-        if chat_id is None or type(is_typing) is not bool or not self.budget.take(user_id, self.rate, self.burst):
+        if chat_id is None or type(is_typing) is not bool or not self._take(user_id):
             return None
         try:
             with self._connection() as connection:
@@ -283,7 +290,7 @@ class FastEvents:
                 if state[MEMBER_KIND] == MAJOR and not actor.can("chat.post_announcements"):
                     raise FullPath
         except FullPath:
-            self.budget.give_back(user_id, self.burst)
+            self._give_back(user_id)
             return None
         notify.typing(chat_id, user_id, is_typing, skip_sid=sid)
         return {"ok": True}
@@ -295,17 +302,17 @@ class FastEvents:
             payload = SYNC.load(data)
         except (MarshmallowValidationError, TypeError, ValueError):
             return None
-        if not self.budget.take(user_id, self.rate, self.burst):
+        if not self._take(user_id):
             return None
         with self.app.app_context():
             try:
                 actor = socket_actor(user_id)
                 chats, cost = sync(actor, {int(chat_id): rev for chat_id, rev in payload["cursors"].items()})
             except CampusError:  # the session is rolled back when the app context ends
-                self.budget.give_back(user_id, self.burst)
+                self._give_back(user_id)
                 return None
         if cost > 1:  # a large answer costs more than the event itself (`campus.chat.flood`)
-            self.budget.take(user_id, self.rate, self.burst, cost=cost - 1)
+            self._take(user_id, cost - 1)
         return {"ok": True, "chats": chats}
 
     HANDLERS: ClassVar[dict[str, Callable]] = {

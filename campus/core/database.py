@@ -16,6 +16,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from campus.core.concurrency import offload
 from campus.core.errors import Conflict
 from campus.core.textsearch import stems
 
@@ -94,14 +95,16 @@ def configure_sqlite(app: Flask, engine: Engine) -> None:
         cursor.close()
 
 
-def checkpoint_in_background(app: Flask, engine: Engine, run: Callable[[Callable[[], None]], None]) -> bool:
+def checkpoint_in_background(
+    app: Flask, engine: Engine, run: Callable[[Callable[[], None]], None], sleep: Callable[[float], None]
+) -> bool:
     """Checkpoint a SQLite file's WAL every `SQLITE_CHECKPOINT_INTERVAL` seconds from an OS
     thread, instead of in the commit that passes SQLite's threshold (1,000 pages).
 
     That commit copies the WAL back into the database and syncs it: milliseconds during which
     the event loop, whose thread runs every SQLite call, serves nobody — a send's commit took
     ~400 µs on average with it, ~130 µs without (docs/performance.md, "Suite"). `run(loop)` starts
-    the loop as a background task; each checkpoint is `PASSIVE` (it waits for no reader or
+    the loop as a background task of the server, `sleep` is its hub's; each checkpoint is `PASSIVE` (it waits for no reader or
     writer) on a connection of its own, in a thread (`campus.core.concurrency.offload`). False
     (SQLite's own checkpoints stay) for PostgreSQL, an in-memory database or an interval of 0.
     """
@@ -120,11 +123,8 @@ def checkpoint_in_background(app: Flask, engine: Engine, run: Callable[[Callable
             connection.close()
 
     def loop() -> None:
-        from campus.core.concurrency import offload
-        from campus.extensions import socketio
-
         while True:
-            socketio.sleep(interval)
+            sleep(interval)
             try:
                 with app.app_context():
                     offload(checkpoint)

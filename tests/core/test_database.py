@@ -41,7 +41,7 @@ def test_background_checkpoints_take_sqlites_own_off_new_connections(tmp_path):
     with app.app_context():
         before = db.session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
         db.session.remove()
-        assert checkpoint_in_background(app, db.engine, loops.append)
+        assert checkpoint_in_background(app, db.engine, loops.append, sleep=None)
         with db.engine.connect() as connection:
             after = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
     assert (before, after, len(loops)) == (1000, 0, 1)
@@ -55,7 +55,7 @@ def test_no_background_checkpoints_without_a_sqlite_file_or_an_interval(tmp_path
     app = create_app(config_for(url.format(tmp=tmp_path), tmp_path, SQLITE_CHECKPOINT_INTERVAL=interval))
     loops = []
     with app.app_context():
-        assert not checkpoint_in_background(app, db.engine, loops.append)
+        assert not checkpoint_in_background(app, db.engine, loops.append, sleep=None)
     assert loops == []
 
 
