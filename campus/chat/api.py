@@ -6,7 +6,7 @@ Chats the caller is not a member of answer 404.
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g
 
 from campus.chat import campus_chats, chats, history, messages, reactions
 from campus.chat.flood import check_flood
@@ -26,7 +26,7 @@ from campus.chat.schemas import (
     ReadBodySchema,
     RenameChatSchema,
 )
-from campus.core.api import ErrorSchema, api_blueprint
+from campus.core.api import ErrorSchema, api_blueprint, json_response
 from campus.core.security import permission_required
 
 chats_api = api_blueprint("chats_api", __name__, "/chats", "Private and group chats, members, messages")
@@ -40,7 +40,8 @@ def _history_args(args: dict) -> dict:
 
 
 # History pages are already in their JSON shape (`MessageListSchema`, built by hand for speed,
-# docs/design.md#hot-paths): a Response goes out as is instead of being dumped a second time.
+# docs/design.md#hot-paths): a Response goes out as is instead of being dumped a second time, and
+# the caller is checked as a `Caller` (id and permissions), never loaded as an ORM object.
 
 
 @chats_api.route("", methods=["POST"])
@@ -134,7 +135,7 @@ def remove_member(chat_id, user_id):
 
 
 @chats_api.route("/<int:chat_id>/messages", methods=["GET"])
-@permission_required(CHAT_USE)
+@permission_required(CHAT_USE, load_user=False)
 @chats_api.arguments(HistoryArgsSchema, location="query")
 @chats_api.response(200, MessageListSchema)
 def list_messages(args, chat_id):
@@ -143,7 +144,7 @@ def list_messages(args, chat_id):
     Give `before` or `after`, not both, or `around` alone (a 422 on `_schema`). `cursor` is the
     previous page's `next_cursor`, unchanged; one the server did not make is a 422.
     """
-    return jsonify(history.history(g.current_user, chat_id, **_history_args(args)))
+    return json_response(history.history(g.current_user, chat_id, **_history_args(args)))
 
 
 @chats_api.route("/<int:chat_id>/messages", methods=["POST"])
@@ -189,7 +190,7 @@ def mark_read(data, chat_id):
 
 
 @messages_api.route("/<int:user_id>", methods=["GET"])
-@permission_required(CHAT_USE)
+@permission_required(CHAT_USE, load_user=False)
 @messages_api.arguments(HistoryArgsSchema, location="query")
 @messages_api.response(200, MessageListSchema)
 def private_messages(args, user_id):
@@ -197,4 +198,4 @@ def private_messages(args, user_id):
 
     Paged as `GET /chats/{chat_id}/messages`: `before` or `after`, not both; cursors unchanged.
     """
-    return jsonify(history.private_history(g.current_user, user_id, **_history_args(args)))
+    return json_response(history.private_history(g.current_user, user_id, **_history_args(args)))
