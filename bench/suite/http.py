@@ -90,7 +90,11 @@ def seed_history(app, count: int) -> tuple[int, int, str, float]:
     with app.test_request_context():
         owner, other = (
             register_user(
-                email=f"{name}@bench.test", password="bench-password-1", first_name=name, last_name="Bench", verified=True
+                email=f"{name}@bench.test",
+                password="bench-password-1",
+                first_name=name,
+                last_name="Bench",
+                verified=True,
             )
             for name in ("owner", "other")
         )
@@ -116,7 +120,9 @@ def seed_history(app, count: int) -> tuple[int, int, str, float]:
             )
         values = {"chat": chat_id, "sender": owner.id, "created": utcnow(), "count": count}
         db.session.execute(text(statement), values)
-        db.session.execute(text("UPDATE chats SET last_seq = :n, rev = :n WHERE id = :chat"), {"n": count, "chat": chat_id})
+        db.session.execute(
+            text("UPDATE chats SET last_seq = :n, rev = :n WHERE id = :chat"), {"n": count, "chat": chat_id}
+        )
         db.session.commit()
         filled = time.perf_counter() - started
         if postgres:
@@ -200,8 +206,13 @@ def run_history(options: Options) -> list[Table]:
     for label, database in history_databases(options, options.workdir):
         with database as url, history_app(url, options.workdir) as app:
             chat_id, last_seq, token, filled = seed_history(app, count)
-            runs = [measure_history(app, chat_id, last_seq, token, requests, options.seconds) for _ in range(options.repeat)]
-        for name, what in (("healthz", "`GET /healthz` (floor)"), ("page", "`GET …/messages?before=<random>&limit=50`")):
+            runs = [
+                measure_history(app, chat_id, last_seq, token, requests, options.seconds) for _ in range(options.repeat)
+            ]
+        for name, what in (
+            ("healthz", "`GET /healthz` (floor)"),
+            ("page", "`GET …/messages?before=<random>&limit=50`"),
+        ):
             figures = [run[name] for run in runs]
             table.add(
                 label,
@@ -210,7 +221,9 @@ def run_history(options: Options) -> list[Table]:
                 *(fmt([f[key] for f in figures]) for key in ("p50", "p99", "max")),
             )
         cpu = ", ".join(f"{run['cpu_ms_per_pair']:.2f}" for run in runs)
-        table.notes.append(f"{label}: {count:,} messages inserted in {filled:.1f} s; CPU ms per page + floor pair: {cpu}")
+        table.notes.append(
+            f"{label}: {count:,} messages inserted in {filled:.1f} s; CPU ms per page + floor pair: {cpu}"
+        )
     table.notes.append("target: the page's p99 ≤ 1 ms (issue 14); repetitions as median (min–max)")
     return [table]
 

@@ -41,7 +41,9 @@ def _history_args(args: dict) -> dict:
 
 # History pages are already in their JSON shape (`MessageListSchema`, built by hand for speed,
 # docs/design.md#hot-paths): a Response goes out as is instead of being dumped a second time, and
-# the caller is checked as a `Caller` (id and permissions), never loaded as an ORM object.
+# the caller is checked as a `Caller` (id and permissions), never loaded as an ORM object. Their
+# query string is loaded by one schema instance (webargs would build one from a class per request).
+HISTORY_ARGS = HistoryArgsSchema()
 
 
 @chats_api.route("", methods=["POST"])
@@ -136,7 +138,7 @@ def remove_member(chat_id, user_id):
 
 @chats_api.route("/<int:chat_id>/messages", methods=["GET"])
 @permission_required(CHAT_USE, load_user=False)
-@chats_api.arguments(HistoryArgsSchema, location="query")
+@chats_api.arguments(HISTORY_ARGS, location="query")
 @chats_api.response(200, MessageListSchema)
 def list_messages(args, chat_id):
     """A page of messages in ascending `seq`: the newest, or `before` / `after` / `around` a `seq`.
@@ -191,7 +193,7 @@ def mark_read(data, chat_id):
 
 @messages_api.route("/<int:user_id>", methods=["GET"])
 @permission_required(CHAT_USE, load_user=False)
-@messages_api.arguments(HistoryArgsSchema, location="query")
+@messages_api.arguments(HISTORY_ARGS, location="query")
 @messages_api.response(200, MessageListSchema)
 def private_messages(args, user_id):
     """The messages of my private chat with `user_id` (empty when we never talked).

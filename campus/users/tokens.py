@@ -7,6 +7,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt as pyjwt
@@ -24,6 +25,8 @@ from campus.roles.models import Permission, role_permissions
 from campus.users.models import RevokedToken, User
 
 SESSION_PREFIX = "sid:"
+# Verified tokens kept by their text (`_verified_claims`): a few thousand recent callers, ~1 KB each.
+VERIFIED_TOKENS_KEPT = 4096
 
 
 def issue_tokens(
@@ -212,19 +215,58 @@ def check_token(token: str, token_type: str | tuple[str, ...] = "access") -> tup
 
 
 def _decode_campus_token(token: str) -> dict[str, Any]:
-    """One verifying decode with flask-jwt-extended's settings (key, algorithms, audience, issuer,
-    leeway), and its checks after it (the identity claim; `jti` and `fresh` defaulted)."""
-    claims = pyjwt.decode(
+    """The claims of a Campus token, verified with flask-jwt-extended's settings (key, algorithms,
+    audience, issuer, leeway) and its checks after them (the identity claim; `jti` and `fresh`
+    defaulted): a fresh dict the caller may change.
+
+    A token is decoded once: its verified claims are kept (`_verified_claims`), so the next
+    request presenting the same text re-checks only its expiry — the one check time can undo.
+    Revocation is not a property of the text: it is read from the database every time.
+    """
+    audience = jwt_settings.decode_audience
+    leeway = jwt_settings.leeway
+    claims = _verified_claims(
         token,
         jwt_settings.decode_key,
-        algorithms=jwt_settings.decode_algorithms,
-        audience=jwt_settings.decode_audience,
-        issuer=jwt_settings.decode_issuer,
-        leeway=jwt_settings.leeway,
-        options={"verify_aud": jwt_settings.decode_audience is not None, "verify_sub": jwt_settings.verify_sub},
+        tuple(jwt_settings.decode_algorithms),
+        tuple(audience) if isinstance(audience, list) else audience,
+        jwt_settings.decode_issuer,
+        leeway,
+        jwt_settings.verify_sub,
+        jwt_settings.identity_claim_key,
     )
-    if jwt_settings.identity_claim_key not in claims:
-        raise pyjwt.InvalidTokenError("Missing claim: " + jwt_settings.identity_claim_key)
+    expires = claims.get("exp")  # PyJWT has checked that it is an integer
+    if expires is not None and int(expires) <= time.time() - (
+        leeway.total_seconds() if isinstance(leeway, timedelta) else leeway
+    ):
+        raise pyjwt.ExpiredSignatureError("Signature has expired")
+    return dict(claims)
+
+
+@lru_cache(maxsize=VERIFIED_TOKENS_KEPT)
+def _verified_claims(
+    token: str,
+    key: Any,
+    algorithms: tuple[str, ...],
+    audience: Any,
+    issuer: Any,
+    leeway: Any,
+    verify_sub: bool,
+    identity_claim: str,
+) -> dict[str, Any]:
+    """One verifying decode (PyJWT: signature, `exp`, `nbf`, `iat`, audience, issuer); refusals
+    raise and are not kept. Never change the answer: it is shared (copy it)."""
+    claims = pyjwt.decode(
+        token,
+        key,
+        algorithms=list(algorithms),
+        audience=audience,
+        issuer=issuer,
+        leeway=leeway,
+        options={"verify_aud": audience is not None, "verify_sub": verify_sub},
+    )
+    if identity_claim not in claims:
+        raise pyjwt.InvalidTokenError("Missing claim: " + identity_claim)
     claims.setdefault("fresh", False)
     claims.setdefault("jti", None)
     return claims

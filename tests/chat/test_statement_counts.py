@@ -102,6 +102,18 @@ def test_a_history_page_runs_two_statements(app, make_user, connect, chats, clie
     assert [m["client_id"] for m in response.get_json()["items"]] == ["h-1", "h-2"]
 
 
+def test_an_empty_history_page_runs_one_statement_more(app, make_user, chats, client, auth, db_engine):
+    ann, bob, eve = make_user(), make_user(), make_user()
+    chat_id = chats.group(ann, [bob])
+    member, outsider = auth.headers(ann), auth.headers(eve)
+
+    # The two of a history page; no rows, so: is the caller a member (an empty page) or not (404)?
+    with assert_statement_count(db_engine, 3):
+        assert client.get(f"{API}/chats/{chat_id}/messages", headers=member).status_code == 200
+    with assert_statement_count(db_engine, 3):
+        assert client.get(f"{API}/chats/{chat_id}/messages", headers=outsider).status_code == 404
+
+
 def test_a_send_with_mentions_runs_one_statement_more(app, make_user, connect, chats, db_engine):
     ann, bob = make_user(), make_user()
     chat_id = chats.group(ann, [bob])
