@@ -5,10 +5,10 @@
   `GET /api/v1/chats/{id}/messages?before=<random seq>&limit=50` through the Flask test client,
   in-process (issue 14's measurement: the request's own cost, no network), alternated with
   `GET /healthz`, the floor of a request through the same stack.
-- `logins`: `POST /api/v1/auth/token` from several concurrent clients against `python wsgi.py`
-  (eventlet, SQLite), at the production hash parameters and at OWASP's smallest argon2id setting
-  for comparison, while one more client polls `/healthz` (password hashing runs off the event
-  loop: the health check must keep answering).
+- `logins`: `POST /api/v1/auth/token` from several concurrent clients (each signing in again and
+  again with its own account) against `python wsgi.py` (eventlet, SQLite), at the production hash
+  parameters and at OWASP's smallest argon2id setting for comparison, while one more client polls
+  `/healthz` (password hashing runs off the event loop: the health check must keep answering).
 
     .venv/bin/python -m bench.suite.http [--quick] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 """
@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -26,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from bench.suite.report import Options, Scenario, Table, percentile
+from bench.suite.report import Options, Scenario, Table, percentile, process_cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script or as `-m bench.suite.http`
@@ -149,8 +150,11 @@ def time_requests(client, calls: dict[str, callable], requests: int, seconds: fl
 
 
 def measure_history(app, chat_id: int, last_seq: int, token: str, requests: int, seconds: float) -> dict:
-    """p50/p99/max milliseconds of random pages of 50 and of /healthz, and CPU ms per page."""
-    client = app.test_client()
+    """p50/p99/max milliseconds of random pages of 50 and of /healthz, and CPU ms per page.
+
+    The client keeps no cookies, as an API client with a Bearer token (werkzeug's cookie jar
+    would parse the URL twice a request on the client's side)."""
+    client = app.test_client(use_cookies=False)
     headers = {"Authorization": f"Bearer {token}"}
     path = f"/api/v1/chats/{chat_id}/messages"
     rng = random.Random(14)
@@ -234,7 +238,163 @@ def fmt(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
 
 
-SCENARIOS = [Scenario("history", run_history)]
+# --- logins ------------------------------------------------------------------------------------
+
+LOGIN_CLIENTS = 4
+LOGIN_SECONDS, QUICK_LOGIN_SECONDS = 15.0, 3.0
+LOGINS_PER_CLIENT = 2_000  # a bound on top of the time
+OWASP_MINIMUM = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}  # argon2id, OWASP's smallest
+
+
+def hash_settings() -> list[tuple[str, dict[str, int]]]:
+    """(label, argon2 parameters): the production defaults (`Config`), then OWASP's minimum."""
+    from config import Config
+
+    production = {
+        "time_cost": Config.PASSWORD_HASH_TIME_COST,
+        "memory_cost": Config.PASSWORD_HASH_MEMORY_COST,
+        "parallelism": Config.PASSWORD_HASH_PARALLELISM,
+    }
+    return [("production defaults", production), ("OWASP minimum", OWASP_MINIMUM)]
+
+
+def hash_label(label: str, params: dict[str, int]) -> str:
+    return f"{label} (t={params['time_cost']}, {params['memory_cost'] // 1024} MiB, p={params['parallelism']})"
+
+
+def login_server(workdir: Path, database_url: str | None, params: dict[str, int]):
+    """`python wsgi.py` (eventlet, production configuration) hashing with `params`; the login
+    limits lifted (only failures count against them, but a bench must never meet them)."""
+    from tests.support.server import LIFTED_LOGIN_LIMIT, LiveServer
+
+    env = {
+        **LIFTED_LOGIN_LIMIT,
+        "LOGIN_ACCOUNT_LIMIT": "100000 per minute",
+        "PASSWORD_HASH_TIME_COST": str(params["time_cost"]),
+        "PASSWORD_HASH_MEMORY_COST": str(params["memory_cost"]),
+        "PASSWORD_HASH_PARALLELISM": str(params["parallelism"]),
+    }
+    workdir.mkdir(parents=True, exist_ok=True)
+    return LiveServer(workdir, database_url=database_url, prepare=database_url is None, env=env).start()
+
+
+def measure_logins(server, emails: list[str], seconds: float) -> dict:
+    """Each client signs in again and again with its own account for `seconds` (keep-alive
+    connections), while one more polls `/healthz`: logins/s, login and health latencies (ms),
+    the server's CPU per login."""
+    import requests
+
+    from tests.support.accounts import PASSWORD
+
+    logins: list[float] = []
+    health: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+    deadline = time.monotonic() + seconds
+
+    def sign_in(email: str) -> None:
+        with requests.Session() as http:
+            for _ in range(LOGINS_PER_CLIENT):
+                if time.monotonic() > deadline:
+                    return
+                started = time.perf_counter()
+                response = http.post(
+                    server.url + "/api/v1/auth/token", json={"email": email, "password": PASSWORD}, timeout=60
+                )
+                took = time.perf_counter() - started
+                with lock:
+                    if response.status_code == 200:
+                        logins.append(took)
+                    else:
+                        failures.append(f"HTTP {response.status_code} {response.text[:120]}")
+
+    def poll_health() -> None:
+        with requests.Session() as http:
+            while not stop.is_set():
+                started = time.perf_counter()
+                http.get(server.url + "/healthz", timeout=60).raise_for_status()
+                health.append(time.perf_counter() - started)
+                stop.wait(0.01)
+
+    poller = threading.Thread(target=poll_health, daemon=True)
+    clients = [threading.Thread(target=sign_in, args=(email,), daemon=True) for email in emails]
+    cpu = process_cpu_seconds(server.process.pid)
+    started = time.perf_counter()
+    poller.start()
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(seconds + 120)
+    elapsed = time.perf_counter() - started
+    cpu = process_cpu_seconds(server.process.pid) - cpu
+    stop.set()
+    poller.join(60)
+    if failures:
+        raise RuntimeError(f"{len(failures)} logins failed, e.g. {failures[0]}")
+    return {
+        "logins": len(logins),
+        "per_second": len(logins) / elapsed,
+        "login": summary(logins),
+        "health": summary(health),
+        "cpu_ms_per_login": cpu * 1000 / max(1, len(logins)),
+    }
+
+
+def run_logins(options: Options) -> list[Table]:
+    from tests.support.chat_client import CampusApi
+
+    seconds = min(options.seconds, QUICK_LOGIN_SECONDS if options.quick else LOGIN_SECONDS)
+    table = Table(
+        f"Logins (`POST /api/v1/auth/token`), {LOGIN_CLIENTS} concurrent clients, `python wsgi.py` (eventlet, SQLite)",
+        [
+            "password hash",
+            "logins/s",
+            "login p50 ms",
+            "login p99 ms",
+            "server CPU ms per login",
+            "/healthz p50 ms",
+            "/healthz p99 ms",
+            "/healthz max ms",
+        ],
+    )
+    settings = hash_settings()
+    servers, accounts = [], []
+    try:
+        for n, (_label, params) in enumerate(settings):
+            # One database, migrated once; each server's accounts are hashed with its own
+            # parameters (a login at other parameters would re-hash the password every time).
+            database_url = servers[0].database_url if servers else None
+            servers.append(login_server(options.workdir / f"logins-{n}", database_url, params))
+            api = CampusApi(servers[-1].url)
+            accounts.append([api.register(f"login{n}x{i}").email for i in range(LOGIN_CLIENTS)])
+        runs: list[list[dict]] = [[] for _ in settings]
+        for _ in range(options.repeat):  # interleaved: each setting in turn, then again
+            for n, server in enumerate(servers):
+                runs[n].append(measure_logins(server, accounts[n], seconds))
+    finally:
+        for server in servers:
+            server.stop()
+    for (label, params), results in zip(settings, runs, strict=True):
+        table.add(
+            hash_label(label, params),
+            fmt([r["per_second"] for r in results]),
+            fmt([r["login"]["p50"] for r in results]),
+            fmt([r["login"]["p99"] for r in results]),
+            fmt([r["cpu_ms_per_login"] for r in results]),
+            fmt([r["health"]["p50"] for r in results]),
+            fmt([r["health"]["p99"] for r in results]),
+            fmt([r["health"]["max"] for r in results]),
+        )
+    table.notes.append(
+        f"each run {seconds:.0f} s (at most {LOGINS_PER_CLIENT:,} logins a client); argon2 runs in OS threads "
+        f"(campus.core.concurrency.offload), so /healthz keeps answering while passwords are hashed; "
+        f"{os.cpu_count()} CPUs"
+    )
+    return [table]
+
+
+SCENARIOS = [Scenario("history", run_history), Scenario("logins", run_logins)]
 
 
 def main() -> None:
@@ -262,8 +422,6 @@ def main() -> None:
                 print(table.markdown(), end="\n\n", flush=True)
         print(f"({time.perf_counter() - started:.1f} s)")
 
-
-_ = threading  # used by the logins scenario
 
 if __name__ == "__main__":
     main()
