@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -134,7 +134,9 @@ def seed_history(app, count: int) -> tuple[int, int, str, float]:
     return chat_id, count, token, filled
 
 
-def time_requests(client, calls: dict[str, callable], requests: int, seconds: float) -> dict[str, list[float]]:
+def time_requests(
+    client, calls: dict[str, Callable[[], None]], requests: int, seconds: float
+) -> dict[str, list[float]]:
     """Each call of `calls` in turn (page, floor, page, …) until each ran `requests` times or
     `seconds` passed: wall-clock seconds per request, by name."""
     timings: dict[str, list[float]] = {name: [] for name in calls}
@@ -228,6 +230,8 @@ def run_history(options: Options) -> list[Table]:
         table.notes.append(
             f"{label}: {count:,} messages inserted in {filled:.1f} s; CPU ms per page + floor pair: {cpu}"
         )
+    if not options.postgres_url:
+        table.notes.append("PostgreSQL: skipped (no server given)")
     table.notes.append("target: the page's p99 ≤ 1 ms (issue 14); repetitions as median (min–max)")
     return [table]
 
