@@ -50,7 +50,7 @@ def register_extensions(app: Flask) -> None:
     from campus.extensions import api, babel, csrf, db, jwt, limiter, mail, migrate, socketio
     from campus.media import storage
     from campus.users import passwords, registration
-    from campus.users.tokens import resolve_token
+    from campus.users.tokens import check_token, resolve_token
 
     storage.init_app(app)
     db.init_app(app)
@@ -60,7 +60,7 @@ def register_extensions(app: Flask) -> None:
 
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, include_name=include_in_migrations)
     jwt.init_app(app)
-    set_token_resolver(app, resolve_token)
+    set_token_resolver(app, resolve_token, check_token)
     passwords.init_app(app)
     registration.check_config(app)
     csrf.init_app(app)

@@ -6,7 +6,7 @@ Chats the caller is not a member of answer 404.
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g
 
 from campus.chat import campus_chats, chats, history, messages, reactions
 from campus.chat.flood import check_flood
@@ -26,7 +26,7 @@ from campus.chat.schemas import (
     ReadBodySchema,
     RenameChatSchema,
 )
-from campus.core.api import ErrorSchema, api_blueprint
+from campus.core.api import ErrorSchema, api_blueprint, json_response
 from campus.core.security import permission_required
 
 chats_api = api_blueprint("chats_api", __name__, "/chats", "Private and group chats, members, messages")
@@ -40,7 +40,10 @@ def _history_args(args: dict) -> dict:
 
 
 # History pages are already in their JSON shape (`MessageListSchema`, built by hand for speed,
-# docs/design.md#hot-paths): a Response goes out as is instead of being dumped a second time.
+# docs/design.md#hot-paths): a Response goes out as is instead of being dumped a second time, and
+# the caller is checked as a `Caller` (id and permissions), never loaded as an ORM object. Their
+# query string is loaded by one schema instance (webargs would build one from a class per request).
+HISTORY_ARGS = HistoryArgsSchema()
 
 
 @chats_api.route("", methods=["POST"])
@@ -134,8 +137,8 @@ def remove_member(chat_id, user_id):
 
 
 @chats_api.route("/<int:chat_id>/messages", methods=["GET"])
-@permission_required(CHAT_USE)
-@chats_api.arguments(HistoryArgsSchema, location="query")
+@permission_required(CHAT_USE, load_user=False)
+@chats_api.arguments(HISTORY_ARGS, location="query")
 @chats_api.response(200, MessageListSchema)
 def list_messages(args, chat_id):
     """A page of messages in ascending `seq`: the newest, or `before` / `after` / `around` a `seq`.
@@ -143,7 +146,7 @@ def list_messages(args, chat_id):
     Give `before` or `after`, not both, or `around` alone (a 422 on `_schema`). `cursor` is the
     previous page's `next_cursor`, unchanged; one the server did not make is a 422.
     """
-    return jsonify(history.history(g.current_user, chat_id, **_history_args(args)))
+    return json_response(history.history(g.current_user, chat_id, **_history_args(args)))
 
 
 @chats_api.route("/<int:chat_id>/messages", methods=["POST"])
@@ -189,12 +192,12 @@ def mark_read(data, chat_id):
 
 
 @messages_api.route("/<int:user_id>", methods=["GET"])
-@permission_required(CHAT_USE)
-@messages_api.arguments(HistoryArgsSchema, location="query")
+@permission_required(CHAT_USE, load_user=False)
+@messages_api.arguments(HISTORY_ARGS, location="query")
 @messages_api.response(200, MessageListSchema)
 def private_messages(args, user_id):
     """The messages of my private chat with `user_id` (empty when we never talked).
 
     Paged as `GET /chats/{chat_id}/messages`: `before` or `after`, not both; cursors unchanged.
     """
-    return jsonify(history.private_history(g.current_user, user_id, **_history_args(args)))
+    return json_response(history.private_history(g.current_user, user_id, **_history_args(args)))

@@ -207,6 +207,41 @@ def test_message_refusals_over_http(api, make_user):
     assert api.get(ann, f"/messages/{eve}").get_json() == {"items": [], "next_cursor": None}
 
 
+@pytest.mark.parametrize(
+    "query", ["", "?before=1", "?after=1", "?around=1", "?cursor=garbage", "?cursor=WyJhZnRlciIsMF0"]
+)
+def test_history_of_a_chat_one_is_not_in_is_404_whatever_the_query(api, make_user, query):
+    """The page and the membership are one statement now: a non-member still learns nothing,
+    not even that a cursor is bad."""
+    ann, eve = make_user(), make_user()
+    chat_id = api.post(ann, "/chats", json={"type": "private", "user_id": ann}).get_json()["id"]
+    api.post(ann, f"/chats/{chat_id}/messages", json={"client_id": "n-1", "body": "mine"})
+    assert error(api.get(eve, f"/chats/{chat_id}/messages{query}"), 404) == "not_found"
+    assert error(api.get(eve, f"/chats/999999/messages{query}"), 404) == "not_found"
+
+
+@pytest.mark.parametrize("query", ["?before=1", "?after=1", "?around=5", ""])
+def test_an_empty_history_page_is_empty_not_404(api, make_user, query):
+    ann = make_user()
+    chat_id = api.post(ann, "/chats", json={"type": "private", "user_id": ann}).get_json()["id"]
+    if query != "?before=1":
+        page = api.get(ann, f"/chats/{chat_id}/messages{query}")
+        assert page.status_code == 200 and page.get_json() == {"items": [], "next_cursor": None}
+    api.post(ann, f"/chats/{chat_id}/messages", json={"client_id": "e-1", "body": "first"})
+    page = api.get(ann, f"/chats/{chat_id}/messages?before=1")
+    assert page.status_code == 200 and page.get_json() == {"items": [], "next_cursor": None}
+
+
+def test_history_errors_speak_the_callers_language(client, auth, make_user):
+    """History checks its caller without loading the account as an ORM object; the language of
+    the profile still picks the error's words."""
+    reader = make_user(language="ru")
+    response = client.get(f"{API}/chats/999999/messages", headers=auth.headers(reader))
+    assert response.status_code == 404 and response.get_json()["error"]["message"] == "Чат не найден."
+    response = client.get(f"{API}/messages/999999", headers=auth.headers(reader))
+    assert response.status_code == 404 and response.get_json()["error"]["message"] == "Такого пользователя нет."
+
+
 def test_chat_list_is_ordered_by_activity_and_paged(api, make_user):
     ann = make_user()
     others = [make_user() for _ in range(3)]

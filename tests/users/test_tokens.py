@@ -83,6 +83,15 @@ def test_expired_token_is_token_expired(app, client, make_user):
     assert_refused(client.get(ME, headers=bearer(token)), "token_expired")
 
 
+def test_a_token_that_worked_is_token_expired_once_past_its_expiry(client, make_user, auth, monkeypatch):
+    """A token is verified once and its claims kept; its expiry is checked on every request."""
+    token = auth.token(make_user())
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    an_hour_later = time.time() + 3600
+    monkeypatch.setattr(time, "time", lambda: an_hour_later)
+    assert_refused(client.get(ME, headers=bearer(token)), "token_expired")
+
+
 def test_revoked_token_is_token_revoked(client, make_user, auth):
     user_id = make_user()
     pair = auth.tokens(user_id)
