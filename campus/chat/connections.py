@@ -9,17 +9,22 @@ listener, where there is no app.
 It also keeps each connected user's `Actor` (their permissions), read on their first event
 instead of on every one. Whatever changes what a user may do moves their sockets — a role
 change, a deactivation, a logout, a membership change (`campus.chat.rooms`) — and every such move,
-on every worker, forgets the user's actor here, so the next event reads it again.
+on every worker, forgets the user's actor here, so the next event reads it again. A move lost
+on the way (the message queue down for a moment) is bounded too: an actor is read again at the
+latest `ACTOR_KEPT_SECONDS` after it was read.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from campus.chat.access import Actor
+
+ACTOR_KEPT_SECONDS = 30.0
 
 
 class Connections:
@@ -30,7 +35,7 @@ class Connections:
         # The revocation keys whose revocation ends each socket (see `campus.chat.rooms.end_sessions`).
         self._tokens_of_sid: dict[str, frozenset[str]] = {}
         self._per_user: Counter[int] = Counter()
-        self._actors: dict[int, Actor] = {}
+        self._actors: dict[int, tuple[Actor, float]] = {}  # user → (actor, when it was read)
         # Bumped by every `forget_actor`: an actor read before a forget is not kept after it.
         self.actor_epoch = 0
         self._lock = threading.Lock()
@@ -73,14 +78,17 @@ class Connections:
 
     def actor_of(self, user_id: int) -> Actor | None:
         """The user's permissions as last read, None if they must be read again."""
-        return self._actors.get(user_id)
+        kept = self._actors.get(user_id)
+        if kept is None or time.monotonic() - kept[1] > ACTOR_KEPT_SECONDS:
+            return None
+        return kept[0]
 
     def keep_actor(self, actor: Actor, epoch: int) -> None:
         """Keep `actor`, read when `actor_epoch` was `epoch`, unless an actor was forgotten since
         (the read may predate the change that made it stale) or the user has no socket here."""
         with self._lock:
             if epoch == self.actor_epoch and actor.id in self._per_user:
-                self._actors[actor.id] = actor
+                self._actors[actor.id] = (actor, time.monotonic())
 
     def forget_actor(self, user_id: int) -> None:
         """What the user may do has changed: their next event reads it again."""

@@ -146,3 +146,16 @@ def test_an_actor_read_before_a_forget_is_not_kept():
     assert connections.actor_of(7) == Actor(7, frozenset())
     connections.closed("sid-1")
     assert connections.actor_of(7) is None
+
+
+def test_a_kept_actor_is_read_again_after_a_while(monkeypatch):
+    from campus.chat import connections as kept
+
+    connections = Connections()
+    connections.opened("sid-1", 7, frozenset())
+    connections.keep_actor(Actor(7, frozenset({"chat.use"})), connections.actor_epoch)
+    read_at = kept.time.monotonic()
+
+    monkeypatch.setattr(kept.time, "monotonic", lambda: read_at + kept.ACTOR_KEPT_SECONDS + 1)
+
+    assert connections.actor_of(7) is None
