@@ -36,7 +36,7 @@ from campus.chat.schemas import (
 from campus.chat.sync import sync
 from campus.core.errors import AuthError, Forbidden, ValidationError
 from campus.core.schemas import load_or_raise
-from campus.core.security import resolve_token
+from campus.core.security import check_token
 from campus.core.sockets import acked, authenticate_socket, chat_room, error_ack, user_room
 from campus.extensions import db
 from campus.users.tokens import revocation_keys
@@ -167,7 +167,7 @@ class ChatNamespace(Namespace):
         try:
             _user, claims = authenticate_socket(auth)
             if connections.opened_with(sid) - set(revocation_keys(claims)):  # the refresh cookie counts too
-                resolve_token(request.cookies[current_app.config["JWT_REFRESH_COOKIE_NAME"]], "refresh")
+                check_token(request.cookies[current_app.config["JWT_REFRESH_COOKIE_NAME"]], "refresh")
         except (ConnectionRefusedError, AuthError):
             connections.closed(sid)
             raise ConnectionRefusedError("unauthorized", {"code": "token_revoked"}) from None
@@ -241,7 +241,7 @@ class ChatNamespace(Namespace):
         user = self._user()
         payload = load_or_raise(REAUTHENTICATE, data)
         try:
-            renewed, claims = resolve_token(payload["token"], "access")
+            renewed, claims = check_token(payload["token"], "access")
         except AuthError as error:
             raise Forbidden(error.message) from None
         if renewed.id != user.id:

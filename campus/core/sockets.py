@@ -15,7 +15,7 @@ from flask_socketio import ConnectionRefusedError
 
 from campus.core import metrics
 from campus.core.errors import AuthError, CampusError, Forbidden
-from campus.core.security import Principal, check_csrf, resolve_token
+from campus.core.security import Caller, check_csrf, check_token
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class PageSessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-def authenticate_socket(auth: Any) -> tuple[Principal, dict[str, Any]]:
+def authenticate_socket(auth: Any) -> tuple[Caller, dict[str, Any]]:
     """docs/design.md#tokens-and-sessions: `auth.token`, or the JWT cookie plus its CSRF value in `auth.csrf`.
 
     Raises `ConnectionRefusedError("unauthorized", {"code": ...})` on refusal.
@@ -102,11 +102,11 @@ def authenticate_socket(auth: Any) -> tuple[Principal, dict[str, Any]]:
         if token is not None:
             if not isinstance(token, str) or not token:
                 raise AuthError(code="token_invalid")
-            return resolve_token(token, "access")
+            return check_token(token, "access")
         cookie = request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
         if not cookie:
             raise AuthError(code="token_missing")
-        user, claims = resolve_token(cookie, "access")
+        user, claims = check_token(cookie, "access")
         csrf = auth.get("csrf")
         check_csrf(claims, csrf if isinstance(csrf, str) else None)
         return user, claims
