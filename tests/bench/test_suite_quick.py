@@ -42,7 +42,7 @@ def test_every_scenario_runs_once_at_tiny_sizes_and_prints_its_table():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=600,  # a bound on a hung run, not a measurement: ~3 minutes on a quiet machine
     )
 
     output = run.stdout + run.stderr
