@@ -255,8 +255,9 @@ def test_a_new_messages_divider_and_the_read_marker_follows_what_is_shown(open_c
     for n in range(1, 6):
         post(bob, chat_id, f"old {n}", f"o-{n}")
     assert alice.call("POST", f"/chats/{chat_id}/read", json={"seq": 5}).status_code == 200
+    # Bodies end with a full stop: "new 4" followed by its time "02:22" would also read "new 40…".
     for n in range(1, 41):
-        post(bob, chat_id, f"new {n}", f"n-{n}")
+        post(bob, chat_id, f"new {n}.", f"n-{n}")
     page = open_chat_page(alice, **{"viewport": {"width": 360, "height": 640}})
     expect(chat_item(page, "Busy").locator(".unread-badge")).to_have_text("40")
 
@@ -265,8 +266,8 @@ def test_a_new_messages_divider_and_the_read_marker_follows_what_is_shown(open_c
     expect(divider).to_have_count(1)
     # It sits right above the first unread message, which is on screen.
     assert divider.evaluate("d => d.nextElementSibling.textContent").startswith("Bob")
-    expect(page.locator("#message-list li.msg", has_text="new 1").first).to_be_in_viewport()
-    expect(page.locator("#message-list li.msg", has_text="new 40")).not_to_be_in_viewport()
+    expect(page.locator("#message-list li.msg", has_text="new 1.")).to_be_in_viewport()
+    expect(page.locator("#message-list li.msg", has_text="new 40.")).not_to_be_in_viewport()
 
     def my_marker() -> int:
         chat = alice.call("GET", f"/chats/{chat_id}").json()
@@ -276,7 +277,7 @@ def test_a_new_messages_divider_and_the_read_marker_follows_what_is_shown(open_c
     page.wait_for_timeout(500)  # let a (wrong) read go out if the page were to send one
     assert 5 < my_marker() < 45
     page.locator("#messages").evaluate("box => box.scrollTop = box.scrollHeight")
-    expect(page.locator("#message-list li.msg", has_text="new 40")).to_be_in_viewport()
+    expect(page.locator("#message-list li.msg", has_text="new 40.")).to_be_in_viewport()
     wait_until(lambda: my_marker() == 45, "the read marker at the last message")
     # Back up: the button jumps to the divider.
     expect(page.locator("#jump-new")).to_be_visible()
