@@ -23,7 +23,7 @@ const require = createRequire(import.meta.url);
 const { io } = require("socket.io-client");
 
 const WINDOW = Number(process.env.SOCKETS_LOAD_WINDOW || 256);
-const TIMEOUT_MS = Number(process.env.SOCKETS_LOAD_TIMEOUT_MS || 60000);
+const TIMEOUT_MS = Number(process.env.SOCKETS_LOAD_TIMEOUT_MS || 30000);
 
 const [url, authPath] = process.argv.slice(2);
 const auths = JSON.parse(readFileSync(authPath, "utf8"));
@@ -44,15 +44,24 @@ function connectOne(auth) {
       reconnection: false,
       timeout: TIMEOUT_MS,
     });
-    socket.once("connect", () => {
-      open.push(socket);
-      resolve({ ok: true });
-    });
+    let settled = false;
+    const settle = (result) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (result.ok) open.push(socket);
+      else socket.close();
+      resolve(result);
+    };
+    // The server may also close the connection before the namespace answers (its guard closes
+    // connections not authenticated in time): that is a "disconnect", not a "connect_error".
+    const timer = setTimeout(() => settle({ ok: false, code: "timeout" }), TIMEOUT_MS);
+    socket.once("connect", () => settle({ ok: true }));
     socket.once("connect_error", (error) => {
-      socket.close();
       const code = error && error.data && error.data.code ? error.data.code : error.message || "error";
-      resolve({ ok: false, code: String(code) });
+      settle({ ok: false, code: String(code) });
     });
+    socket.once("disconnect", (reason) => settle({ ok: false, code: `closed: ${reason}` }));
   });
 }
 
