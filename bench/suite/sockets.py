@@ -68,6 +68,7 @@ class Target:
     server: LiveServer
     auths: list[dict]
     api_token: str | None = None  # Campus: a user's token for the authenticated poll
+    settles_after: float = 0.0  # seconds after a disconnect storm before the server may be idle
 
     @property
     def pid(self) -> int:
@@ -113,7 +114,9 @@ def start_campus(workdir: Path, users: int, env: dict[str, str]) -> Target:
     database = folder / "live.db"
     shutil.copyfile(template, database)
     server = LiveServer(folder, database_url=f"sqlite:///{database}", env=env, prepare=False).start()
-    return Target("Campus", server, auths, api_token=auths[0]["token"])
+    # Offline is announced after the grace, within one flush interval (campus.chat.presence).
+    settles = float(env.get("PRESENCE_OFFLINE_GRACE", 10)) + float(env.get("PRESENCE_FLUSH_INTERVAL", 1)) + 0.5
+    return Target("Campus", server, auths, api_token=auths[0]["token"], settles_after=settles)
 
 
 def start_bare(workdir: Path, sockets: int) -> Target:
@@ -453,6 +456,8 @@ def disconnect_storm(options: Options) -> list[Table]:
             while open_descriptors(target.pid) > remaining and time.monotonic() < deadline:
                 time.sleep(0.02)
             gone = time.monotonic() - started
+            # Campus announces the departures after its grace: they are part of the storm.
+            time.sleep(max(0.0, started + target.settles_after - time.monotonic()))
             idle = wait_idle(target.pid, deadline, floor) - started
             cpu = process_cpu_seconds(target.pid) - cpu - floor * idle  # less what the pollers cost
             for poller in pollers:

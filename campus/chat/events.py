@@ -170,7 +170,7 @@ class ChatNamespace(Namespace):
         user_id = connections.closed(request.sid)
         self._end_at_expiry(request.sid, None)
         if user_id is not None and presence().disconnected(user_id):
-            went_away(user_id, lambda chat_ids, seen: notify.presence(chat_ids, user_id, False, seen))
+            went_away(user_id)
 
     def _user(self):
         """The caller, read from the database, after the flood check."""
