@@ -322,6 +322,9 @@ def member_chat_ids_of(user_ids: list[int]) -> dict[int, list[int]]:
     return found
 
 
-def last_seen(user_id: int) -> str | None:
-    """When the user's last socket closed (None: never), as the `presence` event gives it."""
-    return dump_time(db.session.scalar(select(User.last_seen_at).where(User.id == user_id)))
+def last_seen(user) -> str | None:
+    """When the user's last socket closed (None: never), as the `presence` event gives it: from
+    the user as authentication read it, or from the database for a principal without it."""
+    if isinstance(user, User):
+        return dump_time(user.last_seen_at)
+    return dump_time(db.session.scalar(select(User.last_seen_at).where(User.id == user.id)))
