@@ -291,8 +291,11 @@ def wait_idle(pid: int, deadline: float, floor: float = 0.0) -> float:
 # --- scenarios ------------------------------------------------------------------------------
 
 
+IDLE_SIZES = [1_000, 5_000, 10_000]
+
+
 def sizes(options: Options) -> list[int]:
-    return [200] if options.quick else [1_000, 5_000, 10_000]
+    return [200] if options.quick else IDLE_SIZES
 
 
 STORM_SIZE = 10_000
@@ -526,6 +529,7 @@ if __name__ == "__main__":
     CAMPUS_ONLY = args.campus_only
     if args.sockets:
         STORM_SIZE = args.sockets
+        IDLE_SIZES = [args.sockets]
     chosen = [s for s in SCENARIOS if not args.only or s.name in args.only.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         run = Options(
