@@ -100,6 +100,9 @@ class Config:
     # Seconds after a user's last socket closed before others hear they went offline: a reconnect
     # within it (a reload, a token's expiry) announces nothing.
     PRESENCE_OFFLINE_GRACE = float(env("PRESENCE_OFFLINE_GRACE", "10"))
+    # How often the departures whose grace is over are announced and their last-seen written,
+    # all of them in one batch (docs/design.md#storms-and-idle-sockets).
+    PRESENCE_FLUSH_INTERVAL = float(env("PRESENCE_FLUSH_INTERVAL", "1"))
     # What one `sync` call may replay, over all its chats; a chat past it answers `reset` and the
     # client reloads it through history. A sync costs the flood budget by what it read.
     CHAT_SYNC_MAX_MESSAGES = env_int("CHAT_SYNC_MAX_MESSAGES", 500)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_jwt_extended import decode_token
-from flask_socketio import ConnectionRefusedError, Namespace, join_room
+from flask_socketio import ConnectionRefusedError, Namespace
 
 from campus.chat import NAMESPACE, notify, rooms
 from campus.chat.access import member_chat_ids, socket_actor
@@ -97,22 +97,23 @@ class ChatNamespace(Namespace):
         self._check_address_cap()
         user, claims = authenticate_socket(auth)
         self._check_user_cap(user.id)
-        room = user_room(user.id)
+        sid, room = request.sid, user_room(user.id)
+        enter_room = self.server.manager.enter_room
         # Rooms do not survive a reconnect: join the user's own room and every chat's, from the
         # database, under the user's move lock (see campus.chat.rooms).
         with rooms.user_lock(room):
-            join_room(room)
+            enter_room(sid, self.namespace, room)
             # Someone who may not chat (a guest) hears none of the chats they are still in.
             chat_ids = member_chat_ids(user.id) if user.can("chat.use") else []
             for chat_id in chat_ids:
-                join_room(chat_room(chat_id))
-        connections.opened(request.sid, user.id, self._session_tokens(auth, claims))
-        self._end_at_expiry(request.sid, claims)
+                enter_room(sid, self.namespace, chat_room(chat_id))
+        connections.opened(sid, user.id, self._session_tokens(auth, claims))
+        self._end_at_expiry(sid, claims)
         if connections.sessions_ended != ended_before:
             # A logout may have been applied here before this socket was in the user's room.
             self._check_still_signed_in(auth)
         if presence().connected(user.id) and came_online(user.id):
-            notify.presence(chat_ids, user.id, True, last_seen(user.id))
+            notify.presence(chat_ids, user.id, True, last_seen(user))
         return True
 
     @staticmethod
@@ -177,7 +178,7 @@ class ChatNamespace(Namespace):
         user_id = connections.closed(request.sid)
         self._end_at_expiry(request.sid, None)
         if user_id is not None and presence().disconnected(user_id):
-            went_away(user_id, lambda chat_ids, seen: notify.presence(chat_ids, user_id, False, seen))
+            went_away(user_id)
 
     def _user(self):
         """The caller, after the flood check, with their permissions (`socket_actor`)."""

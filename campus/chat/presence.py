@@ -11,12 +11,17 @@ crashed worker go offline once its heartbeat is `TTL` old. Redis trouble degrade
 count (logged), never to a refused connection. Delivery never depends on presence (rooms and
 `sync` do).
 
-When a user's last socket closes, the time is kept as `users.last_seen_at` (`went_offline`), what
-the `presence` event and `<chat>`'s members show as `last_seen`.
-
 Announcements are for real changes only: going offline is announced `PRESENCE_OFFLINE_GRACE`
 seconds after the last socket closed, if none came back meanwhile — a reconnect (a page reload, a
-token's expiry, a network blip) announces nothing, neither "offline" nor "online" again.
+token's expiry, a network blip) announces nothing, neither "offline" nor "online" again. Then
+the time the last socket closed (to the second) is kept as `users.last_seen_at`, what the
+`presence` event and `<chat>`'s members show as `last_seen`.
+
+Departures are coalesced (docs/design.md#storms-and-idle-sockets): one task per app, while
+anyone is waiting, wakes every `PRESENCE_FLUSH_INTERVAL` seconds and announces everyone whose
+grace is over in batches — one UPDATE of their `last_seen_at`, one query of their chats, their
+`presence` emits — so 10,000 sockets closing at once cost a few statements, not 10,000 tasks,
+commits and queries.
 """
 
 from __future__ import annotations
@@ -25,13 +30,15 @@ import logging
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
-from campus.chat.access import member_chat_ids
+from campus.chat import notify
+from campus.chat.models import ChatMember
 from campus.core.models import utcnow
 from campus.core.schemas import dump_time
 from campus.extensions import db, socketio
@@ -185,23 +192,45 @@ def presence() -> PresenceCounter:
 
 
 class OfflineGrace:
-    """Users whose last socket closed and whose going offline is not announced yet."""
+    """Users whose last socket closed and whose going offline is not announced yet: when each
+    is due (monotonic seconds) and when they left, in the order they left."""
 
     def __init__(self) -> None:
-        self._pending: dict[int, object] = {}
+        self._pending: dict[int, tuple[float, datetime]] = {}
         self._lock = threading.Lock()
+        self._flushing = False
 
-    def start(self, user_id: int) -> object:
+    def start(self, user_id: int, due: float, departed: datetime) -> bool:
+        """The user's last socket closed; True when no flusher runs (the caller starts one)."""
         with self._lock:
-            self._pending[user_id] = ticket = object()
-            return ticket
+            self._pending.pop(user_id, None)  # a second departure goes to the end of the line
+            self._pending[user_id] = (due, departed)
+            start_flusher, self._flushing = not self._flushing, True
+            return start_flusher
 
-    def take(self, user_id: int, ticket: object | None = None) -> bool:
-        """End the user's grace (only `ticket`'s, when given); True if it was running."""
+    def take(self, user_id: int) -> bool:
+        """The user is back: end their grace; True if it was running."""
         with self._lock:
-            if user_id not in self._pending or (ticket is not None and self._pending[user_id] is not ticket):
+            return self._pending.pop(user_id, None) is not None
+
+    def take_due(self, now: float, limit: int) -> list[tuple[int, datetime]]:
+        """Up to `limit` users whose grace ended by `now` (they left first), taken out."""
+        with self._lock:
+            due = []
+            for user_id, (when, departed) in self._pending.items():
+                if when > now or len(due) == limit:
+                    break
+                due.append((user_id, departed))
+            for user_id, _departed in due:
+                del self._pending[user_id]
+            return due
+
+    def stop_if_idle(self) -> bool:
+        """The flusher may end: True (and it is marked ended) when nobody is pending."""
+        with self._lock:
+            if self._pending:
                 return False
-            del self._pending[user_id]
+            self._flushing = False
             return True
 
 
@@ -216,35 +245,86 @@ def came_online(user_id: int) -> bool:
     return not _grace().take(user_id)
 
 
-def went_away(user_id: int, announce) -> None:
-    """A user's last socket closed: `announce(chat_ids, last_seen)` once the grace is over, if
-    they did not come back (at once without a grace)."""
+def went_away(user_id: int) -> None:
+    """A user's last socket closed: announced offline once the grace is over, if they did not
+    come back (at once without a grace)."""
     grace = current_app.config["PRESENCE_OFFLINE_GRACE"]
     if grace <= 0:
-        announce(*went_offline(user_id))
+        announce_offline([(user_id, utcnow())])
         return
-    ticket = _grace().start(user_id)
-    app = current_app._get_current_object()
+    if _grace().start(user_id, time.monotonic() + grace, utcnow()):
+        socketio.start_background_task(_flush_departures, current_app._get_current_object(), _grace())
 
-    def after_grace() -> None:
-        socketio.sleep(grace)
+
+def _flush_departures(app, departures: OfflineGrace) -> None:
+    """The one task per app (while anyone is pending) that announces whoever's grace ended:
+    every `PRESENCE_FLUSH_INTERVAL` seconds, all of them, `FLUSH_BATCH` at a time."""
+    interval = app.config["PRESENCE_FLUSH_INTERVAL"]
+    while True:
+        socketio.sleep(interval)
         with app.app_context():
-            if _grace().take(user_id, ticket) and not presence().is_online(user_id):
-                announce(*went_offline(user_id))
+            while due := departures.take_due(time.monotonic(), FLUSH_BATCH):
+                try:
+                    announce_offline(due)
+                except Exception:  # a failed batch must not stop the announcements after it
+                    log.exception("presence: announcing %d departures failed", len(due))
+                    db.session.rollback()
+                socketio.sleep(0)  # other requests between batches
+        if departures.stop_if_idle():
+            return
 
-    socketio.start_background_task(after_grace)
+
+# Users announced per batch: one UPDATE, one membership query and their emits, then the event
+# loop serves others.
+FLUSH_BATCH = 200
 
 
-def went_offline(user_id: int) -> tuple[list[int], str]:
-    """Record when the user was last seen; `(their chat ids, last_seen)` for the announcement."""
-    now = utcnow()
-    db.session.execute(
-        update(User).where(User.id == user_id).values(last_seen_at=now).execution_options(synchronize_session=False)
-    )
+def announce_offline(departures: list[tuple[int, datetime]]) -> None:
+    """Those of `departures` (user, when their last socket closed) with no socket anywhere now:
+    record their `last_seen_at` and tell everyone who shares a chat."""
+    counter = presence()
+    back = counter.online_among([user_id for user_id, _departed in departures])
+    gone = [(user_id, departed.replace(microsecond=0)) for user_id, departed in departures if user_id not in back]
+    if not gone:
+        return
+    record_last_seen(gone)
+    chat_ids = member_chat_ids_of([user_id for user_id, _seen in gone])
+    for user_id, seen in gone:
+        if not counter.is_online(user_id):  # came back while the batch was written
+            notify.presence(chat_ids.get(user_id, []), user_id, False, dump_time(seen))
+
+
+def record_last_seen(departures: list[tuple[int, datetime]]) -> None:
+    """`users.last_seen_at` for each (user, time): one UPDATE per distinct time, one commit."""
+    by_time: dict[datetime, list[int]] = defaultdict(list)
+    for user_id, seen in departures:
+        by_time[seen].append(user_id)
+    connection = db.session.connection()
+    for seen, user_ids in by_time.items():
+        connection.execute(_RECORD_LAST_SEEN, {"seen": seen, "users": user_ids})
     db.session.commit()
-    return member_chat_ids(user_id), dump_time(now)
 
 
-def last_seen(user_id: int) -> str | None:
-    """When the user's last socket closed (None: never), as the `presence` event gives it."""
-    return dump_time(db.session.scalar(select(User.last_seen_at).where(User.id == user_id)))
+_users = User.__table__
+_RECORD_LAST_SEEN = (
+    update(_users).where(_users.c.id.in_(bindparam("users", expanding=True))).values(last_seen_at=bindparam("seen"))
+)
+_MEMBER_CHATS = select(ChatMember.__table__.c.user_id, ChatMember.__table__.c.chat_id).where(
+    ChatMember.__table__.c.user_id.in_(bindparam("users", expanding=True))
+)
+
+
+def member_chat_ids_of(user_ids: list[int]) -> dict[int, list[int]]:
+    """The chat ids of each of `user_ids` (one query)."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for user_id, chat_id in db.session.connection().execute(_MEMBER_CHATS, {"users": user_ids}):
+        found[user_id].append(chat_id)
+    return found
+
+
+def last_seen(user) -> str | None:
+    """When the user's last socket closed (None: never), as the `presence` event gives it: from
+    the user as authentication read it, or from the database for a principal without it."""
+    if isinstance(user, User):
+        return dump_time(user.last_seen_at)
+    return dump_time(db.session.scalar(select(User.last_seen_at).where(User.id == user.id)))

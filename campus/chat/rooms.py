@@ -30,6 +30,7 @@ from socketio.base_manager import BaseManager
 
 from campus.chat import NAMESPACE
 from campus.chat.connections import connections
+from campus.chat.room_index import IndexedRooms
 from campus.core.metrics import QUEUE_LAG_SECONDS
 from campus.core.sockets import USER_ROOM_PREFIX, chat_room, user_room
 from campus.extensions import socketio as flask_socketio
@@ -75,7 +76,7 @@ def _end_local_sockets(manager: BaseManager, namespace: str, room: str, tokens: 
             manager.server.disconnect(sid, namespace=namespace, ignore_queue=True)
 
 
-class LocalManager(socketio.Manager):
+class LocalManager(IndexedRooms, socketio.Manager):
     """The single-process manager, aware of user moves."""
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):
@@ -87,7 +88,7 @@ class LocalManager(socketio.Manager):
 
 
 def _queue_manager_class(base: type) -> type:
-    class QueueManager(base):
+    class QueueManager(IndexedRooms, base):
         """A message-queue manager whose workers apply user moves to their own sockets."""
 
         def _publish(self, data):

@@ -150,3 +150,20 @@ def test_a_history_page_around_a_seq_runs_three_statements(app, make_user, conne
     with assert_statement_count(db_engine, 3):
         response = client.get(f"{API}/chats/{chat_id}/messages?around=3&limit=2", headers=headers)
     assert [m["seq"] for m in response.get_json()["items"]] == [2, 3]
+
+
+def test_a_connect_runs_the_token_check_and_one_query_of_its_chats(app, make_user, auth, chats, db_engine):
+    from tests.support.sockets import Socket
+
+    ann, bob = make_user(), make_user()
+    chats.group(ann, [bob])
+    chats.private(ann, bob)
+    token = auth.token(ann)
+
+    # The token check (campus.users.tokens.resolve_token: the user, their role's permissions,
+    # the blocklist); the user's chat ids. `last_seen` for the "online" announcement comes from
+    # the user the token check read.
+    with assert_statement_count(db_engine, 4) as statements:
+        sock = Socket(app, token)
+    assert "chat_members" in statements[-1]
+    sock.disconnect()
