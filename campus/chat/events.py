@@ -15,7 +15,7 @@ from flask_jwt_extended import decode_token
 from flask_socketio import ConnectionRefusedError, Namespace
 
 from campus.chat import NAMESPACE, notify, rooms
-from campus.chat.access import member_chat_ids, socket_actor
+from campus.chat.access import Actor, member_chat_ids, socket_actor
 from campus.chat.connections import connections
 from campus.chat.fast_events import FastEvents
 from campus.chat.flood import charge_flood, check_flood
@@ -93,7 +93,7 @@ class ChatNamespace(Namespace):
 
     def on_connect(self, auth=None):
         """Authenticate, join the user's room and their chats' rooms; announce them online."""
-        ended_before = connections.sessions_ended
+        ended_before, actor_epoch = connections.sessions_ended, connections.actor_epoch
         self._check_address_cap()
         user, claims = authenticate_socket(auth)
         self._check_user_cap(user.id)
@@ -108,6 +108,8 @@ class ChatNamespace(Namespace):
             for chat_id in chat_ids:
                 enter_room(sid, self.namespace, chat_room(chat_id))
         connections.opened(sid, user.id, self._session_tokens(auth, claims))
+        # The token check read the permissions: the socket's first event need not.
+        connections.keep_actor(Actor(user.id, user.permissions), actor_epoch)
         self._end_at_expiry(sid, claims)
         if connections.sessions_ended != ended_before:
             # A logout may have been applied here before this socket was in the user's room.

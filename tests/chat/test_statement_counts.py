@@ -24,15 +24,15 @@ def send(sock, chat_id: int, client_id: str) -> dict:
     return ack["message"]
 
 
-def test_a_send_runs_three_statements_after_the_sockets_first_event(app, make_user, connect, chats, db_engine):
+def test_a_send_runs_three_statements(app, make_user, connect, chats, db_engine):
     ann, bob = make_user(), make_user()
     chat_id = chats.group(ann, [bob])
     sock = connect(ann)
 
-    # The actor's permissions, read on the user's first event and kept (campus.chat.connections);
-    # the chat's next seq and rev (membership and the announcement rule in its WHERE); the
-    # message; the sender's read marker.
-    with assert_statement_count(db_engine, 4):
+    # The chat's next seq and rev (membership and the announcement rule in its WHERE); the
+    # message; the sender's read marker. The actor's permissions were read by the connect's token
+    # check and are kept (campus.chat.connections).
+    with assert_statement_count(db_engine, 3):
         send(sock, chat_id, "s-1")
     with assert_statement_count(db_engine, 3):
         send(sock, chat_id, "s-2")
@@ -119,8 +119,8 @@ def test_a_send_with_mentions_runs_one_statement_more(app, make_user, connect, c
     chat_id = chats.group(ann, [bob])
     sock = connect(ann)
 
-    # The four of a socket's first send, and which of the mentioned users are members.
-    with assert_statement_count(db_engine, 5):
+    # The three of a send, and which of the mentioned users are members.
+    with assert_statement_count(db_engine, 4):
         ack = sock.ack("send_message", {"chat_id": chat_id, "client_id": "m-1", "body": "@Bob", "mentions": [bob]})
     assert ack["message"]["mentions"] == [bob]
 
@@ -160,10 +160,10 @@ def test_a_connect_runs_the_token_check_and_one_query_of_its_chats(app, make_use
     chats.private(ann, bob)
     token = auth.token(ann)
 
-    # The token check (campus.users.tokens.resolve_token: the user, their role's permissions,
-    # the blocklist); the user's chat ids. `last_seen` for the "online" announcement comes from
-    # the user the token check read.
-    with assert_statement_count(db_engine, 4) as statements:
+    # The token check (campus.users.tokens.check_token: the account, its role's permissions and
+    # the blocklist in one statement); the user's chat ids; `last_seen` for the "online"
+    # announcement.
+    with assert_statement_count(db_engine, 3) as statements:
         sock = Socket(app, token)
-    assert "chat_members" in statements[-1]
+    assert "chat_members" in statements[1] and "last_seen_at" in statements[2]
     sock.disconnect()
