@@ -1,4 +1,5 @@
-"""The frequent socket events — `send_message`, `read`, `typing` — answered without Flask.
+"""The frequent socket events — `send_message`, `read`, `typing`, `sync` — answered without
+Flask's request context.
 
 Flask-SocketIO runs every event in a request context built from the handshake's environ, with
 the app context, the session and the URL adapter around it; the ORM session then begins a
@@ -60,11 +61,11 @@ class FullPath(Exception):
 
 SEND_FIELDS = frozenset({"chat_id", "client_id", "body", "attachment_id", "reply_to", "mentions"})
 READ_FIELDS = frozenset({"chat_id", "seq"})
+TYPING_FIELDS = frozenset({"chat_id", "typing"})
 # The columns of a MEMBER_STATE row (a DBAPI tuple).
 MEMBER_KIND, MEMBER_LAST_SEQ, MEMBER_LAST_READ_SEQ = range(3)
 # Connections kept checked out for the fast path; more at once go back to the pool.
 IDLE_CONNECTIONS = 4
-TYPING_FIELDS = frozenset({"chat_id", "typing"})
 
 
 def _id(value: Any) -> int | None:
@@ -119,8 +120,8 @@ class FastEvents:
         self.set_read_marker = Prepared(engine, SET_READ_MARKER)
         self.advance_read_marker = Prepared(engine, ADVANCE_READ_MARKER)
         self.member_state = Prepared(engine, MEMBER_STATE)
-        self._idle: list[Any] = []  # DBAPI connections (pool proxies) between events
         self.actor_permissions = Prepared(engine, ACTOR_PERMISSIONS)
+        self._idle: list[Any] = []  # DBAPI connections (pool proxies) between events
 
     @classmethod
     def of(cls, app: Flask) -> FastEvents:
