@@ -181,14 +181,25 @@ class FastEvents:
         connection = self._idle.pop() if self._idle else self.engine.raw_connection()
         try:
             yield connection
-            connection.rollback()  # a read leaves a transaction open on PostgreSQL
         except self.dbapi_error:
             connection.invalidate()
             raise FullPath from None
+        except FullPath:
+            connection.rollback()
+            self._keep(connection)
+            raise
         except BaseException:
             connection.rollback()
             connection.close()
             raise
+        try:
+            connection.rollback()  # a read leaves a transaction open on PostgreSQL
+        except self.dbapi_error:  # the work is done (and committed): only the connection is lost
+            connection.invalidate()
+            return
+        self._keep(connection)
+
+    def _keep(self, connection) -> None:
         if len(self._idle) < IDLE_CONNECTIONS:
             self._idle.append(connection)
         else:

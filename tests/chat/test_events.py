@@ -325,12 +325,35 @@ def test_a_guest_promoted_by_create_admin_hears_their_chats_at_once(app, make_us
 
 
 def test_a_deactivated_user_is_refused_on_the_next_event(app, make_user, connect, chats):
+    """Through the service, as an admin deactivates: the user's sockets are ended, and one that
+    sent anyway would find its actor forgotten (campus.chat.connections) and read again."""
+    from campus.chat.connections import connections
+    from campus.users import services as users
+
+    admin, ann = make_user("admin"), make_user()
+    chat_id = chats.private(ann, ann)
+    sock = connect(ann)
+    with app.app_context():
+        users.set_active(db.session.get(User, admin), db.session.get(User, ann), False)
+    assert connections.actor_of(ann) is None
+    assert not sock.client.is_connected("/chat") or error_code(send(sock, chat_id, "d-1")) == "forbidden"
+    assert stored_messages(app, chat_id) == []
+
+
+def test_a_change_made_straight_in_the_database_is_seen_within_the_actors_keeping_time(
+    app, make_user, connect, chats, monkeypatch
+):
+    """No service, no move: the kept actor is read again after `ACTOR_KEPT_SECONDS` at most."""
+    from campus.chat import connections as kept
+
     ann = make_user()
     chat_id = chats.private(ann, ann)
     sock = connect(ann)
     with app.app_context():
         db.session.get(User, ann).is_active = False
         db.session.commit()
+    later = kept.time.monotonic() + kept.ACTOR_KEPT_SECONDS + 1
+    monkeypatch.setattr(kept.time, "monotonic", lambda: later)
     assert error_code(send(sock, chat_id, "d-1")) == "forbidden"
 
 
