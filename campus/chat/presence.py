@@ -31,7 +31,8 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask import current_app
@@ -199,6 +200,7 @@ class OfflineGrace:
         self._pending: dict[int, tuple[float, datetime]] = {}
         self._lock = threading.Lock()
         self._flushing = False
+        self._announcing = threading.Event()  # set while a batch is being announced
 
     def start(self, user_id: int, due: float, departed: datetime) -> bool:
         """The user's last socket closed; True when no flusher runs (the caller starts one)."""
@@ -224,6 +226,25 @@ class OfflineGrace:
             for user_id, _departed in due:
                 del self._pending[user_id]
             return due
+
+    def clear(self, wait: float = 5.0) -> None:
+        """Forget everyone pending (an app torn down): the flusher ends at its next wake,
+        announcing and writing nothing more; a batch it is announcing now is waited for, at
+        most `wait` seconds."""
+        with self._lock:
+            self._pending.clear()
+        deadline = time.monotonic() + wait
+        while self._announcing.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    @contextmanager
+    def announcing(self) -> Iterator[None]:
+        """Mark a batch being announced (`clear` waits for it)."""
+        self._announcing.set()
+        try:
+            yield
+        finally:
+            self._announcing.clear()
 
     def stop_if_idle(self) -> bool:
         """The flusher may end: True (and it is marked ended) when nobody is pending."""
@@ -264,11 +285,14 @@ def _flush_departures(app, departures: OfflineGrace) -> None:
         socketio.sleep(interval)
         with app.app_context():
             while due := departures.take_due(time.monotonic(), FLUSH_BATCH):
-                try:
-                    announce_offline(due)
-                except Exception:  # a failed batch must not stop the announcements after it
-                    log.exception("presence: announcing %d departures failed", len(due))
-                    db.session.rollback()
+                with departures.announcing():
+                    try:
+                        announce_offline(due)
+                    except Exception:  # a failed batch must not stop the announcements after it
+                        log.exception("presence: announcing %d departures failed", len(due))
+                        db.session.rollback()
+                    finally:
+                        db.session.remove()
                 socketio.sleep(0)  # other requests between batches
         if departures.stop_if_idle():
             return
