@@ -7,6 +7,7 @@ never revealed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -52,16 +53,25 @@ def load_actor(user_id: int) -> Actor:
     return check_user(Actor(user_id, frozenset(names)))
 
 
-def socket_actor(user_id: int) -> Actor:
-    """The actor behind a connected socket: read on the user's first event on this worker and kept
-    until a move of their sockets forgets it (`campus.chat.connections`); checked on every event."""
+def kept_actor(user_id: int, read_permissions: Callable[[], Iterable[str]]) -> Actor:
+    """The actor this worker keeps for a connected user (`campus.chat.connections`), or one made
+    of `read_permissions()` now and kept — unless a move made it stale while it was read."""
     actor = connections.actor_of(user_id)
     if actor is None:
         epoch = connections.actor_epoch
-        names = db.session.connection().execute(ACTOR_PERMISSIONS, {"user": user_id}).scalars().all()
-        actor = Actor(user_id, frozenset(names))
+        actor = Actor(user_id, frozenset(read_permissions()))
         connections.keep_actor(actor, epoch)
-    return check_user(actor)
+    return actor
+
+
+def socket_actor(user_id: int) -> Actor:
+    """The actor behind a connected socket: read at its connect (or on the user's first event on
+    this worker) and kept until a move of their sockets forgets it; checked on every event."""
+    return check_user(
+        kept_actor(
+            user_id, lambda: db.session.connection().execute(ACTOR_PERMISSIONS, {"user": user_id}).scalars().all()
+        )
+    )
 
 
 def check_user(user: Principal | None) -> Principal:

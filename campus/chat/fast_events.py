@@ -28,7 +28,7 @@ from flask import Flask
 from marshmallow import ValidationError as MarshmallowValidationError
 
 from campus.chat import NAMESPACE, notify
-from campus.chat.access import ACTOR_PERMISSIONS, Actor, socket_actor
+from campus.chat.access import ACTOR_PERMISSIONS, Actor, kept_actor, socket_actor
 from campus.chat.connections import connections
 from campus.chat.flood import budget_of
 from campus.chat.messages import (
@@ -157,14 +157,12 @@ class FastEvents:
         return ack
 
     def _actor(self, cursor, user_id: int) -> Actor:
-        """The cached actor, or read now (and kept unless a move made it stale meanwhile)."""
-        actor = connections.actor_of(user_id)
-        if actor is None:
-            epoch = connections.actor_epoch
-            names = self.actor_permissions.run(cursor, {"user": user_id}).fetchall()
-            actor = Actor(user_id, frozenset(name for (name,) in names))
-            connections.keep_actor(actor, epoch)
-        return actor
+        """The kept actor (`access.kept_actor`), read on this event's cursor if there is none."""
+
+        def read_permissions() -> list[str]:
+            return [name for (name,) in self.actor_permissions.run(cursor, {"user": user_id}).fetchall()]
+
+        return kept_actor(user_id, read_permissions)
 
     def _take(self, user_id: int, events: float = 1) -> bool:
         """Take from the user's flood budget (`campus.chat.flood`), as `check_flood` does."""
