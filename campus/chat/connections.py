@@ -6,8 +6,8 @@ with the revoked tokens and counts the end, so that a connect in progress checks
 again. Kept per process like the sockets themselves: rooms applies moves in the message queue's
 listener, where there is no app.
 
-It also keeps each connected user's `Actor` (their permissions), read on their first event
-instead of on every one. Whatever changes what a user may do moves their sockets — a role
+It also keeps each connected user's `Actor` (their permissions), read by the connect's token
+check (or on a first event) instead of on every event. Whatever changes what a user may do moves their sockets — a role
 change, a deactivation, a logout, a membership change (`campus.chat.rooms`) — and every such move,
 on every worker, forgets the user's actor here, so the next event reads it again. A move lost
 on the way (the message queue down for a moment) is bounded too: an actor is read again at the
